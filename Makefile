@@ -1,0 +1,44 @@
+# The verbs a newcomer needs. `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DESK ?= desk
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: run test lint typecheck unit bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: set everything up and start sopdesk on SQLite with the starter desk and demo data
+run: install
+	@[ -d $(DESK) ] || $(BIN)/sopdesk init $(DESK) --pack starter
+	@[ -f $(DESK)/.demo-loaded ] || ($(BIN)/sopdesk demo --desk $(DESK) && touch $(DESK)/.demo-loaded)
+	$(BIN)/sopdesk serve --desk $(DESK) --host 127.0.0.1 --port 8000
+
+## test: lint, type-check and run every test (SQLite and PostgreSQL)
+test: install lint typecheck unit
+
+lint: install
+	$(BIN)/ruff check sopdesk tests bench
+	$(BIN)/ruff format --check sopdesk tests bench
+
+typecheck: install
+	$(BIN)/mypy sopdesk
+
+unit: install
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

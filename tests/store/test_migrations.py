@@ -1,0 +1,18 @@
+"""Alembic `upgrade head` on an empty database builds exactly the tables the models declare."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from sopdesk.store.db import Database
+from sopdesk.store.migrate import current_revision, head_revision
+from sopdesk.store.models import Base
+
+
+def test_upgrade_head_matches_models(db: Database) -> None:
+    assert current_revision(db.engine) == head_revision()
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+    assert diff == []
