@@ -13,7 +13,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-
 WRITE_OPTION = "sopdesk_write"
 
 

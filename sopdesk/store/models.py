@@ -228,9 +228,7 @@ class Case(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
-    partner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("partners.id", ondelete="SET NULL")
-    )
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"))
     subject: Mapped[str] = mapped_column(String(300))
     channel: Mapped[str] = mapped_column(String(20))
     category: Mapped[str | None] = mapped_column(String(100))
@@ -239,9 +237,7 @@ class Case(Base):
     priority_rank: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(30), default="new")
     board_column: Mapped[str | None] = mapped_column(String(100))
-    assignee_id: Mapped[int | None] = mapped_column(
-        ForeignKey("agents.id", ondelete="SET NULL")
-    )
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     language: Mapped[str] = mapped_column(String(10), default="en")
     desk_version: Mapped[str] = mapped_column(String(64), default="")

@@ -1,0 +1,284 @@
+"""Agents, their passwords (argon2) and API tokens (stored as SHA-256, shown once).
+
+Also turns a presented token into the Principal that every check_* authorises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import BaseModel, EmailStr, Field, field_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sopdesk.domain.cases import MAX_LEVEL, MIN_LEVEL, ActorKind, Role
+from sopdesk.domain.clock import Clock
+from sopdesk.domain.principal import Principal
+from sopdesk.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from sopdesk.store.db import Database
+from sopdesk.store.models import Agent, ApiToken
+
+TOKEN_PREFIX = "sdk_"
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        # Spend the same time as a real check so absent accounts can't be told apart.
+        _hasher.hash(password)
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+# --- agents ---------------------------------------------------------------------------------
+
+
+class CreateAgent(BaseModel):
+    email: EmailStr
+    name: str = Field(min_length=1, max_length=200)
+    level: int = Field(default=1, ge=MIN_LEVEL, le=MAX_LEVEL)
+    roles: list[Role] = Field(default_factory=lambda: [Role.AGENT])
+    password: str | None = Field(default=None, min_length=10, max_length=200)
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+
+class UpdateAgent(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    level: int | None = Field(default=None, ge=MIN_LEVEL, le=MAX_LEVEL)
+    roles: list[Role] | None = None
+    active: bool | None = None
+    password: str | None = Field(default=None, min_length=10, max_length=200)
+
+
+@dataclass(frozen=True)
+class AgentView:
+    id: int
+    email: str
+    name: str
+    level: int
+    roles: list[str]
+    active: bool
+
+    @classmethod
+    def of(cls, agent: Agent) -> AgentView:
+        return cls(agent.id, agent.email, agent.name, agent.level, list(agent.roles), agent.active)
+
+
+def require_role(principal: Principal, *roles: Role) -> None:
+    if not any(principal.has(role) for role in roles):
+        names = " or ".join(role.value for role in roles)
+        raise Forbidden(f"this needs the {names} role")
+
+
+def check_create_agent(db: Database, principal: Principal, command: CreateAgent) -> None:
+    require_role(principal, Role.ADMIN)
+    with db.transaction(write=False) as session:
+        exists = session.scalar(select(Agent.id).where(Agent.email == command.email))
+    if exists is not None:
+        raise Conflict(f"an agent with e-mail {command.email} already exists (id {exists})")
+
+
+def do_create_agent(db: Database, clock: Clock, command: CreateAgent) -> AgentView:
+    with db.transaction() as session:
+        agent = Agent(
+            email=command.email,
+            name=command.name,
+            level=command.level,
+            roles=sorted({role.value for role in command.roles} | {Role.AGENT.value}),
+            active=True,
+            password_hash=hash_password(command.password) if command.password else None,
+            created_at=clock.now(),
+        )
+        session.add(agent)
+        session.flush()
+        return AgentView.of(agent)
+
+
+def load_agent(session: Session, agent_id: int) -> Agent:
+    agent = session.get(Agent, agent_id)
+    if agent is None:
+        raise NotFound(f"no agent with id {agent_id}")
+    return agent
+
+
+def check_update_agent(
+    db: Database, principal: Principal, agent_id: int, command: UpdateAgent
+) -> None:
+    require_role(principal, Role.ADMIN)
+    with db.transaction(write=False) as session:
+        load_agent(session, agent_id)
+    if principal.id == agent_id and command.active is False:
+        raise InvalidInput("you cannot deactivate yourself; ask another admin")
+
+
+def do_update_agent(db: Database, agent_id: int, command: UpdateAgent) -> AgentView:
+    with db.transaction() as session:
+        agent = load_agent(session, agent_id)
+        if command.name is not None:
+            agent.name = command.name
+        if command.level is not None:
+            agent.level = command.level
+        if command.roles is not None:
+            agent.roles = sorted({role.value for role in command.roles} | {Role.AGENT.value})
+        if command.active is not None:
+            agent.active = command.active
+        if command.password is not None:
+            agent.password_hash = hash_password(command.password)
+        return AgentView.of(agent)
+
+
+def list_agents(db: Database, principal: Principal) -> list[AgentView]:
+    require_role(principal, Role.LEAD, Role.ADMIN, Role.APPROVER)
+    with db.transaction(write=False) as session:
+        return [AgentView.of(a) for a in session.scalars(select(Agent).order_by(Agent.id))]
+
+
+def principal_of(agent: Agent) -> Principal:
+    return Principal(
+        kind=ActorKind.AGENT,
+        id=agent.id,
+        level=agent.level,
+        roles=frozenset(Role(r) for r in agent.roles),
+        name=agent.name,
+    )
+
+
+# --- tokens ---------------------------------------------------------------------------------
+
+
+class CreateToken(BaseModel):
+    name: str = Field(default="", max_length=100)
+    agent_id: int | None = Field(default=None, description="Admins may mint for another agent.")
+
+
+@dataclass(frozen=True)
+class TokenView:
+    id: int
+    agent_id: int
+    name: str
+    prefix: str
+    created_at: str
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class NewToken:
+    view: TokenView
+    token: str
+
+
+def _token_view(row: ApiToken) -> TokenView:
+    return TokenView(
+        row.id,
+        row.agent_id,
+        row.name,
+        row.prefix,
+        row.created_at.isoformat(),
+        row.revoked_at is not None,
+    )
+
+
+def check_create_token(db: Database, principal: Principal, command: CreateToken) -> int:
+    """Returns the id of the agent the token is for."""
+    if not principal.is_staff:
+        raise Forbidden("only agents can create API tokens")
+    target = command.agent_id if command.agent_id is not None else principal.id
+    if target is None:
+        raise InvalidInput("say which agent the token is for (agent_id)")
+    if target != principal.id:
+        require_role(principal, Role.ADMIN)
+    with db.transaction(write=False) as session:
+        agent = load_agent(session, target)
+        if not agent.active:
+            raise InvalidInput(f"agent {agent.email} is inactive; activate them first")
+    return target
+
+
+def do_create_token(db: Database, clock: Clock, agent_id: int, name: str) -> NewToken:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with db.transaction() as session:
+        row = ApiToken(
+            agent_id=agent_id,
+            name=name,
+            token_hash=hash_token(token),
+            prefix=token[: len(TOKEN_PREFIX) + 6],
+            created_at=clock.now(),
+        )
+        session.add(row)
+        session.flush()
+        return NewToken(_token_view(row), token)
+
+
+def list_tokens(db: Database, principal: Principal) -> list[TokenView]:
+    if not principal.is_staff:
+        raise Forbidden("only agents have API tokens")
+    with db.transaction(write=False) as session:
+        query = select(ApiToken).order_by(ApiToken.id)
+        if not principal.has(Role.ADMIN):
+            query = query.where(ApiToken.agent_id == principal.id)
+        return [_token_view(row) for row in session.scalars(query)]
+
+
+def check_revoke_token(db: Database, principal: Principal, token_id: int) -> None:
+    with db.transaction(write=False) as session:
+        row = session.get(ApiToken, token_id)
+        # Someone else's token is "not found" to a non-admin: don't reveal that it exists.
+        if row is None or (row.agent_id != principal.id and not principal.has(Role.ADMIN)):
+            raise NotFound(f"no API token with id {token_id}")
+
+
+def do_revoke_token(db: Database, clock: Clock, token_id: int) -> TokenView:
+    with db.transaction() as session:
+        row = session.get(ApiToken, token_id)
+        if row is None:
+            raise NotFound(f"no API token with id {token_id}")
+        if row.revoked_at is None:
+            row.revoked_at = clock.now()
+        return _token_view(row)
+
+
+def authenticate_token(db: Database, token: str) -> Principal:
+    """The agent behind a presented token, or Unauthorized."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        raise Unauthorized("the API token is malformed; send 'Authorization: Bearer sdk_…'")
+    with db.transaction(write=False) as session:
+        row = session.execute(
+            select(Agent, ApiToken.revoked_at)
+            .join(ApiToken, ApiToken.agent_id == Agent.id)
+            .where(ApiToken.token_hash == hash_token(token))
+        ).first()
+    if row is None:
+        raise Unauthorized("the API token is not known; create one with `sopdesk token create`")
+    agent, revoked_at = row
+    if revoked_at is not None:
+        raise Unauthorized("the API token was revoked")
+    if not agent.active:
+        raise Unauthorized("the agent of this API token is inactive")
+    return principal_of(agent)
+
+
+def authenticate_password(db: Database, email: str, password: str) -> Principal:
+    with db.transaction(write=False) as session:
+        agent = session.scalar(select(Agent).where(Agent.email == email.lower()))
+    if agent is None or not verify_password(agent.password_hash, password) or not agent.active:
+        raise Unauthorized("wrong e-mail or password")
+    return principal_of(agent)

@@ -1,0 +1,185 @@
+"""Customers and their identities: find-or-create by e-mail, create, update, read.
+
+Identity linking across accounts (phone, address, fuzzy matching) builds on these rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel, EmailStr, Field, field_validator
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from sopdesk.domain.cases import IdentityKind
+from sopdesk.domain.principal import Principal
+from sopdesk.errors import Conflict, Forbidden, NotFound
+from sopdesk.store.db import Database
+from sopdesk.store.models import Customer, CustomerIdentity, CustomerLink
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class CustomerFields(BaseModel):
+    name: str = Field(default="", max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    language: str = Field(default="en", min_length=2, max_length=10, pattern=r"^[a-z]{2}(-\w+)?$")
+    tier: str = Field(default="standard", min_length=1, max_length=40)
+    external_ref: str | None = Field(default=None, max_length=100)
+
+
+class CreateCustomer(CustomerFields):
+    email: EmailStr
+
+    @field_validator("email")
+    @classmethod
+    def _normalise(cls, value: str) -> str:
+        return normalise_email(value)
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+    language: str
+    tier: str
+    external_ref: str | None
+    created_at: datetime
+    linked_ids: list[int]
+
+    @classmethod
+    def of(cls, customer: Customer, linked_ids: list[int] | None = None) -> CustomerView:
+        return cls(
+            customer.id,
+            customer.name,
+            customer.email,
+            customer.phone,
+            customer.language,
+            customer.tier,
+            customer.external_ref,
+            customer.created_at,
+            linked_ids or [],
+        )
+
+
+def require_staff(principal: Principal) -> None:
+    if not principal.is_staff:
+        raise Forbidden("only agents can do this")
+
+
+def ensure_customer(session: Session, email: str, name: str, now: datetime) -> int:
+    """The id of the customer with this e-mail, creating them (and the identity) if new.
+
+    Safe under concurrency: an INSERT … ON CONFLICT DO NOTHING, then a read.
+    """
+    email = normalise_email(email)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = session.execute(
+        insert(Customer)
+        .values(email=email, name=name, language="en", tier="standard", created_at=now)
+        .on_conflict_do_nothing(index_elements=["email"])
+        .returning(Customer.id)
+    ).scalar()
+    if result is not None:
+        session.add(
+            CustomerIdentity(
+                customer_id=result,
+                kind=IdentityKind.EMAIL.value,
+                value=email,
+                normalized=email,
+                created_at=now,
+            )
+        )
+        return int(result)
+    existing = session.scalar(select(Customer.id).where(Customer.email == email))
+    assert existing is not None  # the conflict means the row exists
+    return int(existing)
+
+
+def linked_ids(session: Session, customer_id: int) -> list[int]:
+    forward = select(CustomerLink.linked_id).where(CustomerLink.customer_id == customer_id)
+    backward = select(CustomerLink.customer_id).where(CustomerLink.linked_id == customer_id)
+    return sorted({*session.scalars(forward), *session.scalars(backward)})
+
+
+def load_customer(session: Session, customer_id: int) -> Customer:
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"no customer with id {customer_id}")
+    return customer
+
+
+def get_customer(db: Database, principal: Principal, customer_id: int) -> CustomerView:
+    require_staff(principal)
+    with db.transaction(write=False) as session:
+        customer = load_customer(session, customer_id)
+        return CustomerView.of(customer, linked_ids(session, customer_id))
+
+
+def check_create_customer(db: Database, principal: Principal, command: CreateCustomer) -> None:
+    require_staff(principal)
+    with db.transaction(write=False) as session:
+        existing = session.scalar(select(Customer.id).where(Customer.email == command.email))
+        if existing is not None:
+            raise Conflict(f"a customer with e-mail {command.email} already exists (id {existing})")
+        if command.external_ref:
+            taken = session.scalar(
+                select(Customer.id).where(Customer.external_ref == command.external_ref)
+            )
+            if taken is not None:
+                raise Conflict(f"external_ref {command.external_ref!r} belongs to customer {taken}")
+
+
+def do_create_customer(db: Database, now: datetime, command: CreateCustomer) -> CustomerView:
+    with db.transaction() as session:
+        customer = Customer(
+            email=command.email,
+            name=command.name,
+            phone=command.phone,
+            language=command.language,
+            tier=command.tier,
+            external_ref=command.external_ref,
+            created_at=now,
+        )
+        session.add(customer)
+        session.flush()
+        session.add(
+            CustomerIdentity(
+                customer_id=customer.id,
+                kind=IdentityKind.EMAIL.value,
+                value=command.email,
+                normalized=command.email,
+                created_at=now,
+            )
+        )
+        if command.phone:
+            session.add(
+                CustomerIdentity(
+                    customer_id=customer.id,
+                    kind=IdentityKind.PHONE.value,
+                    value=command.phone,
+                    normalized=command.phone,
+                    created_at=now,
+                )
+            )
+        return CustomerView.of(customer)
+
+
+def find_customers(
+    db: Database, principal: Principal, email: str | None, limit: int, after_id: int | None
+) -> list[CustomerView]:
+    require_staff(principal)
+    with db.transaction(write=False) as session:
+        query = select(Customer).order_by(Customer.id).limit(limit)
+        if email:
+            query = query.where(Customer.email == normalise_email(email))
+        if after_id is not None:
+            query = query.where(Customer.id > after_id)
+        return [CustomerView.of(c) for c in session.scalars(query)]

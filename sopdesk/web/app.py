@@ -1,0 +1,39 @@
+"""Builds the FastAPI application for a Runtime: API routers, problem handlers, limits.
+
+`create_app(runtime)` is used by `sopdesk serve`, the tests and the benchmarks alike.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import ORJSONResponse
+
+import sopdesk
+from sopdesk.runtime import Runtime
+from sopdesk.web.api import agents, cases, customers, health, orders, taxonomy, tokens
+from sopdesk.web.limits import BodySizeLimit
+from sopdesk.web.problems import install_problem_handlers
+
+# Room for the JSON envelope around the largest attachment a request may carry.
+ENVELOPE_BYTES = 1024 * 1024
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="sopdesk",
+        version=sopdesk.__version__,
+        description="The REST API of sopdesk. Authenticate with `Authorization: Bearer <token>`"
+        " (create one with `sopdesk token create --agent EMAIL`). Errors are RFC 9457 "
+        "problem+json documents.",
+        default_response_class=ORJSONResponse,
+    )
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=runtime.settings.max_attachment_bytes * 4 // 3 + ENVELOPE_BYTES,
+    )
+    app.include_router(health.router)
+    for module in (cases, customers, orders, agents, tokens, taxonomy):
+        app.include_router(module.router, prefix="/api/v1")
+    return app
