@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 import sopdesk
 from sopdesk.runtime import Runtime
@@ -25,7 +24,6 @@ def create_app(runtime: Runtime) -> FastAPI:
         description="The REST API of sopdesk. Authenticate with `Authorization: Bearer <token>`"
         " (create one with `sopdesk token create --agent EMAIL`). Errors are RFC 9457 "
         "problem+json documents.",
-        default_response_class=ORJSONResponse,
     )
     app.state.runtime = runtime
     install_problem_handlers(app)
