@@ -42,6 +42,27 @@ class Settings(BaseSettings):
         default=200_000, ge=1000, description="Longest accepted message body, in characters."
     )
     log_level: str = Field(default="info", description="Log level of the server.")
+    embedded_worker: bool = Field(
+        default=True,
+        description="Run the worker inside `sopdesk serve` (turned off by --no-worker).",
+    )
+    worker_poll_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="Longest the worker sleeps between looks for work."
+    )
+    worker_batch_size: int = Field(
+        default=50, ge=1, le=1000, description="Rows the worker claims in one go."
+    )
+    worker_max_attempts: int = Field(
+        default=8, ge=1, le=100, description="Failed attempts before a row is dead-lettered."
+    )
+    worker_retry_seconds: float = Field(
+        default=30.0, gt=0, description="First retry delay; doubles after each failure."
+    )
+    worker_lease_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="How long a claimed row is hidden from other workers while it runs.",
+    )
 
     @field_validator("log_level")
     @classmethod
