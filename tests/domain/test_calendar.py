@@ -44,6 +44,10 @@ def test_friday_afternoon_plus_two_hours_is_monday_ten() -> None:
     assert result.tzinfo is UTC
 
 
+def test_time_that_fills_the_day_ends_at_the_closing_not_the_next_opening() -> None:
+    assert office().add(berlin(2026, 1, 16, 15), 2 * H) == berlin(2026, 1, 16, 17)
+
+
 def test_results_come_out_in_utc_whatever_zone_goes_in() -> None:
     start = datetime(2026, 1, 16, 10, tzinfo=ZoneInfo("America/New_York"))  # 16:00 in Berlin
     assert office().add(start, 2 * H) == datetime(2026, 1, 19, 9, tzinfo=UTC)
