@@ -28,7 +28,7 @@ from sopdesk.engine.customers import ensure_customer, require_staff
 from sopdesk.engine.timeline import append_event
 from sopdesk.errors import Forbidden, InvalidInput, NotFound
 from sopdesk.store.db import Database
-from sopdesk.store.models import Agent, Case, Order, OutboxMessage
+from sopdesk.store.models import Agent, Case, CaseEvent, Order, OutboxMessage
 
 Tag = Field(min_length=1, max_length=50, pattern=r"^[\w][\w .:/-]*$")
 
@@ -180,59 +180,75 @@ def do_create_case(
     command: CreateCase,
     plan: CasePlan,
 ) -> CaseView:
-    now = clock.now()
     with db.transaction() as session:
-        customer_id = ensure_customer(session, command.customer_email, command.customer_name, now)
-        case = Case(
-            customer_id=customer_id,
-            order_id=plan.order_id,
-            partner_id=plan.partner_id,
-            subject=command.subject.strip(),
-            channel=command.channel.value,
-            category=command.category,
-            level=plan.level,
-            priority=command.priority.value,
-            priority_rank=command.priority.rank,
-            status=CaseStatus.NEW.value,
-            board_column=None,
-            assignee_id=None,
-            tags=command.tags,
-            language=command.language or "en",
-            desk_version=desk.version,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(case)
-        session.flush()
-        append_event(
-            session,
-            case.id,
-            EventKind.CASE_CREATED,
-            now,
-            principal,
-            channel=case.channel,
-            data={"subject": case.subject, "desk_version": desk.version},
-        )
-        append_event(
-            session,
-            case.id,
-            EventKind.MESSAGE_IN,
-            now,
-            principal,
-            body=command.body,
-            channel=case.channel,
-            data={"from": command.customer_email},
-        )
-        append_event(
-            session,
-            case.id,
-            EventKind.ROUTING,
-            now,
-            principal,
-            body=plan.routing,
-            data={"level": plan.level},
-        )
+        case, _ = insert_case(session, clock.now(), desk, principal, command, plan)
         return CaseView.of(case)
+
+
+def insert_case(
+    session: Session,
+    now: datetime,
+    desk: DeskFacts,
+    principal: Principal,
+    command: CreateCase,
+    plan: CasePlan,
+    *,
+    message_data: dict[str, Any] | None = None,
+) -> tuple[Case, CaseEvent]:
+    """The inserts of do_create_case inside the caller's transaction (e-mail intake adds the
+    original and the attachments to the same transaction); returns the case and its message."""
+    customer_id = ensure_customer(session, command.customer_email, command.customer_name, now)
+    case = Case(
+        customer_id=customer_id,
+        order_id=plan.order_id,
+        partner_id=plan.partner_id,
+        subject=command.subject.strip(),
+        channel=command.channel.value,
+        category=command.category,
+        level=plan.level,
+        priority=command.priority.value,
+        priority_rank=command.priority.rank,
+        status=CaseStatus.NEW.value,
+        board_column=None,
+        assignee_id=None,
+        tags=command.tags,
+        language=command.language or "en",
+        desk_version=desk.version,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    session.flush()
+    append_event(
+        session,
+        case.id,
+        EventKind.CASE_CREATED,
+        now,
+        principal,
+        channel=case.channel,
+        data={"subject": case.subject, "desk_version": desk.version},
+    )
+    message = append_event(
+        session,
+        case.id,
+        EventKind.MESSAGE_IN,
+        now,
+        principal,
+        body=command.body,
+        channel=case.channel,
+        data={"from": command.customer_email, **(message_data or {})},
+    )
+    append_event(
+        session,
+        case.id,
+        EventKind.ROUTING,
+        now,
+        principal,
+        body=plan.routing,
+        data={"level": plan.level},
+    )
+    session.flush()
+    return case, message
 
 
 def load_case(session: Session, principal: Principal, case_id: int) -> Case:
