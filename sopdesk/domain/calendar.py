@@ -280,6 +280,23 @@ class BusinessCalendar:
             1 for n in range(1, (last - first).days + 1) if self.is_open_day(first + n * _DAY)
         )
 
+    def wall_instant(self, wall: datetime) -> datetime:
+        """The earliest UTC instant at which the local clock reads `wall` (naive) or later."""
+        if wall.tzinfo is not None:
+            raise ValueError(f"a wall-clock reading has no timezone, got {wall!r}")
+        early = wall.replace(tzinfo=self.tz, fold=0).astimezone(UTC)
+        if early.astimezone(self.tz).replace(tzinfo=None) == wall:
+            return early  # the wall time exists; fold=0 is its first occurrence if repeated
+        # `wall` was skipped: find the change by bisection over whole seconds; the clock reads
+        # before `wall` at `lo` and at or after it at `hi`.
+        late = wall.replace(tzinfo=self.tz, fold=1).astimezone(UTC)
+        lo, hi = sorted((int(early.timestamp()), int(late.timestamp())))
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            reading = datetime.fromtimestamp(mid, self.tz).replace(tzinfo=None)
+            lo, hi = (lo, mid) if reading >= wall else (mid, hi)
+        return datetime.fromtimestamp(hi, UTC)
+
     # --- internals ----------------------------------------------------------------------
 
     def _spans_after(self, instant: datetime, until: datetime | None = None) -> Iterator[Span]:
@@ -319,18 +336,3 @@ class BusinessCalendar:
             if start < end:
                 spans.append((start, end))
         return tuple(spans)
-
-    def wall_instant(self, wall: datetime) -> datetime:
-        """The earliest UTC instant at which the local clock reads `wall` (naive) or later."""
-        early = wall.replace(tzinfo=self.tz, fold=0).astimezone(UTC)
-        if early.astimezone(self.tz).replace(tzinfo=None) == wall:
-            return early  # the wall time exists; fold=0 is its first occurrence if repeated
-        # `wall` was skipped: find the change by bisection over whole seconds; the clock reads
-        # before `wall` at `lo` and at or after it at `hi`.
-        late = wall.replace(tzinfo=self.tz, fold=1).astimezone(UTC)
-        lo, hi = sorted((int(early.timestamp()), int(late.timestamp())))
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            reading = datetime.fromtimestamp(mid, self.tz).replace(tzinfo=None)
-            lo, hi = (lo, mid) if reading >= wall else (mid, hi)
-        return datetime.fromtimestamp(hi, UTC)
