@@ -1,3 +1,10 @@
 """Imports every command module so that each registers its commands on the app."""
 
 from __future__ import annotations
+
+# ruff: noqa: I001
+from sopdesk.cli import serve  # noqa: F401
+from sopdesk.cli import db  # noqa: F401
+from sopdesk.cli import accounts  # noqa: F401
+from sopdesk.cli import imports  # noqa: F401
+from sopdesk.cli import demo  # noqa: F401

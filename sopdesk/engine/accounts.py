@@ -152,6 +152,15 @@ def list_agents(db: Database, principal: Principal) -> list[AgentView]:
         return [AgentView.of(a) for a in session.scalars(select(Agent).order_by(Agent.id))]
 
 
+def find_agent(db: Database, email: str) -> AgentView:
+    """The agent with this e-mail (any case), or NotFound."""
+    with db.transaction(write=False) as session:
+        agent = session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
+        if agent is None:
+            raise NotFound(f"no agent with e-mail {email}; add one with `sopdesk agent add`")
+        return AgentView.of(agent)
+
+
 def principal_of(agent: Agent) -> Principal:
     return Principal(
         kind=ActorKind.AGENT,

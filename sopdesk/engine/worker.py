@@ -5,6 +5,7 @@ Other parts of sopdesk register a handler per kind on `HANDLERS`; the worker onl
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from collections.abc import Callable
@@ -76,6 +77,15 @@ class HandlerRegistry:
 
 
 HANDLERS = HandlerRegistry()
+
+# Modules that register handlers on HANDLERS when imported; each capability that writes timers
+# or outbox rows adds its module here, so `sopdesk serve` and `sopdesk worker` know its kinds.
+HANDLER_MODULES: tuple[str, ...] = ()
+
+
+def import_handlers() -> None:
+    for name in HANDLER_MODULES:
+        importlib.import_module(name)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,134 @@
+"""`sopdesk serve` (the web app with its embedded worker) and `sopdesk worker` (the worker alone).
+
+Both stop cleanly on SIGINT or SIGTERM: requests and jobs in flight finish, then exit code 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from sopdesk.cli.app import app, friendly, out
+from sopdesk.cli.options import DatabaseOpt, DeskOpt, load_settings, start_runtime
+from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, WorkerPolicy, import_handlers
+from sopdesk.runtime import Runtime
+from sopdesk.web.app import create_app
+
+
+def _worker_of(runtime: Runtime) -> Worker:
+    import_handlers()
+    context = WorkContext(runtime.db, runtime.clock, runtime.desk)
+    return Worker(context, HANDLERS, WorkerPolicy.of(runtime.settings))
+
+
+def _on_stop_signals(action: Callable[[], object]) -> None:
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        action()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
+@app.command()
+@friendly
+def serve(
+    desk: DeskOpt = None,
+    host: Annotated[
+        str | None,
+        typer.Option(help="Address to listen on. (env SOPDESK_HOST; default: 127.0.0.1)"),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(help="Port to listen on. (env SOPDESK_PORT; default: 8000)"),
+    ] = None,
+    no_worker: Annotated[
+        bool,
+        typer.Option(
+            "--no-worker",
+            help="Do not run the embedded worker (run `sopdesk worker` processes instead). "
+            "(env SOPDESK_EMBEDDED_WORKER=false)",
+        ),
+    ] = False,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Serve the web app and the REST API until interrupted (Ctrl-C or SIGTERM).
+
+    Migrates the database to the latest version first. Unless --no-worker is given, a worker
+    thread in the same process fires timers and delivers the outbox.
+
+    Example: sopdesk serve --desk ./desk --port 8000
+    """
+    settings = load_settings(
+        desk=desk,
+        host=host,
+        port=port,
+        database_url=database_url,
+        embedded_worker=False if no_worker else None,
+    )
+    runtime = start_runtime(settings)
+    worker = _worker_of(runtime) if settings.embedded_worker else None
+    thread = None
+    config = uvicorn.Config(
+        create_app(runtime),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+    # uvicorn re-raises the signal it stopped on once it has shut down; with these handlers
+    # installed that re-raise lands here instead of killing the process with a signal status.
+    _on_stop_signals(lambda: worker.stop() if worker else None)
+    if worker is not None:
+        thread = threading.Thread(target=worker.run, name="sopdesk-worker", daemon=True)
+        thread.start()
+    out.print(
+        f"sopdesk serving {settings.desk} on http://{settings.host}:{settings.port} "
+        f"({runtime.db.engine.dialect.name}, worker: {'embedded' if worker else 'off'})",
+        highlight=False,
+    )
+    try:
+        server.run()
+    finally:
+        if worker is not None and thread is not None:
+            worker.stop()
+            thread.join(timeout=30)
+        runtime.close()
+    if not server.started:
+        raise typer.Exit(1)
+    out.print("sopdesk stopped", highlight=False)
+
+
+@app.command("worker")
+@friendly
+def worker_command(desk: DeskOpt = None, database_url: DatabaseOpt = None) -> None:
+    """Run a worker alone: fire due timers and deliver the outbox until SIGINT/SIGTERM.
+
+    Any number of workers may share one PostgreSQL database; each claims different rows.
+
+    Example: sopdesk worker --desk ./desk --database-url postgresql://sopdesk@db/sopdesk
+    """
+    settings = load_settings(desk=desk, database_url=database_url)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    runtime = start_runtime(settings)
+    worker = _worker_of(runtime)
+    _on_stop_signals(worker.stop)
+    out.print(f"sopdesk worker running on {runtime.db.engine.dialect.name}", highlight=False)
+    try:
+        worker.run()
+    finally:
+        runtime.close()
+    out.print("sopdesk worker stopped", highlight=False)
