@@ -24,8 +24,8 @@ WEEKDAYS = dict.fromkeys(range(5), NINE_TO_FIVE)
 EVERY_DAY = dict.fromkeys(range(7), NINE_TO_FIVE)
 
 
-def berlin(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BERLIN)  # type: ignore[misc]
+def berlin(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BERLIN)
 
 
 def office(**kwargs: object) -> BusinessCalendar:
@@ -192,7 +192,7 @@ def test_business_days_count_from_the_next_opening() -> None:
 
 
 def test_business_days_clamp_into_the_target_days_hours() -> None:
-    hours = dict(WEEKDAYS)
+    hours: dict[int, tuple[OpenInterval, ...]] = dict(WEEKDAYS)
     hours[1] = (OpenInterval.parse("09:00-12:00"), OpenInterval.parse("13:00-17:00"))
     hours[4] = (OpenInterval.parse("09:00-15:00"),)
     desk = office(weekly_hours=hours)
