@@ -67,7 +67,7 @@ def _progress(path: Path) -> Iterator[Callable[[int], None]]:
 def _report(errors: list[RowError], *, skipped: bool) -> None:
     colour = "yellow" if skipped else "red"
     for error in errors[:MAX_REPORTED]:
-        err.print(f"[{colour}]{error}[/{colour}]", highlight=False)
+        err.print(f"[{colour}]{error}[/{colour}]", highlight=False, soft_wrap=True)
     if len(errors) > MAX_REPORTED:
         err.print(f"[{colour}]… and {len(errors) - MAX_REPORTED} more[/{colour}]")
 

@@ -350,7 +350,9 @@ def _order_of(ref: str, group: list[tuple[int, dict[str, str]]]) -> tuple[Any, l
             row, "carrier", "tracking_number", "shipped_at", "delivered_at"
         )
         if any(shipment_data.values()):
-            shipment_data["destination_country"] = row.get("destination_country") or None
+            shipment_data["destination_country"] = (
+                row.get("destination_country", "").upper() or None
+            )
             shipment, found = _model(ShipmentIn, row_no, shipment_data, {})
             errors.extend(found)
             if shipment is not None:
