@@ -1,0 +1,240 @@
+"""E-mail intake: a parsed inbound mail becomes a new case or a message on the case it answers.
+
+check_inbound_mail authorises, refuses what cannot be a case and decides the thread;
+do_inbound_mail writes the case or message, the original and the files in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from sopdesk.channels.email.parse import ParsedMail
+from sopdesk.domain.cases import ActorKind, CaseStatus, Channel, EventKind, Role
+from sopdesk.domain.clock import Clock
+from sopdesk.domain.mail_threading import (
+    SUBJECT_WINDOW,
+    ThreadClues,
+    ThreadDecision,
+    decide_thread,
+    read_reply_tokens,
+    tagged_case,
+)
+from sopdesk.domain.principal import Principal
+from sopdesk.engine.accounts import require_role
+from sopdesk.engine.cases import (
+    CasePlan,
+    CreateCase,
+    DeskFacts,
+    _set_status,
+    check_create_case,
+    insert_case,
+)
+from sopdesk.engine.customers import ensure_customer
+from sopdesk.engine.mail_index import (
+    case_facts,
+    cases_for_message_ids,
+    event_with_message_id,
+    recent_cases,
+    sender_customers,
+)
+from sopdesk.engine.timeline import append_event
+from sopdesk.errors import InvalidInput
+from sopdesk.store.db import Database
+from sopdesk.store.models import Attachment, Case, CaseEvent
+
+Outcome = Literal["created", "appended", "duplicate", "ignored"]
+ORIGINAL_NAME = "original.eml"
+MAX_SUBJECT = 300
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    outcome: Outcome
+    case_id: int | None
+    event_id: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class MailPlan:
+    """What check_inbound_mail decided, handed to do_inbound_mail."""
+
+    mail: ParsedMail
+    thread: ThreadDecision
+    create: CreateCase | None
+    case_plan: CasePlan | None
+    skip: IntakeResult | None = None
+
+
+def _create_command(mail: ParsedMail, sender: str) -> CreateCase:
+    subject = (mail.subject or "(no subject)")[:MAX_SUBJECT]
+    body = mail.reply_text or mail.text or "(no text in this message; see the original)"
+    try:
+        return CreateCase(
+            customer_email=sender,
+            customer_name=mail.sender_name[:200],
+            subject=subject,
+            body=body,
+            channel=Channel.EMAIL,
+        )
+    except ValidationError as exc:
+        problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+        raise InvalidInput(f"this mail cannot become a case: {problems}") from exc
+
+
+def check_inbound_mail(
+    db: Database,
+    clock: Clock,
+    principal: Principal,
+    desk: DeskFacts,
+    mail: ParsedMail,
+    secret: str,
+) -> MailPlan:
+    """Authorises the intake, refuses mail with no sender, finds duplicates and the thread."""
+    require_role(principal, Role.ADMIN)
+    if not mail.sender:
+        raise InvalidInput(
+            "this mail has no usable sender address (From); it was not stored as a case"
+        )
+    with db.transaction(write=False) as session:
+        seen = event_with_message_id(session, mail.message_id)
+        if seen is not None:
+            skip = IntakeResult("duplicate", seen.case_id, seen.id, "Message-ID already received")
+            return MailPlan(mail, ThreadDecision(seen.case_id, "reference", ""), None, None, skip)
+        decision = _decide(session, mail, secret, clock.now())
+    if decision.case_id is None and mail.auto is not None:
+        # A bounce or auto-reply that answers no open case: recording it would only make noise.
+        skip = IntakeResult("ignored", None, None, f"{mail.auto} that answers no open case")
+        return MailPlan(mail, decision, None, None, skip)
+    if decision.case_id is not None:
+        return MailPlan(mail, decision, None, None)
+    command = _create_command(mail, mail.sender)
+    return MailPlan(mail, decision, command, check_create_case(db, principal, desk, command))
+
+
+def _decide(session: Session, mail: ParsedMail, secret: str, now: datetime) -> ThreadDecision:
+    token_ids = read_reply_tokens([*mail.recipients, *mail.case_headers], secret)
+    referenced = cases_for_message_ids(session, mail.thread_ids, secret)
+    tagged = tagged_case(mail.subject)
+    customers = sender_customers(session, mail.sender)
+    known = case_facts(session, [*token_ids, *referenced, *([tagged] if tagged else [])])
+    recent = recent_cases(session, customers, now - SUBJECT_WINDOW)
+    clues = ThreadClues(
+        token_case_ids=tuple(token_ids),
+        referenced_case_ids=tuple(referenced),
+        tagged_case_id=tagged,
+        sender_customer_ids=customers,
+        subject=mail.subject,
+        received_at=now,
+    )
+    return decide_thread(clues, known, recent)
+
+
+def _message_data(mail: ParsedMail, thread: ThreadDecision) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "from": mail.sender,
+        "message_id": mail.message_id,
+        "subject": mail.subject,
+        "raw_sha256": mail.raw_sha256,
+        "thread": {"via": thread.via, "reason": thread.reason},
+    }
+    if mail.in_reply_to:
+        data["in_reply_to"] = list(mail.in_reply_to)
+    if mail.references:
+        data["references"] = list(mail.references[-20:])
+    if mail.auto:
+        data["auto"] = mail.auto
+    if mail.html_only:
+        data["html_only"] = True
+    if mail.reply_text != mail.text:
+        data["full_text"] = mail.text
+    if thread.follows_case_id is not None:
+        data["follows_case"] = thread.follows_case_id
+    if mail.dropped:
+        data["dropped"] = [
+            {"filename": d.filename, "content_type": d.content_type, "reason": d.reason}
+            for d in mail.dropped
+        ]
+    if mail.defects:
+        data["defects"] = list(mail.defects)
+    if mail.notes:
+        data["notes"] = list(mail.notes)
+    return data
+
+
+def _store_files(session: Session, event: CaseEvent, mail: ParsedMail, now: datetime) -> None:
+    session.add(
+        Attachment(
+            case_id=event.case_id,
+            event_id=event.id,
+            filename=ORIGINAL_NAME,
+            content_type="message/rfc822",
+            size=mail.raw_size,
+            sha256=mail.raw_sha256,
+            created_at=now,
+        )
+    )
+    for stored in mail.attachments:
+        session.add(
+            Attachment(
+                case_id=event.case_id,
+                event_id=event.id,
+                filename=stored.filename,
+                content_type=stored.content_type[:200],
+                size=stored.size,
+                sha256=stored.sha256,
+                created_at=now,
+            )
+        )
+
+
+def do_inbound_mail(
+    db: Database, clock: Clock, desk: DeskFacts, principal: Principal, plan: MailPlan
+) -> IntakeResult:
+    """Writes the mail in one transaction; a Message-ID seen meanwhile is a duplicate."""
+    if plan.skip is not None:
+        return plan.skip
+    mail = plan.mail
+    now = clock.now()
+    data = _message_data(mail, plan.thread)
+    with db.transaction() as session:
+        seen = event_with_message_id(session, mail.message_id)
+        if seen is not None:
+            return IntakeResult("duplicate", seen.case_id, seen.id, "Message-ID already received")
+        if plan.create is not None and plan.case_plan is not None:
+            case, event = insert_case(
+                session, now, desk, principal, plan.create, plan.case_plan, message_data=data
+            )
+            _store_files(session, event, mail, now)
+            return IntakeResult("created", case.id, event.id, plan.thread.reason)
+        assert plan.thread.case_id is not None and mail.sender is not None
+        case_row = session.get(Case, plan.thread.case_id)
+        if case_row is None:
+            raise InvalidInput(f"case {plan.thread.case_id} was deleted while the mail arrived")
+        customer_id = ensure_customer(session, mail.sender, mail.sender_name[:200], now)
+        author = Principal(kind=ActorKind.CUSTOMER, id=customer_id)
+        event = append_event(
+            session,
+            case_row.id,
+            EventKind.MESSAGE_IN,
+            now,
+            author,
+            body=mail.reply_text or mail.text or "(no text in this message; see the original)",
+            channel=Channel.EMAIL.value,
+            data=data,
+        )
+        session.flush()
+        _store_files(session, event, mail, now)
+        # Auto-replies and bounces never reopen a case (no mail loops, no false SLA restarts).
+        if mail.auto is None and case_row.status in (
+            CaseStatus.WAITING_CUSTOMER.value,
+            CaseStatus.SOLVED.value,
+        ):
+            _set_status(session, case_row, CaseStatus.OPEN, now, author)
+        case_row.updated_at = now
+        return IntakeResult("appended", case_row.id, event.id, plan.thread.reason)
