@@ -8,3 +8,4 @@ from sopdesk.cli import db  # noqa: F401
 from sopdesk.cli import accounts  # noqa: F401
 from sopdesk.cli import imports  # noqa: F401
 from sopdesk.cli import demo  # noqa: F401
+from sopdesk.cli import desk  # noqa: F401

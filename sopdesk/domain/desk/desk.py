@@ -1,0 +1,91 @@
+"""The loaded desk: every desk file as one validated object, versioned by a content hash.
+
+Cases record `Desk.version` when they start, so a running case keeps the rules it began under.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sopdesk.domain.desk.base import DeskModel, Slug
+from sopdesk.domain.desk.calendar import BusinessCalendar
+from sopdesk.domain.desk.content import Article, Macro
+from sopdesk.domain.desk.playbook import Playbook
+from sopdesk.domain.desk.settings import (
+    Approver,
+    Bot,
+    Channels,
+    Limits,
+    StatusPage,
+)
+from sopdesk.domain.desk.sla import DEFAULT_CALENDAR, FulfilmentPromise, SlaPolicy
+from sopdesk.domain.desk.taxonomy import (
+    Category,
+    CategoryGroup,
+    EscalationRule,
+    Level,
+    OffenseKind,
+    Signal,
+)
+
+
+class BoardColumn(DeskModel):
+    slug: Slug
+    title: str
+    description: str = ""
+
+
+class Board(DeskModel):
+    """board.yaml as written: the columns cases move through, in order."""
+
+    columns: list[BoardColumn] = Field(min_length=1)
+
+
+class Desk(BaseModel):
+    """A whole desk, as the rest of sopdesk sees it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    timezone: str
+    languages: list[str]  # the first is the default language
+    version: str  # sha256 hex of the desk's files, independent of where the folder lies
+    categories: dict[str, Category]  # by slug
+    columns: list[BoardColumn]  # in board order
+    levels: dict[int, Level] = Field(default_factory=dict)
+    groups: list[CategoryGroup] = Field(default_factory=list)
+    offense_kinds: dict[str, OffenseKind] = Field(default_factory=dict)
+    count_offenses_across_linked_accounts: bool = True
+    signals: dict[str, Signal] = Field(default_factory=dict)
+    escalation_rules: list[EscalationRule] = Field(default_factory=list)
+    calendars: dict[str, BusinessCalendar] = Field(default_factory=dict)  # "business" included
+    sla_policies: list[SlaPolicy] = Field(default_factory=list)
+    fulfilment_promises: list[FulfilmentPromise] = Field(default_factory=list)
+    playbooks: dict[str, Playbook] = Field(default_factory=dict)
+    macros: dict[str, Macro] = Field(default_factory=dict)
+    articles: dict[str, Article] = Field(default_factory=dict)
+    channels: Channels = Field(default_factory=Channels)
+    roles: dict[str, str] = Field(default_factory=dict)
+    approvers: dict[str, Approver] = Field(default_factory=dict)
+    limits: Limits = Field(default_factory=Limits)
+    bot: Bot = Field(default_factory=Bot)
+    status_page: StatusPage = Field(default_factory=StatusPage)
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        """The desk's own business calendar (desk.yaml hours and holidays)."""
+        return self.calendars[DEFAULT_CALENDAR]
+
+    def category(self, slug: str) -> Category | None:
+        return self.categories.get(slug)
+
+    def column(self, slug: str) -> BoardColumn | None:
+        return next((c for c in self.columns if c.slug == slug), None)
+
+    def playbooks_for(self, category: str) -> list[Playbook]:
+        """The playbooks that start on a case of this category."""
+        return [p for p in self.playbooks.values() if category in p.trigger.categories]

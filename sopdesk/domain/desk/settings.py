@@ -1,0 +1,92 @@
+"""desk.yaml: who the desk is, when it is open, how customers reach it, who may approve.
+
+Also the bot (answers from the knowledge base, hands off to the team) and the status page.
+"""
+
+from __future__ import annotations
+
+from pydantic import EmailStr, Field
+
+from sopdesk.domain.desk.base import DeskModel, Language, Slug
+from sopdesk.domain.desk.calendar import Holidays, WeeklyHours
+from sopdesk.domain.desk.sla import Priority
+
+
+class EmailChannel(DeskModel):
+    address: EmailStr
+    display_name: str = ""
+
+
+class Channels(DeskModel):
+    """How customers reach the desk, and the team-chat channels it posts to."""
+
+    email: list[EmailChannel] = Field(default_factory=list)
+    web_form: bool = True
+    chat_widget: bool = True
+    phone: bool = False
+    partner_portal: bool = False
+    team_chat: list[str] = Field(default_factory=list)  # e.g. "#cs-handling"
+
+
+class Approver(DeskModel):
+    """A named person who approves, e.g. Arvin for proofs of purchase (seed 001)."""
+
+    name: str
+    email: EmailStr
+    approves: list[str] = Field(default_factory=list)  # what they approve, in words
+
+
+class Handoff(DeskModel):
+    """When and how the bot hands a conversation to a person, with the transcript."""
+
+    after_unhelpful_answers: int = Field(default=1, ge=1, le=5)
+    on_request: bool = True  # "talk to a person" always hands off
+    level: int = Field(default=1, ge=1, le=4)
+    priority: Priority = "normal"
+    category: Slug | None = None
+    playbook: Slug | None = None
+
+
+class Bot(DeskModel):
+    enabled: bool = False
+    answers_from: list[str] = Field(default_factory=lambda: ["kb", "status_page"])
+    cite_sources: bool = True
+    feedback_question: str = "Did this answer your question?"
+    handoff: Handoff = Field(default_factory=Handoff)
+
+
+class StatusComponent(DeskModel):
+    slug: Slug
+    title: str
+    description: str = ""
+
+
+class StatusPage(DeskModel):
+    title: str = "Status"
+    url: str = ""
+    components: list[StatusComponent] = Field(default_factory=list)
+
+
+class Limits(DeskModel):
+    """Money limits playbooks refer to as `desk.limits.<name>`."""
+
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    high_value_item: float | None = Field(default=None, gt=0)
+    refund_without_approval: float | None = Field(default=None, gt=0)
+
+
+class DeskSettings(DeskModel):
+    """desk.yaml as written."""
+
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str
+    languages: list[Language] = Field(min_length=1)
+    business_hours: WeeklyHours = Field(default_factory=WeeklyHours)
+    always_open: bool = False
+    holidays: Holidays = Field(default_factory=Holidays)
+    channels: Channels = Field(default_factory=Channels)
+    roles: dict[Slug, str] = Field(default_factory=dict)  # role → what it does
+    approvers: dict[Slug, Approver] = Field(default_factory=dict)
+    limits: Limits = Field(default_factory=Limits)
+    bot: Bot = Field(default_factory=Bot)
+    status_page: StatusPage = Field(default_factory=StatusPage)
