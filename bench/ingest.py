@@ -1,0 +1,329 @@
+"""Ingest benchmark: how fast sopdesk turns inbound contacts into cases, against the raw database.
+
+It creates N cases (default 5,000) three ways and prints cases/s with p50/p99 latency:
+
+1. raw: the same rows a new case writes (customer find-or-create with its e-mail identity, the
+   case, its three timeline events: case_created, message_in, routing), inserted with plain
+   sqlite3 (or psycopg with --db postgresql://...), one transaction per case. The ceiling.
+2. in-process: the code path of POST /api/v1/cases without HTTP: the request body parsed into
+   CreateCase, check_create_case, do_create_case, one after the other in this process.
+3. HTTP: POST /api/v1/cases to a real `sopdesk serve --no-worker` subprocess on 127.0.0.1, from
+   4 client threads (httpx, keep-alive), after 100 unmeasured warm-up requests. The clients
+   share this machine's CPUs with the server, as a load balancer's health checker would not.
+
+The figure is the ratio to raw. It also prints the resident memory (RSS) of the idle
+`sopdesk serve` process, before and after the load. Each way writes into its own fresh
+database (SQLite WAL files in a temporary folder, or fresh PostgreSQL databases it drops after).
+Targets on a 2-core machine: in-process >= 25% of raw, HTTP c=4 >= 1,000 cases/s with p99 <= 20
+ms, idle RSS <= 150 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from sopdesk.desk import load_desk
+from sopdesk.domain.cases import ActorKind, Role
+from sopdesk.domain.clock import SystemClock
+from sopdesk.domain.principal import Principal
+from sopdesk.engine.cases import CreateCase, check_create_case, do_create_case
+from sopdesk.packs import pack_path
+from sopdesk.store.db import Database, normalise_url
+from sopdesk.store.migrate import upgrade
+
+SOPDESK = str(Path(sys.executable).with_name("sopdesk"))
+CUSTOMERS = 1000  # distinct senders: most cases come from a customer seen before
+
+
+def payload(i: int) -> dict[str, object]:
+    return {
+        "customer_email": f"customer{i % CUSTOMERS}@example.com",
+        "customer_name": f"Customer {i % CUSTOMERS}",
+        "subject": f"Where is my order #{100000 + i}?",
+        "body": "Hi,\n\nmy order was placed two weeks ago and has not arrived yet. "
+        "The tracking number does not work. Can you help?\n\nThanks",
+        "channel": "email",
+    }
+
+
+class Stats:
+    def __init__(self, label: str, seconds: float, latencies: list[float]) -> None:
+        self.label = label
+        self.rate = len(latencies) / seconds
+        ordered = sorted(latencies)
+        self.p50 = statistics.median(ordered) * 1000
+        self.p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+
+    def line(self, raw: Stats | None = None) -> str:
+        ratio = f"  {self.rate / raw.rate:6.1%} of raw" if raw else ""
+        return (
+            f"{self.label:<40} {self.rate:8.0f} cases/s   p50 {self.p50:6.2f} ms   "
+            f"p99 {self.p99:6.2f} ms{ratio}"
+        )
+
+
+def timed(n: int, one: Callable[[int], None]) -> tuple[float, list[float]]:
+    latencies = []
+    start = time.perf_counter()
+    for i in range(n):
+        t0 = time.perf_counter()
+        one(i)
+        latencies.append(time.perf_counter() - t0)
+    return time.perf_counter() - start, latencies
+
+
+# --- databases ------------------------------------------------------------------------------
+
+
+@contextmanager
+def fresh_database(base: str | None, folder: Path, name: str) -> Iterator[str]:
+    """The URL of a new empty database, migrated to head; PostgreSQL ones are dropped after."""
+    if base is None:
+        url = f"sqlite:///{folder / (name + '.db')}"
+        migrate(url)
+        yield url
+        return
+    admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
+    db_name = f"bench_{name}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
+    url = make_url(normalise_url(base)).set(database=db_name).render_as_string(False)
+    try:
+        migrate(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def migrate(url: str) -> None:
+    db = Database(url)
+    upgrade(db.engine)
+    db.dispose()
+
+
+# --- 1. raw ---------------------------------------------------------------------------------
+
+CUSTOMER_SQL = (
+    "INSERT INTO customers (email, name, language, tier, created_at) VALUES ({p}, {p}, 'en', "
+    "'standard', {p}) ON CONFLICT (email) DO NOTHING RETURNING id"
+)
+IDENTITY_SQL = (
+    "INSERT INTO customer_identities (customer_id, kind, value, normalized, created_at) "
+    "VALUES ({p}, 'email', {p}, {p}, {p})"
+)
+CASE_SQL = (
+    "INSERT INTO cases (customer_id, subject, channel, level, priority, priority_rank, status, "
+    "tags, language, desk_version, created_at, updated_at) VALUES ({p}, {p}, {p}, 1, 'normal', "
+    "1, 'new', '[]', 'en', {p}, {p}, {p}) RETURNING id"
+)
+EVENT_SQL = (
+    "INSERT INTO case_events (case_id, kind, at, actor_kind, actor_id, channel, body, data) "
+    "VALUES ({p}, {p}, {p}, 'agent', 1, {p}, {p}, {p})"
+)
+
+
+def raw_case(cur: object, p: str, i: int, version: str) -> None:
+    body = payload(i)
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    email = str(body["customer_email"])
+    execute = cur.execute  # type: ignore[attr-defined]
+    row = execute(CUSTOMER_SQL.format(p=p), (email, body["customer_name"], now)).fetchone()
+    if row is None:
+        customer_id = execute("SELECT id FROM customers WHERE email = " + p, (email,)).fetchone()[0]
+    else:
+        customer_id = row[0]
+        execute(IDENTITY_SQL.format(p=p), (customer_id, email, email, now))
+    case_id = execute(
+        CASE_SQL.format(p=p), (customer_id, body["subject"], "email", version, now, now)
+    ).fetchone()[0]
+    for kind, text_, data in (
+        ("case_created", None, '{"subject": "x", "desk_version": "v"}'),
+        ("message_in", body["body"], f'{{"from": "{email}"}}'),
+        ("routing", "level 1 because: no category yet", '{"level": 1}'),
+    ):
+        execute(EVENT_SQL.format(p=p), (case_id, kind, now, "email", text_, data))
+
+
+def run_raw(url: str, n: int, version: str) -> Stats:
+    if url.startswith("sqlite"):
+        conn = sqlite3.connect(make_url(url).database or "", isolation_level=None)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+            conn.execute(f"PRAGMA {pragma}")
+
+        def one(i: int) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            raw_case(conn, "?", i, version)
+            conn.execute("COMMIT")
+
+        label = "raw sqlite3, 1 transaction/case"
+    else:
+        import psycopg
+
+        conn = psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(False))
+
+        def one(i: int) -> None:
+            with conn.transaction():
+                raw_case(conn, "%s", i, version)
+
+        label = "raw psycopg, 1 transaction/case"
+    seconds, latencies = timed(n, one)
+    conn.close()
+    return Stats(label, seconds, latencies)
+
+
+# --- 2. in-process --------------------------------------------------------------------------
+
+
+def run_in_process(url: str, desk_dir: Path, n: int) -> Stats:
+    db = Database(url)
+    desk = load_desk(desk_dir)
+    clock = SystemClock()
+    caller = Principal(ActorKind.AGENT, id=None, level=4, roles=frozenset({Role.ADMIN}))
+
+    def one(i: int) -> None:
+        command = CreateCase.model_validate(payload(i))
+        plan = check_create_case(db, caller, desk, command)
+        do_create_case(db, clock, desk, caller, command, plan)
+
+    seconds, latencies = timed(n, one)
+    db.dispose()
+    return Stats("in-process check_ + do_create_case", seconds, latencies)
+
+
+# --- 3. HTTP --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def sopdesk_cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([SOPDESK, *args], env=env, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def run_http(url: str, desk_dir: Path, n: int, concurrency: int) -> tuple[Stats, float, float]:
+    env = {**os.environ, "SOPDESK_DATABASE_URL": url, "SOPDESK_DESK": str(desk_dir)}
+    sopdesk_cli(env, "agent", "add", "--email", "bench@example.com", "--name", "Bench",
+                "--level", "4", "--role", "admin")  # fmt: skip
+    token = sopdesk_cli(env, "token", "create", "--agent", "bench@example.com").split()[-1]
+    port = free_port()
+    server = subprocess.Popen(
+        [SOPDESK, "serve", "--no-worker", "--port", str(port), "--host", "127.0.0.1"],
+        env={**env, "SOPDESK_LOG_LEVEL": "warning"},
+        stdout=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("sopdesk serve did not start")
+            time.sleep(0.1)
+        time.sleep(1.0)
+        idle = rss_mb(server.pid)
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, headers=headers) as client:
+            for i in range(100):
+                client.post("/api/v1/cases", json=payload(n + i)).raise_for_status()
+        latencies: list[float] = []
+        lock = threading.Lock()
+        counter = iter(range(n))
+
+        def drive() -> None:
+            mine = []
+            with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+                while True:
+                    with lock:
+                        i = next(counter, None)
+                    if i is None:
+                        break
+                    t0 = time.perf_counter()
+                    client.post("/api/v1/cases", json=payload(i)).raise_for_status()
+                    mine.append(time.perf_counter() - t0)
+            with lock:
+                latencies.extend(mine)
+
+        threads = [threading.Thread(target=drive) for _ in range(concurrency)]
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - start
+        time.sleep(1.0)
+        after = rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    label = f"HTTP POST /api/v1/cases, concurrency {concurrency}"
+    return Stats(label, seconds, latencies), idle, after
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=5000, help="cases per way (default 5000)")
+    parser.add_argument("--db", help="postgresql://… server to use instead of SQLite")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--skip-http", action="store_true", help="leave out the HTTP way")
+    args = parser.parse_args()
+    print(__doc__)
+    engine = "PostgreSQL" if args.db else "SQLite (WAL, synchronous=NORMAL)"
+    print(f"N = {args.n} cases on {engine}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory(prefix="sopdesk-bench-") as tmp:
+        folder = Path(tmp)
+        desk_dir = folder / "desk"
+        shutil.copytree(pack_path("starter"), desk_dir)
+        version = load_desk(desk_dir).version
+        with fresh_database(args.db, folder, "raw") as url:
+            raw = run_raw(url, args.n, version)
+        print(raw.line())
+        with fresh_database(args.db, folder, "inproc") as url:
+            inproc = run_in_process(url, desk_dir, args.n)
+        print(inproc.line(raw))
+        if args.skip_http:
+            return
+        with fresh_database(args.db, folder, "http") as url:
+            http, idle, after = run_http(url, desk_dir, args.n, args.concurrency)
+        print(http.line(raw))
+        print(f"{'sopdesk serve RSS':<40} {idle:8.1f} MB idle after start, {after:.1f} MB idle "
+              f"after the load")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
