@@ -154,7 +154,7 @@ class BusinessCalendar:
         if holiday_country is not None:
             try:
                 self.holidays = holidays_lib.country_holidays(
-                    holiday_country, subdiv=holiday_subdivision
+                    holiday_country.strip().upper(), subdiv=holiday_subdivision
                 )
             except NotImplementedError as exc:
                 raise InvalidCalendar(f"no public holidays known for {exc}") from exc

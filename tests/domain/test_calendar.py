@@ -54,7 +54,7 @@ def test_results_come_out_in_utc_whatever_zone_goes_in() -> None:
 
 
 def test_a_german_public_holiday_is_skipped() -> None:
-    desk = office(holiday_country="DE")
+    desk = office(holiday_country="de")
     # Friday 1 May 2026 is Labour Day
     assert desk.add(berlin(2026, 4, 30, 16), 2 * H) == berlin(2026, 5, 4, 10)
     assert desk.holiday_name(date(2026, 5, 1)) is not None

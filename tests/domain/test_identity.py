@@ -6,6 +6,8 @@ Each link must say why, in words the escalation matrix's reader understands.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sopdesk.domain.identity import (
     MAIL_PROVIDERS,
@@ -161,3 +163,26 @@ def test_unreadable_values_link_nothing_instead_of_failing() -> None:
     new = Identities(emails=("not-an-email",), phones=("call me",))
     known = KnownAccount(1, Identities(emails=("not-an-email",), phones=("call me",)))
     assert link_accounts(new, [known]) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.emails(), st.sampled_from(["gmail.com", "outlook.com", "example.org"]))
+def test_normalising_twice_changes_nothing(address: str, domain: str) -> None:
+    for candidate in (address, address.rpartition("@")[0] + "@" + domain):
+        try:
+            once = normalise_email(candidate)
+        except InvalidInput:
+            continue  # e.g. a Gmail address that is only a tag
+        assert normalise_email(once) == once
+        assert once == once.lower()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=2012000000, max_value=9899999999))
+def test_phone_normalisation_is_idempotent(digits: int) -> None:
+    try:
+        e164 = normalise_phone(str(digits), "US")
+    except InvalidInput:
+        return
+    assert e164 == f"+1{digits}"
+    assert normalise_phone(e164, "DE") == e164
