@@ -1,0 +1,176 @@
+"""Every API endpoint with every role: who gets through, who gets 401 or 403.
+
+The table must list every /api/v1 route; a new route without a row fails the walk.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from sopdesk.runtime import Runtime
+from tests.web.conftest import PERSONAS, Persona
+
+ALL = set(PERSONAS)
+STAFF_LISTS = {"admin", "lead", "approver"}
+
+
+def _setup(client: TestClient, people: dict[str, Persona], runtime: Runtime) -> dict[str, Any]:
+    """A level-1 case, a level-4 case and someone's token to aim the requests at."""
+    admin = people["admin"].headers
+    low = next(c.slug for c in runtime.desk.categories.values() if c.level == 1)
+    high = next(c.slug for c in runtime.desk.categories.values() if c.level == 4)
+    base = {"customer_email": "c@example.com", "subject": "s", "body": "b"}
+    case = client.post("/api/v1/cases", json={**base, "category": low}, headers=admin).json()
+    top = client.post("/api/v1/cases", json={**base, "category": high}, headers=admin).json()
+    order = {"external_ref": "R-1", "placed_at": "2026-11-01T00:00:00Z"}
+    client.put("/api/v1/orders", json={"orders": [order]}, headers=admin)
+    return {"case": case["id"], "top": top["id"], "customer": case["customer_id"]}
+
+
+def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, str, Any, set[str]]]:
+    """(method, path, json body, personas allowed). Everyone else must get 403."""
+    case, top, customer = ids["case"], ids["top"], ids["customer"]
+    order = {"orders": [{"external_ref": "R-1", "placed_at": "2026-11-01T00:00:00Z", "items": []}]}
+    return [
+        (
+            "POST",
+            "/api/v1/cases",
+            {"customer_email": "x@example.com", "subject": "s", "body": "b"},
+            ALL,
+        ),
+        ("GET", "/api/v1/cases", None, ALL),
+        ("GET", f"/api/v1/cases/{case}", None, ALL),
+        ("GET", f"/api/v1/cases/{top}", None, {"admin", "lead"}),
+        ("GET", f"/api/v1/cases/{case}/timeline", None, ALL),
+        ("GET", f"/api/v1/cases/{top}/timeline", None, {"admin", "lead"}),
+        ("PATCH", f"/api/v1/cases/{case}", {"priority": "high"}, ALL),
+        ("PATCH", f"/api/v1/cases/{top}", {"priority": "high"}, {"admin", "lead"}),
+        ("POST", f"/api/v1/cases/{case}/messages", {"kind": "note", "body": "n"}, ALL),
+        ("POST", f"/api/v1/cases/{top}/messages", {"kind": "note", "body": "n"}, {"admin", "lead"}),
+        ("POST", "/api/v1/customers", {"email": "new@example.com"}, ALL),
+        ("GET", "/api/v1/customers", None, ALL),
+        ("GET", f"/api/v1/customers/{customer}", None, ALL),
+        ("PUT", "/api/v1/orders", order, {"admin"}),
+        ("GET", "/api/v1/orders/R-1", None, ALL),
+        ("GET", "/api/v1/agents", None, STAFF_LISTS),
+        ("POST", "/api/v1/agents", {"email": "n@example.com", "name": "N"}, {"admin"}),
+        ("PATCH", f"/api/v1/agents/{people['agent'].id}", {"name": "Renamed"}, {"admin"}),
+        ("POST", "/api/v1/tokens", {"agent_id": people["agent"].id}, {"admin", "agent"}),
+        ("GET", "/api/v1/tokens", None, ALL),
+        ("DELETE", "/api/v1/tokens/{own_token}", None, ALL),
+        ("GET", "/api/v1/taxonomy", None, ALL),
+    ]
+
+
+def _template(path: str) -> str:
+    parts = []
+    for part in path.split("/"):
+        parts.append("{id}" if part.isdigit() or part.startswith("{") or part == "R-1" else part)
+    return "/".join(parts)
+
+
+def test_the_table_covers_every_api_route(
+    client: TestClient, people: dict[str, Persona], runtime: Runtime
+) -> None:
+    ids = _setup(client, people, runtime)
+    routes = {
+        (method, _template(route.path))
+        for route in client.app.routes  # type: ignore[attr-defined]
+        if isinstance(route, APIRoute) and route.path.startswith("/api/v1")
+        for method in route.methods
+    }
+    covered = {(m, _template(p)) for m, p, _, _ in _rows(ids, people)}
+    assert routes - covered == set()
+
+
+@pytest.mark.parametrize("persona", sorted(PERSONAS))
+def test_every_endpoint_with_every_role(
+    client: TestClient, people: dict[str, Persona], runtime: Runtime, persona: str
+) -> None:
+    ids = _setup(client, people, runtime)
+    me = people[persona]
+    own_token = client.get("/api/v1/tokens", headers=me.headers).json()[0]["id"]
+    failures = []
+    for method, path, body, allowed in _rows(ids, people):
+        path = path.replace("{own_token}", str(own_token))
+        if method == "DELETE":
+            # Revoke a fresh token of one's own, so the persona keeps working afterwards.
+            fresh = client.post("/api/v1/tokens", json={}, headers=me.headers).json()
+            path = f"/api/v1/tokens/{fresh['token']['id']}"
+        response = client.request(method, path, json=body, headers=me.headers)
+        expected_ok = persona in allowed
+        ok = response.status_code < 400
+        if ok != expected_ok or (not ok and response.status_code != 403):
+            failures.append(
+                f"{persona} {method} {path}: {response.status_code} {response.text[:120]}"
+            )
+    assert failures == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer sdk_not-a-real-token"},
+        {"Authorization": "Bearer something-else"},
+        {"Authorization": "Basic YWRtaW46YWRtaW4="},
+    ],
+)
+def test_missing_or_wrong_token_is_401_on_every_route(
+    client: TestClient, people: dict[str, Persona], runtime: Runtime, headers: dict[str, str]
+) -> None:
+    ids = _setup(client, people, runtime)
+    for method, path, body, _ in _rows(ids, people):
+        path = path.replace("{own_token}", "1")
+        response = client.request(method, path, json=body, headers=headers)
+        assert response.status_code == 401, f"{method} {path}: {response.status_code}"
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_revoked_token_and_inactive_agent_are_401(
+    client: TestClient, people: dict[str, Persona]
+) -> None:
+    me = people["agent"]
+    fresh = client.post("/api/v1/tokens", json={"name": "ci"}, headers=me.headers).json()
+    spare = {"Authorization": f"Bearer {fresh['secret']}"}
+    assert client.get("/api/v1/cases", headers=spare).status_code == 200
+    assert (
+        client.delete(f"/api/v1/tokens/{fresh['token']['id']}", headers=me.headers).status_code
+        == 200
+    )
+    assert client.get("/api/v1/cases", headers=spare).status_code == 401
+    deactivate = client.patch(
+        f"/api/v1/agents/{me.id}", json={"active": False}, headers=people["admin"].headers
+    )
+    assert deactivate.json()["active"] is False
+    assert client.get("/api/v1/cases", headers=me.headers).status_code == 401
+
+
+def test_someone_elses_token_cannot_be_revoked_or_seen(
+    client: TestClient, people: dict[str, Persona]
+) -> None:
+    theirs = client.get("/api/v1/tokens", headers=people["lead"].headers).json()[0]["id"]
+    mine = client.get("/api/v1/tokens", headers=people["agent"].headers).json()
+    assert theirs not in [t["id"] for t in mine]
+    response = client.delete(f"/api/v1/tokens/{theirs}", headers=people["agent"].headers)
+    assert response.status_code == 404
+    assert client.get("/api/v1/cases", headers=people["lead"].headers).status_code == 200
+
+
+def test_tokens_are_stored_hashed(
+    client: TestClient, people: dict[str, Persona], runtime: Runtime
+) -> None:
+    from sqlalchemy import select
+
+    from sopdesk.store.models import ApiToken
+
+    with runtime.db.transaction(write=False) as session:
+        stored = list(session.scalars(select(ApiToken.token_hash)))
+    secrets = [p.token for p in people.values()]
+    assert stored and not any(secret in stored for secret in secrets)
+    assert all(len(h) == 64 for h in stored)
