@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, EmailStr, Field, field_validator
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -74,12 +74,20 @@ def require_staff(principal: Principal) -> None:
         raise Forbidden("only agents can do this")
 
 
+_CUSTOMER_BY_EMAIL = select(Customer.id).where(Customer.email == bindparam("email"))
+
+
 def ensure_customer(session: Session, email: str, name: str, now: datetime) -> int:
     """The id of the customer with this e-mail, creating them (and the identity) if new.
 
     Safe under concurrency: an INSERT … ON CONFLICT DO NOTHING, then a read.
     """
     email = normalise_email(email)
+    # Most contacts come from customers seen before: one indexed read answers those, and the
+    # statement is built once (building an INSERT per call was a third of case creation).
+    known = session.execute(_CUSTOMER_BY_EMAIL, {"email": email}).scalar()
+    if known is not None:
+        return int(known)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = session.execute(
         insert(Customer)
