@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -143,7 +145,9 @@ def do_update_agent(db: Database, agent_id: int, command: UpdateAgent) -> AgentV
             agent.active = command.active
         if command.password is not None:
             agent.password_hash = hash_password(command.password)
-        return AgentView.of(agent)
+        view = AgentView.of(agent)
+    forget_cached_tokens()
+    return view
 
 
 def list_agents(db: Database, principal: Principal) -> list[AgentView]:
@@ -262,13 +266,43 @@ def do_revoke_token(db: Database, clock: Clock, token_id: int) -> TokenView:
             raise NotFound(f"no API token with id {token_id}")
         if row.revoked_at is None:
             row.revoked_at = clock.now()
-        return _token_view(row)
+        view = _token_view(row)
+    forget_cached_tokens()
+    return view
+
+
+# Every API request presents a token; looking it up cost a read transaction per request. A
+# known-good token is remembered for a few seconds. Revoking a token or changing an agent clears
+# the cache of this process at once; other processes notice within TOKEN_CACHE_SECONDS.
+TOKEN_CACHE_SECONDS = 5.0
+TOKEN_CACHE_SIZE = 10_000
+_token_cache: dict[tuple[str, str], tuple[float, Principal]] = {}
+_token_cache_lock = threading.Lock()
+
+
+def forget_cached_tokens() -> None:
+    """Drops every remembered token (after a revocation or a change to an agent)."""
+    with _token_cache_lock:
+        _token_cache.clear()
 
 
 def authenticate_token(db: Database, token: str) -> Principal:
     """The agent behind a presented token, or Unauthorized."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         raise Unauthorized("the API token is malformed; send 'Authorization: Bearer sdk_…'")
+    key = (db.url, hash_token(token))
+    cached = _token_cache.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    principal = _lookup_token(db, token)
+    with _token_cache_lock:
+        if len(_token_cache) >= TOKEN_CACHE_SIZE:
+            _token_cache.clear()
+        _token_cache[key] = (time.monotonic() + TOKEN_CACHE_SECONDS, principal)
+    return principal
+
+
+def _lookup_token(db: Database, token: str) -> Principal:
     with db.transaction(write=False) as session:
         row = session.execute(
             select(Agent, ApiToken.revoked_at)
