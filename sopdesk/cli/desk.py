@@ -30,7 +30,7 @@ def check(
     problems = check_desk(desk)
     if problems:
         for problem in problems:
-            err.print(str(problem), highlight=False, markup=False)
+            err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
         err.print(
             f"[red]error:[/red] {_plural(len(problems), 'problem')} in {desk}", highlight=False
         )
@@ -48,9 +48,11 @@ def check(
         _plural(len(d.macros), "macro"),
         _plural(len(d.articles), "article"),
     ]
-    out.print(f"{desk}: OK, desk '{d.name}' version {d.version[:12]}", highlight=False)
-    out.print("  " + ", ".join(parts), highlight=False)
-    out.print(f"  languages: {', '.join(d.languages)}", highlight=False)
+    out.print(
+        f"{desk}: OK, desk '{d.name}' version {d.version[:12]}", highlight=False, soft_wrap=True
+    )
+    out.print("  " + ", ".join(parts), highlight=False, soft_wrap=True)
+    out.print(f"  languages: {', '.join(d.languages)}", highlight=False, soft_wrap=True)
 
 
 @app.command("init")
@@ -72,5 +74,5 @@ def init(
     shutil.copytree(
         source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "__init__.py")
     )
-    out.print(f"created a desk from the '{pack}' pack in {target}", highlight=False)
-    out.print(f"next: sopdesk check {target}", highlight=False)
+    out.print(f"created a desk from the '{pack}' pack in {target}", highlight=False, soft_wrap=True)
+    out.print(f"next: sopdesk check {target}", highlight=False, soft_wrap=True)

@@ -16,7 +16,7 @@ from sopdesk.desk.problems import DeskError, Problem
 from sopdesk.desk.source import SourceError, SourceMap, parse_yaml
 from sopdesk.desk.validate import validate
 from sopdesk.domain.desk import Article, Board, Desk, DeskSettings, Macro, Playbook, Taxonomy
-from sopdesk.domain.desk.calendar import BusinessCalendar
+from sopdesk.domain.desk.calendar import CalendarSpec
 from sopdesk.domain.desk.sla import DEFAULT_CALENDAR, SlaFile
 
 M = TypeVar("M", bound=BaseModel)
@@ -117,7 +117,7 @@ def _assemble(
     articles: dict[str, Source[Article]],
 ) -> LoadedDesk:
     s, t = settings.model, taxonomy.model
-    business = BusinessCalendar(
+    business = CalendarSpec(
         timezone=s.timezone, always_open=s.always_open, hours=s.business_hours, holidays=s.holidays
     )
     calendars = {DEFAULT_CALENDAR: business}
@@ -138,7 +138,7 @@ def _assemble(
         escalation_rules=t.escalation_rules,
         calendars=calendars,
         sla_policies=sla.model.policies if sla else [],
-        fulfilment_promises=sla.model.fulfilment_promises if sla else [],
+        fulfilment=sla.model.fulfilment if sla else None,
         playbooks={k: v.model for k, v in playbooks.items()},
         macros={k: v.model for k, v in macros.items()},
         articles={k: v.model for k, v in articles.items()},

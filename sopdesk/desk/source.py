@@ -32,6 +32,7 @@ class SourceMap:
     file: str
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    blocks: set[Path_] = field(default_factory=set)  # values written as `|` or `>` blocks
 
     def at(self, path: Path_) -> tuple[int, int]:
         """The position of the value at `path`, or of its nearest known ancestor."""
@@ -50,13 +51,12 @@ class SourceMap:
         line, col = self.key_at(path) if key else self.at(path)
         return Problem(self.file, line, col, message)
 
-    def shifted(self, prefix: Path_) -> SourceMap:
-        """The map of a sub-tree, re-rooted so that `prefix` becomes ()."""
-        n = len(prefix)
-        sub = SourceMap(self.file)
-        sub.values = {p[n:]: v for p, v in self.values.items() if p[:n] == prefix}
-        sub.keys = {p[n:]: v for p, v in self.keys.items() if p[:n] == prefix and len(p) > n}
-        return sub
+    def text_line(self, path: Path_, line_in_text: int) -> tuple[int, int]:
+        """The file position of line `line_in_text` (1-based) of the text value at `path`."""
+        line, col = self.at(path)
+        if tuple(path) in self.blocks:
+            return line + line_in_text, col
+        return line + line_in_text - 1, col
 
 
 @dataclass
@@ -94,6 +94,8 @@ class _Walker:
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+            self.where.blocks.add(path)
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:

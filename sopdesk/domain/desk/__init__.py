@@ -5,13 +5,13 @@
 
 from __future__ import annotations
 
-from sopdesk.domain.desk.base import Duration
-from sopdesk.domain.desk.calendar import BusinessCalendar, Holidays, Interval, WeeklyHours
+from sopdesk.domain.desk.base import DeskDuration
+from sopdesk.domain.desk.calendar import CalendarSpec, Holidays, Interval, WeeklyHours
 from sopdesk.domain.desk.content import Article, Macro, MacroText
 from sopdesk.domain.desk.desk import Board, BoardColumn, Desk
 from sopdesk.domain.desk.playbook import STEP_KINDS, Playbook, Step
 from sopdesk.domain.desk.settings import Approver, DeskSettings
-from sopdesk.domain.desk.sla import FulfilmentPromise, SlaPolicy
+from sopdesk.domain.desk.sla import Fulfilment, SlaPolicy
 from sopdesk.domain.desk.taxonomy import Category, CategoryGroup, EscalationRule, Taxonomy
 
 __all__ = [
@@ -20,14 +20,14 @@ __all__ = [
     "Article",
     "Board",
     "BoardColumn",
-    "BusinessCalendar",
+    "CalendarSpec",
     "Category",
     "CategoryGroup",
     "Desk",
+    "DeskDuration",
     "DeskSettings",
-    "Duration",
     "EscalationRule",
-    "FulfilmentPromise",
+    "Fulfilment",
     "Holidays",
     "Interval",
     "Macro",

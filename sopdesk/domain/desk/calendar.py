@@ -1,17 +1,17 @@
-"""The business calendar of a desk: open hours per weekday, holidays, exceptional openings.
+"""A business calendar as desk files write it: hours per weekday, holidays, openings.
 
-Only the data and its shape rules live here; business-time arithmetic is built on top of it.
+`CalendarSpec.build()` turns it into sopdesk.domain.calendar.BusinessCalendar, which does the math.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
-from datetime import date, time
-from typing import Any, Literal
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PlainSerializer, PlainValidator, field_validator, model_validator
 
+from sopdesk.domain.calendar import BusinessCalendar, OpenInterval
 from sopdesk.domain.desk.base import DeskModel
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -24,53 +24,30 @@ WEEKDAYS: tuple[Weekday, ...] = (
     "saturday",
     "sunday",
 )
-_INTERVAL = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
-class Interval(DeskModel):
-    """One open interval of a day, written "09:00-12:30"; "24:00" may end a day."""
-
-    start: time
-    end: time | None  # None means midnight at the end of the day ("24:00")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _parse(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        match = _INTERVAL.match(value)
-        if match is None:
-            raise ValueError(f"'{value}' is not an interval; write e.g. '09:00-17:30'")
-        h1, m1, h2, m2 = (int(g) for g in match.groups())
-        if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
-            raise ValueError(f"'{value}' has a time that does not exist")
-        end = None if h2 == 24 else time(h2, m2)
-        if end is not None and end <= time(h1, m1):
-            raise ValueError(f"'{value}' ends before it starts")
-        return {"start": time(h1, m1), "end": end}
-
-    @property
-    def minutes(self) -> int:
-        end = 24 * 60 if self.end is None else self.end.hour * 60 + self.end.minute
-        return end - (self.start.hour * 60 + self.start.minute)
-
-    def __str__(self) -> str:
-        end = "24:00" if self.end is None else self.end.strftime("%H:%M")
-        return f"{self.start.strftime('%H:%M')}-{end}"
+def _interval(value: Any) -> OpenInterval:
+    if isinstance(value, OpenInterval):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("opening hours are text like '09:00-17:30'")
+    return OpenInterval.parse(value)  # InvalidCalendar is a ValueError
 
 
-def _intervals(value: Any) -> Any:
+# One open interval of a day, written "09:00-12:30"; "24:00" may end a day.
+Interval = Annotated[OpenInterval, PlainValidator(_interval), PlainSerializer(str)]
+
+
+def _day(value: Any) -> Any:
     if value in ("closed", None):
         return []
-    if isinstance(value, str):
-        return [value]
-    return value
+    return [value] if isinstance(value, str) else value
 
 
-def _no_overlap(intervals: list[Interval]) -> list[Interval]:
-    ordered = sorted(intervals, key=lambda i: i.start)
+def _no_overlap(intervals: list[OpenInterval]) -> list[OpenInterval]:
+    ordered = sorted(intervals)
     for before, after in itertools.pairwise(ordered):
-        if before.end is None or before.end > after.start:
+        if before.end > after.start:
             raise ValueError(f"the intervals {before} and {after} overlap")
     return ordered
 
@@ -89,20 +66,22 @@ class WeeklyHours(DeskModel):
     @field_validator(*WEEKDAYS, mode="before")
     @classmethod
     def _closed(cls, value: Any) -> Any:
-        return _intervals(value)
+        return _day(value)
 
     @field_validator(*WEEKDAYS, mode="after")
     @classmethod
-    def _sorted(cls, value: list[Interval]) -> list[Interval]:
+    def _sorted(cls, value: list[OpenInterval]) -> list[OpenInterval]:
         return _no_overlap(value)
 
-    def on(self, weekday: Weekday) -> list[Interval]:
-        intervals: list[Interval] = getattr(self, weekday)
+    def on(self, weekday: Weekday) -> list[OpenInterval]:
+        intervals: list[OpenInterval] = getattr(self, weekday)
         return intervals
 
     @property
     def open_minutes_per_week(self) -> int:
-        return sum(i.minutes for day in WEEKDAYS for i in self.on(day))
+        return sum(
+            int((i.end - i.start).total_seconds() // 60) for d in WEEKDAYS for i in self.on(d)
+        )
 
 
 class ClosedDay(DeskModel):
@@ -121,19 +100,17 @@ class ExceptionalOpening(DeskModel):
     """A date with its own hours, overriding the weekday and any public holiday."""
 
     date: date
-    hours: list[Interval]
+    hours: list[Interval] = Field(min_length=1)
     name: str = ""
 
     @field_validator("hours", mode="before")
     @classmethod
     def _closed(cls, value: Any) -> Any:
-        return _intervals(value)
+        return _day(value)
 
     @field_validator("hours", mode="after")
     @classmethod
-    def _sorted(cls, value: list[Interval]) -> list[Interval]:
-        if not value:
-            raise ValueError("an exceptional opening needs at least one open interval")
+    def _sorted(cls, value: list[OpenInterval]) -> list[OpenInterval]:
         return _no_overlap(value)
 
 
@@ -146,7 +123,7 @@ class Holidays(DeskModel):
     open: list[ExceptionalOpening] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _region_needs_country(self) -> Holidays:
+    def _consistent(self) -> Holidays:
         if self.region and not self.country:
             raise ValueError("a holiday region needs a country")
         clash = {c.date for c in self.closed} & {o.date for o in self.open}
@@ -155,8 +132,8 @@ class Holidays(DeskModel):
         return self
 
 
-class BusinessCalendar(DeskModel):
-    """When the desk counts business time: weekly hours, holidays, or always open."""
+class CalendarSpec(DeskModel):
+    """When a desk counts business time: weekly hours and holidays, or always open."""
 
     timezone: str | None = None  # None: the desk's timezone
     always_open: bool = False
@@ -167,3 +144,18 @@ class BusinessCalendar(DeskModel):
     def has_open_hours(self) -> bool:
         # Exceptional openings alone do not count: after the last one, no time would pass.
         return self.always_open or self.hours.open_minutes_per_week > 0
+
+    def build(self, desk_timezone: str) -> BusinessCalendar:
+        """The calendar to compute with; raises InvalidCalendar when it cannot exist."""
+        all_day = [OpenInterval.parse("00:00-24:00")]
+        weekly = {
+            i: all_day if self.always_open else self.hours.on(day) for i, day in enumerate(WEEKDAYS)
+        }
+        return BusinessCalendar(
+            timezone=self.timezone or desk_timezone,
+            weekly_hours=weekly,
+            holiday_country=None if self.always_open else self.holidays.country,
+            holiday_subdivision=None if self.always_open else self.holidays.region,
+            closed_dates=[] if self.always_open else [c.date for c in self.holidays.closed],
+            openings={o.date: o.hours for o in self.holidays.open},
+        )

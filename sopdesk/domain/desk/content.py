@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import Field
 
 from sopdesk.domain.desk.base import DeskModel, Language, Slug, Text
+from sopdesk.domain.desk.playbook import FieldName
 
 Audience = Literal["customer", "partner", "other-customer", "team"]
 
@@ -28,7 +29,7 @@ class Macro(DeskModel):
     title: str
     to: Audience = "customer"
     format: Literal["text", "html"] = "text"
-    fields: dict[Slug, str] = Field(default_factory=dict)  # extra placeholders the sender fills
+    fields: dict[FieldName, str] = Field(default_factory=dict)  # `fields.<name>` the sender fills
     translations: dict[Language, MacroText] = Field(min_length=1)
 
     @property

@@ -5,10 +5,11 @@ Cases record `Desk.version` when they start, so a running case keeps the rules i
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from sopdesk.domain.calendar import BusinessCalendar
 from sopdesk.domain.desk.base import DeskModel, Slug
-from sopdesk.domain.desk.calendar import BusinessCalendar
+from sopdesk.domain.desk.calendar import CalendarSpec
 from sopdesk.domain.desk.content import Article, Macro
 from sopdesk.domain.desk.playbook import Playbook
 from sopdesk.domain.desk.settings import (
@@ -18,7 +19,7 @@ from sopdesk.domain.desk.settings import (
     Limits,
     StatusPage,
 )
-from sopdesk.domain.desk.sla import DEFAULT_CALENDAR, FulfilmentPromise, SlaPolicy
+from sopdesk.domain.desk.sla import DEFAULT_CALENDAR, Fulfilment, SlaPolicy
 from sopdesk.domain.desk.taxonomy import (
     Category,
     CategoryGroup,
@@ -58,9 +59,9 @@ class Desk(BaseModel):
     count_offenses_across_linked_accounts: bool = True
     signals: dict[str, Signal] = Field(default_factory=dict)
     escalation_rules: list[EscalationRule] = Field(default_factory=list)
-    calendars: dict[str, BusinessCalendar] = Field(default_factory=dict)  # "business" included
+    calendars: dict[str, CalendarSpec] = Field(default_factory=dict)  # "business" included
     sla_policies: list[SlaPolicy] = Field(default_factory=list)
-    fulfilment_promises: list[FulfilmentPromise] = Field(default_factory=list)
+    fulfilment: Fulfilment | None = None  # seed 002's processing and shipping promises
     playbooks: dict[str, Playbook] = Field(default_factory=dict)
     macros: dict[str, Macro] = Field(default_factory=dict)
     articles: dict[str, Article] = Field(default_factory=dict)
@@ -70,15 +71,20 @@ class Desk(BaseModel):
     limits: Limits = Field(default_factory=Limits)
     bot: Bot = Field(default_factory=Bot)
     status_page: StatusPage = Field(default_factory=StatusPage)
+    _built: dict[str, BusinessCalendar] = PrivateAttr(default_factory=dict)
 
     @property
     def default_language(self) -> str:
         return self.languages[0]
 
-    @property
-    def calendar(self) -> BusinessCalendar:
-        """The desk's own business calendar (desk.yaml hours and holidays)."""
-        return self.calendars[DEFAULT_CALENDAR]
+    def business_calendar(self, name: str = DEFAULT_CALENDAR) -> BusinessCalendar:
+        """A calendar to compute business time with ("business" is desk.yaml's hours).
+
+        Built once per name and kept; `sopdesk check` has already proved every one builds.
+        """
+        if name not in self._built:
+            self._built[name] = self.calendars[name].build(self.timezone)
+        return self._built[name]
 
     def category(self, slug: str) -> Category | None:
         return self.categories.get(slug)

@@ -5,13 +5,14 @@ Each step has an `id`, exactly one kind key (`send:`, `wait:`...) and the branch
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
-from sopdesk.domain.desk.base import DeskModel, Duration, Slug, Text
+from sopdesk.domain.desk.base import DeskDuration, DeskModel, Slug, Text
 from sopdesk.domain.desk.sla import Priority, Status
 
+FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
 Recipient = Literal["customer", "partner", "other-customer", "team"]
 BUILTIN_EVENTS = ("customer-reply", "partner-reply", "other-customer-reply")
 STEP_KINDS = (
@@ -49,7 +50,7 @@ ALLOWED_BRANCHES: dict[str, tuple[str, ...]] = {
 class ChecklistItem(DeskModel):
     text: Text
     required: bool = True
-    record: list[Slug] = Field(default_factory=list)  # values the agent writes down
+    record: list[FieldName] = Field(default_factory=list)  # values the agent writes down
 
     @model_validator(mode="before")
     @classmethod
@@ -87,7 +88,7 @@ class Send(DeskModel):
 
 class Wait(DeskModel):
     for_: Slug = Field(alias="for")  # customer-reply, partner-reply, ... or a playbook event
-    timeout: Duration | None = None  # required; the lint reports a wait without one
+    timeout: DeskDuration | None = None  # required; the lint reports a wait without one
     status: Status | None = None  # the case status while waiting (pauses SLA clocks)
 
 
@@ -101,7 +102,7 @@ class Approval(DeskModel):
     role: Slug | None = None  # or anyone with this role
     ask: Text
     document: str = ""  # what the approver is shown, e.g. the proof of purchase
-    timeout: Duration | None = None
+    timeout: DeskDuration | None = None
 
     @model_validator(mode="after")
     def _who(self) -> Approval:
@@ -136,7 +137,7 @@ class Task(DeskModel):
     role: Slug | None = None  # for team tasks: who picks it up
     title: Text
     macro: Slug | None = None  # what the partner receives (partner tasks need one)
-    due: Duration
+    due: DeskDuration
     wait: bool = True  # the run waits until the task is done (or overdue)
 
 
@@ -148,7 +149,7 @@ class Escalate(DeskModel):
 class Resolve(DeskModel):
     kind: Literal["refund", "replacement", "credit", "reshipment"]
     amount: str | None = None  # an expression, e.g. "item.comp_value"
-    paid_by: Literal["desk", "partner-payout", "carrier"] = "desk"
+    paid_by: Literal["desk", "partner", "partner-payout", "carrier"] = "desk"
     description: str = ""
 
 

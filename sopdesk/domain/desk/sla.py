@@ -5,12 +5,14 @@ A policy applies to the cases its scope matches; the highest precedence wins an 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from sopdesk.domain.desk.base import DeskModel, Duration, Slug
-from sopdesk.domain.desk.calendar import BusinessCalendar
+from sopdesk.domain.desk.base import DeskDuration, DeskModel, Slug
+from sopdesk.domain.desk.calendar import CalendarSpec
+from sopdesk.domain.duration import Duration, DurationUnit
+from sopdesk.domain.fulfilment import FulfilmentPromise
 
 Priority = Literal["low", "normal", "high", "critical"]
 ChannelName = Literal["email", "web", "chat", "phone", "api", "bot", "portal"]
@@ -28,12 +30,13 @@ class SlaScope(DeskModel):
     categories: list[Slug] = Field(default_factory=list)
     channels: list[ChannelName] = Field(default_factory=list)
     levels: list[int] = Field(default_factory=list)
+    tiers: list[str] = Field(default_factory=list)  # customer tiers, e.g. "standard", "vip"
 
 
 class SlaTargets(DeskModel):
-    first_response: Duration | None = None
-    next_response: Duration | None = None
-    resolution: Duration | None = None
+    first_response: DeskDuration | None = None
+    next_response: DeskDuration | None = None
+    resolution: DeskDuration | None = None
 
     @model_validator(mode="after")
     def _one(self) -> SlaTargets:
@@ -68,27 +71,57 @@ class SlaPolicy(DeskModel):
     calendar: Slug = DEFAULT_CALENDAR
     targets: SlaTargets
     pause_when: list[Status] = Field(default_factory=lambda: list(WAITING))
-    warn_before: Duration | None = None
+    warn_before: DeskDuration | None = None
+    warn_at_share: float | None = Field(default=None, gt=0, lt=1)  # 0.75: at 3/4 of the target
     on_warning: list[SlaAction] = Field(default_factory=list)
     on_breach: list[SlaAction] = Field(default_factory=list)
     note: str = ""
 
 
-class FulfilmentPromise(DeskModel):
-    """A promise the business makes about orders (seed 002: processing in 4 business days)."""
+Stage = Literal["processing", "domestic_shipping", "international_shipping"]
 
-    id: Slug
-    title: str
-    within: Duration
-    measured_from: Literal["order", "shipment"] = "order"
-    destinations: list[str] = Field(default_factory=list)  # ISO country codes; empty: any
-    except_destinations: list[str] = Field(default_factory=list)
-    category_when_late: Slug | None = None  # the category of a complaint inside the promise
+
+def _business_days(value: Duration) -> Duration:
+    if not (value.business and value.unit is DurationUnit.DAY):
+        raise ValueError(f"a fulfilment promise is counted in business days, not '{value}'")
+    return value
+
+
+BusinessDays = Annotated[DeskDuration, AfterValidator(_business_days)]
+
+
+class Fulfilment(DeskModel):
+    """The promises made about orders (seed 002: processing 4, US 10, international 20)."""
+
+    calendar: Slug = DEFAULT_CALENDAR
+    processing: BusinessDays
+    domestic_shipping: BusinessDays
+    international_shipping: BusinessDays
+    domestic_countries: list[str] = Field(default_factory=lambda: ["US"])
+    categories: dict[Stage, Slug] = Field(default_factory=dict)  # inquiries about each stage
+    inquiries: list[Slug] = Field(default_factory=list)  # categories judged by the promise
+
+    @field_validator("domestic_countries")
+    @classmethod
+    def _codes(cls, value: list[str]) -> list[str]:
+        bad = [c for c in value if len(c) != 2 or not c.isalpha() or not c.isupper()]
+        if bad:
+            raise ValueError(f"countries are ISO 3166 codes like 'US', not {bad}")
+        return value
+
+    def promise(self) -> FulfilmentPromise:
+        """The promise in the form sopdesk.domain.fulfilment computes with."""
+        return FulfilmentPromise(
+            processing_days=self.processing.amount,
+            domestic_shipping_days=self.domestic_shipping.amount,
+            international_shipping_days=self.international_shipping.amount,
+            domestic_countries=frozenset(self.domestic_countries),
+        )
 
 
 class SlaFile(DeskModel):
     """sla.yaml as written."""
 
-    calendars: dict[Slug, BusinessCalendar] = Field(default_factory=dict)
+    calendars: dict[Slug, CalendarSpec] = Field(default_factory=dict)
     policies: list[SlaPolicy] = Field(default_factory=list)
-    fulfilment_promises: list[FulfilmentPromise] = Field(default_factory=list)
+    fulfilment: Fulfilment | None = None

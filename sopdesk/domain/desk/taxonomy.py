@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from sopdesk.domain.desk.base import DeskModel, Duration, Slug
+from sopdesk.domain.desk.base import DeskDuration, DeskModel, Slug
 
 LEVELS = (1, 2, 3, 4)
 
@@ -62,7 +62,7 @@ class OffenseKind(DeskModel):
     """A claim that counts against a customer (across linked accounts) within a window."""
 
     title: str
-    window: Duration
+    window: DeskDuration
 
 
 class Signal(DeskModel):

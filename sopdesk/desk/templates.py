@@ -1,0 +1,146 @@
+"""Templates of a desk (macros, notes, chat messages) in Jinja2's sandbox, and their placeholders.
+
+Which placeholders a template may use is fixed here; `sopdesk check` reports any other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+from sopdesk.domain.desk import Macro
+from sopdesk.errors import InvalidInput
+
+# What every template sees: a name and the attributes it has. Audience-specific names below.
+COMMON: dict[str, frozenset[str]] = {
+    "case": frozenset(
+        {"number", "subject", "status", "priority", "level", "category", "link", "created"}
+    ),
+    "customer": frozenset({"name", "first_name", "email", "phone"}),
+    "agent": frozenset({"name", "first_name", "email"}),
+    "desk": frozenset({"name", "support_email", "limits"}),
+    "order": frozenset({"number", "date", "total", "currency", "country"}),
+    "item": frozenset({"name", "value", "comp_value", "serial"}),
+    "shipment": frozenset({"carrier", "tracking_number", "tracking_url"}),
+    "today": frozenset(),
+}
+BY_AUDIENCE: dict[str, dict[str, frozenset[str]]] = {
+    "customer": {},
+    "partner": {"partner": frozenset({"name", "email"})},
+    "other-customer": {"recipient": frozenset({"name", "email"})},
+    "team": {"partner": frozenset({"name", "email"})},
+}
+EXPRESSION_NAMES = ("case", "customer", "order", "item", "shipment", "desk", "fields")
+
+
+def format_date(value: date | datetime, pattern: str = "DD-MM-YYYY") -> str:
+    """Dates as a support lead writes them: DD-MM-YYYY, YYYY-MM-DD, DD.MM.YYYY..."""
+    out = pattern.replace("YYYY", f"{value.year:04d}").replace("MM", f"{value.month:02d}")
+    return out.replace("DD", f"{value.day:02d}")
+
+
+def _environment(autoescape: bool) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(autoescape=autoescape, undefined=StrictUndefined)
+    env.filters["format_date"] = format_date
+    return env
+
+
+TEXT = _environment(False)
+HTML = _environment(True)
+
+
+@dataclass(frozen=True)
+class TemplateIssue:
+    line: int  # 1-based, inside the template
+    message: str
+
+
+def _uses(ast: nodes.Template) -> list[tuple[str, str | None, int]]:
+    """(name, attribute or None, line) for every free name the template reads."""
+    free = meta.find_undeclared_variables(ast)
+    found: list[tuple[str, str | None, int]] = []
+    seen: set[int] = set()
+    for getattr_node in ast.find_all(nodes.Getattr):
+        inner = getattr_node.node
+        if isinstance(inner, nodes.Name) and inner.name in free:
+            found.append((inner.name, getattr_node.attr, getattr_node.lineno))
+            seen.add(id(inner))
+    for name_node in ast.find_all(nodes.Name):
+        if name_node.name in free and id(name_node) not in seen and name_node.ctx == "load":
+            found.append((name_node.name, None, name_node.lineno))
+    return found
+
+
+def check_template(
+    source: str, audience: str, fields: frozenset[str] = frozenset()
+) -> list[TemplateIssue]:
+    """Syntax errors and placeholders the template may not use, with their lines."""
+    try:
+        ast = TEXT.parse(source)
+    except TemplateSyntaxError as exc:
+        return [TemplateIssue(exc.lineno or 1, f"template syntax error: {exc.message}")]
+    allowed = {**COMMON, **BY_AUDIENCE.get(audience, {})}
+    issues = []
+    for name, attr, line in _uses(ast):
+        if name == "fields":
+            if attr is not None and attr not in fields:
+                known = ", ".join(sorted(fields)) or "none"
+                issues.append(
+                    TemplateIssue(
+                        line, f"placeholder 'fields.{attr}' is not defined (known: {known})"
+                    )
+                )
+            continue
+        if name not in allowed:
+            known = ", ".join(sorted([*allowed, "fields"]))
+            issues.append(
+                TemplateIssue(line, f"placeholder '{name}' is not defined here (known: {known})")
+            )
+        elif attr is not None and allowed[name] and attr not in allowed[name]:
+            known = ", ".join(sorted(allowed[name]))
+            issues.append(
+                TemplateIssue(
+                    line, f"placeholder '{name}.{attr}' is not defined ({name} has {known})"
+                )
+            )
+    return sorted(set(issues), key=lambda i: (i.line, i.message))
+
+
+def check_expression(source: str, fields: frozenset[str] = frozenset()) -> list[TemplateIssue]:
+    """A condition such as `item.value > desk.limits.high_value_item`, checked like a template."""
+    issues = check_template("{% if " + source + " %}{% endif %}", "team", fields)
+    return [i for i in issues if i.message.startswith("template syntax") or "'" in i.message] or []
+
+
+def render(source: str, context: dict[str, Any], *, html: bool = False) -> str:
+    """Renders a template in the sandbox; a missing value or unsafe access is InvalidInput."""
+    env = HTML if html else TEXT
+    try:
+        return env.from_string(source).render(context)
+    except (UndefinedError, SecurityError, TemplateSyntaxError) as exc:
+        raise InvalidInput(f"cannot fill in the template: {exc}") from None
+
+
+@dataclass(frozen=True)
+class RenderedMacro:
+    language: str
+    subject: str
+    body: str
+
+
+def render_macro(
+    macro: Macro, language: str, default_language: str, context: dict[str, Any]
+) -> RenderedMacro:
+    """A macro filled in, in `language` if it has that translation, else the default."""
+    lang = language if language in macro.translations else default_language
+    text = macro.text(lang, default_language)
+    html = macro.format == "html"
+    return RenderedMacro(
+        language=lang,
+        subject=render(text.subject, context) if text.subject else "",
+        body=render(text.body, context, html=html),
+    )
