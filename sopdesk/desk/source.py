@@ -15,6 +15,10 @@ from sopdesk.desk.problems import Problem
 Path_ = tuple[str | int, ...]
 MAX_NODES = 50_000
 MAX_DEPTH = 64
+ALLOWED_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "merge")
+)
 
 
 class SourceError(Exception):
@@ -90,6 +94,8 @@ class _Walker:
         if depth > MAX_DEPTH:
             raise self.fail(node, f"values are nested more than {MAX_DEPTH} levels deep")
         self.where.values[path] = self.mark(node)
+        if node.tag not in ALLOWED_TAGS:
+            raise self.fail(node, f"the tag {node.tag} is not allowed in desk files")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):

@@ -20,10 +20,13 @@ def _target_path(step: Step, index: int, field: str) -> tuple[str | int, ...]:
 
 def _edges(playbook: Playbook) -> dict[str, list[str]]:
     ids = {s.id for s in playbook.steps}
-    return {
-        step.id: [t for _, t in step.targets(playbook.following(i)) if t in ids]
-        for i, step in enumerate(playbook.steps)
-    }
+    graph: dict[str, list[str]] = {}
+    for i, step in enumerate(playbook.steps):
+        # A duplicated id (reported on its own) keeps the edges of both steps.
+        graph.setdefault(step.id, []).extend(
+            t for _, t in step.targets(playbook.following(i)) if t in ids
+        )
+    return graph
 
 
 def _strongly_connected(graph: dict[str, list[str]]) -> list[list[str]]:
