@@ -286,15 +286,23 @@ def forget_cached_tokens() -> None:
         _token_cache.clear()
 
 
+def remembered_token(db: Database, token: str) -> Principal | None:
+    """The principal of a token authenticated moments ago, without touching the database."""
+    cached = _token_cache.get((db.url, hash_token(token)))
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    return None
+
+
 def authenticate_token(db: Database, token: str) -> Principal:
     """The agent behind a presented token, or Unauthorized."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         raise Unauthorized("the API token is malformed; send 'Authorization: Bearer sdk_…'")
-    key = (db.url, hash_token(token))
-    cached = _token_cache.get(key)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
+    remembered = remembered_token(db, token)
+    if remembered is not None:
+        return remembered
     principal = _lookup_token(db, token)
+    key = (db.url, hash_token(token))
     with _token_cache_lock:
         if len(_token_cache) >= TOKEN_CACHE_SIZE:
             _token_cache.clear()

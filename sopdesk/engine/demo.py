@@ -110,9 +110,15 @@ def load_demo(
 def _agents(db: Database, clock: Clock, system: Principal, result: DemoResult) -> int:
     created = 0
     for email, name, level, roles in AGENTS:
+        # The demo addresses use the reserved .local domain on purpose (they can never be a
+        # real mailbox), which e-mail validation refuses; every other field is validated.
         command = CreateAgent(
-            email=email, name=name, level=level, roles=roles, password=DEMO_PASSWORD
-        )
+            email="placeholder@example.com",
+            name=name,
+            level=level,
+            roles=roles,
+            password=DEMO_PASSWORD,
+        ).model_copy(update={"email": email})
         result.credentials.append((email, DEMO_PASSWORD, level, ", ".join(r.value for r in roles)))
         try:
             check_create_agent(db, system, command)

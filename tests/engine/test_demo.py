@@ -1,0 +1,66 @@
+"""The demo data set on the starter desk: realistic, spread over the categories, idempotent.
+
+Loaded twice on real SQLite and PostgreSQL; the second load adds nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from sopdesk.desk import load_desk
+from sopdesk.engine.accounts import authenticate_password
+from sopdesk.engine.demo import DEMO_PASSWORD, load_demo
+from sopdesk.packs import pack_path
+from sopdesk.store.db import Database
+from sopdesk.store.models import (
+    Agent,
+    Case,
+    CaseEvent,
+    Customer,
+    CustomerLink,
+    Order,
+    OutboxMessage,
+    Partner,
+    Shipment,
+)
+
+TABLES = (Agent, Partner, Customer, CustomerLink, Order, Shipment, Case, CaseEvent, OutboxMessage)
+
+
+def counts(db: Database) -> dict[str, int]:
+    with db.transaction(write=False) as session:
+        return {
+            t.__tablename__: int(session.scalar(select(func.count()).select_from(t)) or 0)
+            for t in TABLES
+        }
+
+
+def test_demo_loads_a_realistic_desk_once(db, clock) -> None:
+    desk = load_desk(pack_path("starter"))
+    first = load_demo(db, clock, desk, customers=90, cases=60)
+
+    assert (first.customers, first.cases) == (90, 60)
+    assert first.agents == 7 and first.partners == 4 and first.links >= 5
+    loaded = counts(db)
+    second = load_demo(db, clock, desk, customers=90, cases=60)
+    assert (second.agents, second.partners, second.customers, second.links) == (0, 0, 0, 0)
+    assert (second.orders, second.cases) == (0, 0)
+    assert counts(db) == loaded
+
+    with db.transaction(write=False) as session:
+        categories = set(session.scalars(select(Case.category).distinct()))
+        reasons = list(session.scalars(select(CustomerLink.reason)))
+        countries = set(session.scalars(select(Shipment.destination_country).distinct()))
+        levels = set(session.scalars(select(Case.level).distinct()))
+        statuses = set(session.scalars(select(Case.status).distinct()))
+        kinds = set(session.scalars(select(CaseEvent.kind).distinct()))
+    assert len(categories - {None}) >= 30
+    assert categories - {None} <= set(desk.categories)
+    assert levels >= {1, 2, 3}
+    assert {"new", "solved"} <= statuses
+    assert {"case_created", "message_in", "routing", "note", "message_out"} <= kinds
+    assert all(r.startswith(("same phone: ", "same address: ")) for r in reasons)
+    assert "US" in countries and len(countries) >= 3
+    admin = authenticate_password(db, "admin@sopdesk.local", DEMO_PASSWORD)
+    assert admin.level == 4
+    assert {r.value for r in admin.roles} >= {"admin"}
