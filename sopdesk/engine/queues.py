@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from sopdesk.domain.cases import Priority, Role
 from sopdesk.domain.principal import Principal
@@ -38,6 +38,7 @@ class CaseFilter:
     category: str | None = None
     assignee_id: int | None = None
     board_column: str | None = None
+    priority: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
         query = query.where(Case.assignee_id == where.assignee_id)
     if where.board_column is not None:
         query = query.where(Case.board_column == where.board_column)
+    if where.priority is not None:
+        query = query.where(Case.priority == where.priority)
     return query
 
 
@@ -151,3 +154,20 @@ def list_cases(
     more = len(rows) > limit
     items = rows[:limit]
     return Page(items, _cursor_of(sort, items[-1]) if more and items else None)
+
+
+@dataclass(frozen=True, order=True)
+class QueueCount:
+    level: int
+    status: str
+    count: int
+
+
+def count_cases(db: Database, principal: Principal, where: CaseFilter) -> list[QueueCount]:
+    """How many visible cases each (level, status) holds; counted by the database, not here."""
+    require_staff(principal)
+    counted: Select[Any] = select(Case.level, Case.status, func.count())  # type: ignore[assignment]
+    query = _filtered(_visible(counted, principal), where).group_by(Case.level, Case.status)
+    with db.transaction(write=False) as session:
+        rows = session.execute(query).all()
+    return sorted(QueueCount(int(level), str(status), int(n)) for level, status, n in rows)

@@ -9,9 +9,20 @@ from fastapi import FastAPI
 
 import sopdesk
 from sopdesk.runtime import Runtime
-from sopdesk.web.api import agents, cases, customers, health, orders, taxonomy, tokens
+from sopdesk.web.api import (
+    agents,
+    cases,
+    customers,
+    escalation,
+    health,
+    orders,
+    playbooks,
+    taxonomy,
+    tokens,
+)
 from sopdesk.web.limits import BodySizeLimit
 from sopdesk.web.problems import install_problem_handlers
+from sopdesk.web.ui import install_console
 
 # Room for the JSON envelope around the largest attachment a request may carry.
 ENVELOPE_BYTES = 1024 * 1024
@@ -32,6 +43,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         max_bytes=runtime.settings.max_attachment_bytes * 4 // 3 + ENVELOPE_BYTES,
     )
     app.include_router(health.router)
-    for module in (cases, customers, orders, agents, tokens, taxonomy):
+    for module in (cases, escalation, customers, orders, agents, tokens, taxonomy, playbooks):
         app.include_router(module.router, prefix="/api/v1")
+    install_console(app, runtime)
     return app

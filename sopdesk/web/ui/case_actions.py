@@ -1,0 +1,130 @@
+"""What an agent does on a case page: reply, note, log a call, change fields, escalate.
+
+Each form is parsed into the engine's command; a refusal shows the page again with the message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from sopdesk.engine.cases import (
+    AddMessage,
+    ChangeCase,
+    check_add_message,
+    check_change_case,
+    do_add_message,
+    do_change_case,
+)
+from sopdesk.errors import InvalidInput
+from sopdesk.web.ui.case_page import case_context
+from sopdesk.web.ui.forms import FormRefused, parse, refused, text_fields
+from sopdesk.web.ui.rendering import PageRoute, redirect, render
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+KINDS = ("reply", "note", "call")
+
+
+def _again(
+    request: Request,
+    runtime: Any,
+    viewer: AgentViewer,
+    case_id: int,
+    name: str,
+    exc: FormRefused,
+    values: dict[str, str],
+) -> Response:
+    context = case_context(
+        runtime, viewer, case_id, errors={name: exc.errors}, values={name: values}
+    )
+    return render(request, "case.html", context, status=422)
+
+
+@router.post("/cases/{case_id}/messages")
+def add_message(
+    request: Request, case_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
+) -> Response:
+    values = text_fields(form)
+    kind = values.get("kind", "")
+    name = kind if kind in KINDS else "reply"
+    data: dict[str, Any] = {"kind": kind, "body": values.get("body", "")}
+    try:
+        if kind == "call":
+            minutes = values.get("minutes", "").strip()
+            if minutes:
+                if not minutes.isdigit() or int(minutes) > 24 * 60:
+                    raise FormRefused({"minutes": "enter whole minutes, 0 to 1440"})
+                data["duration_seconds"] = int(minutes) * 60
+        command = parse(AddMessage, data)
+        try:
+            check_add_message(runtime.db, viewer.principal, case_id, command)
+        except InvalidInput as exc:
+            raise refused(exc, "body") from None
+    except FormRefused as exc:
+        return _again(request, runtime, viewer, case_id, name, exc, values)
+    do_add_message(runtime.db, runtime.clock, viewer.principal, case_id, command)
+    return redirect(request, f"/cases/{case_id}#timeline-end")
+
+
+def _change(
+    request: Request,
+    runtime: Any,
+    viewer: AgentViewer,
+    case_id: int,
+    name: str,
+    data: dict[str, Any],
+    values: dict[str, str],
+) -> Response:
+    try:
+        command = parse(ChangeCase, data)
+        try:
+            changes = check_change_case(
+                runtime.db, viewer.principal, runtime.desk, case_id, command
+            )
+        except InvalidInput as exc:
+            raise refused(exc) from None
+    except FormRefused as exc:
+        return _again(request, runtime, viewer, case_id, name, exc, values)
+    do_change_case(runtime.db, runtime.clock, viewer.principal, case_id, changes, command.reason)
+    return redirect(request, f"/cases/{case_id}")
+
+
+@router.post("/cases/{case_id}/escalate")
+def escalate(
+    request: Request, case_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
+) -> Response:
+    values = text_fields(form)
+    reason = values.get("reason", "").strip()
+    level = values.get("level", "")
+    errors: dict[str, str] = {}
+    if not level.isdigit():
+        errors["level"] = "choose the level to escalate to"
+    if not reason:
+        errors["reason"] = "say why the case goes up a level"
+    if errors:
+        return _again(request, runtime, viewer, case_id, "escalate", FormRefused(errors), values)
+    data = {"level": int(level), "reason": reason}
+    return _change(request, runtime, viewer, case_id, "escalate", data, values)
+
+
+@router.post("/cases/{case_id}/fields")
+def change_fields(
+    request: Request, case_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
+) -> Response:
+    values = text_fields(form)
+    data: dict[str, Any] = {}
+    for name in ("status", "priority", "category", "board_column"):
+        value = values.get(name, "").strip()
+        if value:
+            data[name] = value
+    assignee = values.get("assignee", "")
+    if assignee == "me":
+        data["assignee_id"] = viewer.id
+    elif assignee == "nobody":
+        data["assignee_id"] = None
+    if values.get("reason", "").strip():
+        data["reason"] = values["reason"].strip()
+    return _change(request, runtime, viewer, case_id, "fields", data, values)

@@ -1,0 +1,154 @@
+"""The case page: header, timeline, reply with macro preview, notes, calls, escalation.
+
+Reads go through the engine's views; every change goes through its check_/do_ pair.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from sopdesk.desk.templates import render_macro
+from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, Priority
+from sopdesk.engine.accounts import load_agent
+from sopdesk.engine.cases import CaseView, get_case, load_case
+from sopdesk.engine.customers import CustomerView, get_customer
+from sopdesk.engine.orders import OrderView, get_order
+from sopdesk.engine.timeline import EventView, read_timeline
+from sopdesk.errors import NotFound, SopdeskError
+from sopdesk.runtime import Runtime
+from sopdesk.web.ui.rendering import PageRoute, render
+from sopdesk.web.ui.viewer import AgentViewer, Rt, Viewer
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+TIMELINE_LIMIT = 500
+
+
+def _names(runtime: Runtime, events: list[EventView]) -> dict[int, str]:
+    ids = {e.actor_id for e in events if e.actor_kind == "agent" and e.actor_id is not None}
+    names: dict[int, str] = {}
+    with runtime.db.transaction(write=False) as session:
+        for agent_id in ids:
+            try:
+                names[agent_id] = load_agent(session, agent_id).name
+            except NotFound:
+                names[agent_id] = f"agent {agent_id}"
+    return names
+
+
+def case_context(
+    runtime: Runtime,
+    viewer: AgentViewer,
+    case_id: int,
+    *,
+    errors: dict[str, dict[str, str]] | None = None,
+    values: dict[str, dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """Everything the case page shows; `errors`/`values` by form name when a form was refused."""
+    case = get_case(runtime.db, viewer.principal, case_id)
+    customer = get_customer(runtime.db, viewer.principal, case.customer_id)
+    order = get_order(runtime.db, viewer.principal, str(case.order_id)) if case.order_id else None
+    with runtime.db.transaction(write=False) as session:
+        load_case(session, viewer.principal, case_id)
+        events = read_timeline(session, case_id, limit=TIMELINE_LIMIT, after_id=None)
+    macros = [m for m in runtime.desk.macros.values() if m.to == "customer"]
+    return {
+        "viewer": viewer,
+        "case": case,
+        "customer": customer,
+        "order": order,
+        "events": events,
+        "names": _names(runtime, events),
+        "macros": sorted(macros, key=lambda m: m.title.lower()),
+        "desk": runtime.desk,
+        "statuses": [s.value for s in CaseStatus],
+        "priorities": [p.value for p in Priority],
+        "escalate_levels": [n for n in range(case.level + 1, MAX_LEVEL + 1)],
+        "errors": errors or {},
+        "values": values or {},
+    }
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, case_id: int, viewer: Viewer, runtime: Rt) -> Response:
+    return render(request, "case.html", case_context(runtime, viewer, case_id))
+
+
+def macro_context(
+    case: CaseView,
+    customer: CustomerView,
+    order: OrderView | None,
+    viewer: AgentViewer,
+    desk: Any,
+    today: date,
+) -> dict[str, Any]:
+    """The placeholders a macro may use, filled from what the desk knows; unknown stays unset."""
+    first = (customer.name or "").split(" ")[0]
+    context: dict[str, Any] = {
+        "case": {
+            "number": case.id,
+            "subject": case.subject,
+            "status": case.status,
+            "priority": case.priority,
+            "level": case.level,
+            "category": case.category,
+            "link": f"/cases/{case.id}",
+            "created": case.created_at,
+        },
+        "customer": {
+            "name": customer.name,
+            "first_name": first,
+            "email": customer.email,
+            "phone": customer.phone,
+        },
+        "agent": {
+            "name": viewer.principal.name,
+            "first_name": viewer.principal.name.split(" ")[0],
+            "email": viewer.email,
+        },
+        "desk": {"name": desk.name, "support_email": "", "limits": desk.limits},
+        "today": today,
+    }
+    if order is not None:
+        context["order"] = {
+            "number": order.external_ref,
+            "date": order.placed_at,
+            "total": order.total,
+            "currency": order.currency,
+            "country": order.destination_country,
+        }
+        if order.items:
+            item = order.items[0]
+            context["item"] = {"name": item["name"], "value": item["value"], "serial": ""}
+        if order.shipments:
+            ship = order.shipments[0]
+            context["shipment"] = {
+                "carrier": ship.get("carrier"),
+                "tracking_number": ship.get("tracking_number"),
+                "tracking_url": "",
+            }
+    return context
+
+
+@router.get("/cases/{case_id}/macro-preview")
+def macro_preview(
+    request: Request, case_id: int, viewer: Viewer, runtime: Rt, macro: str = ""
+) -> Response:
+    case = get_case(runtime.db, viewer.principal, case_id)
+    chosen = runtime.desk.macros.get(macro)
+    if chosen is None:
+        return render(request, "_macro_preview.html", {"preview": None, "problem": None})
+    customer = get_customer(runtime.db, viewer.principal, case.customer_id)
+    order = get_order(runtime.db, viewer.principal, str(case.order_id)) if case.order_id else None
+    context = macro_context(case, customer, order, viewer, runtime.desk, runtime.clock.now().date())
+    language = case.language or customer.language
+    try:
+        preview = render_macro(chosen, language, runtime.desk.default_language, context)
+    except SopdeskError as exc:
+        return render(request, "_macro_preview.html", {"preview": None, "problem": exc.message})
+    return render(
+        request, "_macro_preview.html", {"preview": preview, "problem": None, "macro": chosen}
+    )

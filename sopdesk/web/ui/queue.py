@@ -1,0 +1,150 @@
+"""The queue: the signed-in agent's cases by level or "mine", filtered, sorted, paged by keyset.
+
+Also the live counts fragment HTMX polls, and bulk actions (assign, close as spam).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, Priority
+from sopdesk.engine.cases import ChangeCase, check_change_case, do_change_case
+from sopdesk.engine.queues import CaseFilter, CaseSort, count_cases, list_cases
+from sopdesk.errors import SopdeskError
+from sopdesk.web.ui.rendering import PageRoute, redirect, render
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+OPEN = [s.value for s in CaseStatus if s.is_open]
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """The queue's filters as the page's links carry them."""
+
+    view: str
+    level: int | None
+    status: str
+    category: str | None
+    priority: str | None
+    column: str | None
+    sort: str
+
+    def where(self, viewer: AgentViewer) -> CaseFilter:
+        statuses: list[str] | None = [self.status]
+        if self.status in ("open", "all"):
+            statuses = OPEN if self.status == "open" else None
+        return CaseFilter(
+            status=statuses,
+            level=self.level if self.view == "level" else None,
+            category=self.category,
+            assignee_id=viewer.id if self.view == "mine" else None,
+            board_column=self.column,
+            priority=self.priority,
+        )
+
+    def params(self) -> dict[str, str]:
+        values = {
+            "view": self.view,
+            "level": str(self.level) if self.level else "",
+            "status": self.status,
+            "category": self.category or "",
+            "priority": self.priority or "",
+            "column": self.column or "",
+            "sort": self.sort,
+        }
+        return {k: v for k, v in values.items() if v}
+
+
+def visible_levels(viewer: AgentViewer) -> list[int]:
+    return [n for n in range(1, MAX_LEVEL + 1) if viewer.principal.sees_level(n)]
+
+
+@router.get("/")
+def queue(
+    request: Request,
+    viewer: Viewer,
+    runtime: Rt,
+    view: Annotated[str, Query(pattern="^(mine|level|all)$")] = "level",
+    level: Annotated[int | None, Query(ge=1, le=MAX_LEVEL)] = None,
+    status: Annotated[str, Query(max_length=30)] = "open",
+    category: Annotated[str, Query(max_length=100)] = "",
+    priority: Annotated[str, Query(max_length=20)] = "",
+    column: Annotated[str, Query(max_length=100)] = "",
+    sort: CaseSort = CaseSort.DUE,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    if view == "level" and level is None:
+        level = viewer.principal.level
+    if status not in {"open", "all", *(s.value for s in CaseStatus)}:
+        status = "open"
+    query = QueueQuery(
+        view,
+        level,
+        status,
+        category or None,
+        priority if priority in {p.value for p in Priority} else None,
+        column or None,
+        sort.value,
+    )
+    page = list_cases(
+        runtime.db, viewer.principal, query.where(viewer), sort=sort, limit=PAGE_SIZE, cursor=cursor
+    )
+    return render(
+        request,
+        "queue.html",
+        {
+            "viewer": viewer,
+            "query": query,
+            "page": page,
+            "levels": visible_levels(viewer),
+            "statuses": [s.value for s in CaseStatus],
+            "priorities": [p.value for p in Priority],
+            "desk": runtime.desk,
+            "first": not cursor,
+        },
+    )
+
+
+@router.get("/queue/counts")
+def live_counts(request: Request, viewer: Viewer, runtime: Rt) -> Response:
+    counts = count_cases(runtime.db, viewer.principal, CaseFilter(status=OPEN))
+    mine = count_cases(runtime.db, viewer.principal, CaseFilter(status=OPEN, assignee_id=viewer.id))
+    by_level = {n: 0 for n in visible_levels(viewer)}
+    for row in counts:
+        by_level[row.level] = by_level.get(row.level, 0) + row.count
+    return render(
+        request,
+        "_counts.html",
+        {"by_level": by_level, "mine": sum(r.count for r in mine), "viewer": viewer},
+    )
+
+
+@router.post("/cases/bulk")
+def bulk(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm) -> Response:
+    action = form.get("action")
+    ids = [int(v) for v in form.getlist("case") if isinstance(v, str) and v.isdigit()]
+    back = str(form.get("back") or "/")
+    if action == "assign_me":
+        command = ChangeCase(assignee_id=viewer.id, reason="assigned from the queue")
+    elif action == "spam":
+        command = ChangeCase(status=CaseStatus.SPAM, reason="closed as spam from the queue")
+    else:
+        raise SopdeskError("choose an action: assign to me, or close as spam")
+    if not ids:
+        raise SopdeskError("tick at least one case first")
+    # Every case is checked before any is changed: one refusal changes nothing.
+    checked = [
+        (case_id, check_change_case(runtime.db, viewer.principal, runtime.desk, case_id, command))
+        for case_id in ids
+    ]
+    for case_id, changes in checked:
+        do_change_case(
+            runtime.db, runtime.clock, viewer.principal, case_id, changes, command.reason
+        )
+    return redirect(request, back if back.startswith("/") and not back.startswith("//") else "/")
