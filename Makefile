@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DESK ?= desk
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test lint typecheck unit bench install clean
+.PHONY: run test lint typecheck unit bench install clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,12 @@ lint: install
 typecheck: install
 	$(BIN)/mypy sopdesk
 
-unit: install
+unit: install chromium
 	$(BIN)/pytest -q
+
+## chromium: Debian's chromium for the browser tests (never a Playwright browser download)
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
 bench: install
 	$(BIN)/python bench/ingest.py
