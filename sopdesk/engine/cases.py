@@ -248,6 +248,9 @@ def insert_case(
         data={"level": plan.level},
     )
     session.flush()
+    from sopdesk.engine.playbooks import start_triggered_runs  # playbooks imports this module
+
+    start_triggered_runs(session, desk, case, now, principal, column=False)
     return case, message
 
 
@@ -350,6 +353,7 @@ def do_change_case(
     case_id: int,
     changes: dict[str, Any],
     reason: str | None,
+    desk: object = None,
 ) -> CaseView:
     now = clock.now()
     with db.transaction() as session:
@@ -374,6 +378,11 @@ def do_change_case(
                 data={"field": name, "from": old, "to": new},
             )
         case.updated_at = now
+        if {"category", "board_column"} & changes.keys():
+            from sopdesk.engine.playbooks import start_triggered_runs
+
+            for column in {"board_column" in changes, "category" not in changes}:
+                start_triggered_runs(session, desk, case, now, principal, column=column)
         return CaseView.of(case)
 
 

@@ -1,0 +1,141 @@
+"""What can happen to a run: people acting on it, messages arriving, timers firing.
+
+Each event is a small frozen model with a `type`; `Event` is their tagged union (JSON in the API).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Party = Literal["customer", "partner", "other-customer"]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    by: str = ""  # who acted, in words (an agent's name, "worker", "simulation")
+
+    @property
+    def kind(self) -> str:
+        return str(getattr(self, "type", "event"))
+
+    @property
+    def agent_action(self) -> bool:
+        """An agent's deliberate act: refused with a conflict when it does not fit the run."""
+        return False
+
+
+class CaseCreated(_Event):
+    type: Literal["case-created"] = "case-created"
+
+
+class Replied(_Event):
+    """A message arrived from the customer, the partner, or the other customer."""
+
+    type: Literal["replied"] = "replied"
+    party: Party = "customer"
+
+    @property
+    def name(self) -> str:
+        return f"{self.party}-reply"
+
+
+class Ticked(_Event):
+    """An agent ticked a checklist item (by index or by its text), recording values."""
+
+    type: Literal["tick"] = "tick"
+    item: int | str | Literal["all"] = "all"
+    values: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def agent_action(self) -> bool:
+        return True
+
+
+class Chose(_Event):
+    type: Literal["choose"] = "choose"
+    option: str
+    values: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def agent_action(self) -> bool:
+        return True
+
+
+class Approved(_Event):
+    type: Literal["approve"] = "approve"
+    comment: str = ""
+
+    @property
+    def agent_action(self) -> bool:
+        return True
+
+
+class Rejected(_Event):
+    type: Literal["reject"] = "reject"
+    comment: str = ""
+
+    @property
+    def agent_action(self) -> bool:
+        return True
+
+
+class TimerFired(_Event):
+    """A durable timer fired; its token says which wait it was started for."""
+
+    type: Literal["timer"] = "timer"
+    token: str
+
+
+class FieldChanged(_Event):
+    type: Literal["field-changed"] = "field-changed"
+    field: str
+    value: Any = None
+
+
+class TaskDone(_Event):
+    type: Literal["task-done"] = "task-done"
+    step: str | None = None
+
+    @property
+    def agent_action(self) -> bool:
+        return True
+
+
+class Named(_Event):
+    """A playbook event an agent records, e.g. `item-returned`."""
+
+    type: Literal["event"] = "event"
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    values: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def agent_action(self) -> bool:
+        return True
+
+
+class Stop(_Event):
+    type: Literal["stop"] = "stop"
+    reason: str = ""
+
+    @property
+    def agent_action(self) -> bool:
+        return True
+
+
+Event = Annotated[
+    CaseCreated
+    | Replied
+    | Ticked
+    | Chose
+    | Approved
+    | Rejected
+    | TimerFired
+    | FieldChanged
+    | TaskDone
+    | Named
+    | Stop,
+    Field(discriminator="type"),
+]

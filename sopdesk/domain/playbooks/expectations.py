@@ -1,0 +1,235 @@
+"""Scenario expectations checked against a simulated timeline; each unmet one is named.
+
+Kinds: sent, not_sent, reminder, offered, not_offered, resolution, comment, chat, set, escalated,
+waits, task, approval, outcome, status, visited, not_visited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sopdesk.domain.playbooks import effects as fx
+from sopdesk.domain.playbooks.scenario import Timeline
+
+if TYPE_CHECKING:
+    from sopdesk.domain.playbooks.simulation import Entry, SimulationResult
+
+Check = Callable[["SimulationResult", Timeline, Any], str | None]
+
+
+def _spec(value: Any, key: str) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {key: value}
+
+
+def _in_time(entry: Entry, times: Timeline, spec: dict[str, Any]) -> bool:
+    if "by" in spec and entry.at > times.at(str(spec["by"]), end_of_day=True):
+        return False
+    if "at" in spec and entry.day != times.day(times.at(str(spec["at"]))):
+        return False
+    return not ("after" in spec and entry.at < times.after(str(spec["after"]), times.start))
+
+
+def _words(spec: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in spec.items())
+
+
+def _sends(result: SimulationResult, what: tuple[str, ...], spec: dict[str, Any]) -> list[Entry]:
+    found = []
+    for e in result.entries:
+        if e.what not in what or not isinstance(e.effect, fx.SendMacro):
+            continue
+        if "macro" in spec and e.effect.macro != spec["macro"]:
+            continue
+        if "to" in spec and e.effect.to != spec["to"]:
+            continue
+        found.append(e)
+    return found
+
+
+def _sent(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    spec = _spec(value, "macro")
+    if any(_in_time(e, times, spec) for e in _sends(result, ("sent", "reminder"), spec)):
+        return None
+    return f"sent: no macro sent with {_words(spec)}"
+
+
+def _not_sent(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    spec = _spec(value, "macro")
+    hits = _sends(result, ("sent", "reminder"), spec)
+    return f"not_sent: {_words(spec)} was sent on day {hits[0].day}" if hits else None
+
+
+def _reminder(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    spec = _spec(value, "at")
+    if any(_in_time(e, times, spec) for e in _sends(result, ("reminder",), spec)):
+        return None
+    days = [e.day for e in _sends(result, ("reminder",), {})]
+    return f"reminder: none with {_words(spec)} (reminders on days {days or 'none'})"
+
+
+def _offered(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    spec = _spec(value, "options")
+    seen = []
+    for e in result.entries:
+        if e.what != "offered" or not isinstance(e.effect, fx.OfferOptions):
+            continue
+        if "step" in spec and e.step != spec["step"]:
+            continue
+        seen.append(list(e.effect.options))
+        if "options" in spec and sorted(spec["options"]) != sorted(e.effect.options):
+            continue
+        if _in_time(e, times, spec):
+            return None
+    return f"offered: no choice offered with {_words(spec)} (offered: {seen or 'none'})"
+
+
+def _not_offered(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    for e in result.entries:
+        if isinstance(e.effect, fx.OfferOptions) and value in e.effect.options:
+            return f"not_offered: '{value}' was offered at step {e.step}"
+    return None
+
+
+def _resolution(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    spec = _spec(value, "kind")
+    for e in result.entries:
+        r = e.effect
+        if not isinstance(r, fx.RecordResolution):
+            continue
+        if "kind" in spec and r.kind != spec["kind"]:
+            continue
+        if "paid_by" in spec and r.paid_by != spec["paid_by"]:
+            continue
+        if "amount" in spec and (r.amount is None or r.amount != Decimal(str(spec["amount"]))):
+            continue
+        return None
+    made = [e.text for e in result.entries if e.what == "resolution"]
+    return f"resolution: none with {_words(spec)} (recorded: {made or 'none'})"
+
+
+def _text(what: str) -> Check:
+    def check(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+        spec = _spec(value, "text")
+        for e in result.entries:
+            if e.what != what or e.rendered != spec["text"]:
+                continue
+            if isinstance(e.effect, fx.PostChat) and spec.get("channel", e.effect.channel) != (
+                e.effect.channel
+            ):
+                continue
+            if _in_time(e, times, spec):
+                return None
+        made = [e.rendered for e in result.entries if e.what == what]
+        return f"{what}: no {what} {spec['text']!r} ({what}s: {made or 'none'})"
+
+    return check
+
+
+def _set(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    for e in result.entries:
+        if isinstance(e.effect, fx.SetFields) and all(
+            e.effect.changes.get(k) == v for k, v in value.items()
+        ):
+            return None
+    return f"set: no step set {value}"
+
+
+def _escalated(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    spec = _spec(value, "level")
+    for e in result.entries:
+        escalate = e.effect
+        if isinstance(escalate, fx.Escalate) and escalate.level == spec["level"]:
+            if not _in_time(e, times, spec):
+                continue
+            return None
+    return f"escalated: not to {_words(spec)}"
+
+
+def _waits(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    spec = _spec(value, "step")
+    until = times.at(str(spec["until"])) if "until" in spec else None
+    for e in result.entries:
+        if not isinstance(e.effect, fx.StartTimer):
+            continue
+        if "step" in spec and e.step != spec["step"]:
+            continue
+        if until is None or e.effect.due == until:
+            return None
+    dues = [e.text for e in result.entries if e.what == "timer"]
+    return f"waits: no wait with {_words(spec)} ({dues or 'no timers'})"
+
+
+def _task(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    spec = _spec(value, "to")
+    for e in result.entries:
+        if isinstance(e.effect, fx.OpenTask) and spec.get("to", e.effect.to) == e.effect.to:
+            due = times.at(str(spec["due"])) if "due" in spec else None
+            if due is None or due == e.effect.due:
+                return None
+    return f"task: no task with {_words(spec)}"
+
+
+def _approval(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    for e in result.entries:
+        if isinstance(e.effect, fx.RequestApproval) and value in (e.effect.approver, e.effect.role):
+            return None
+    return f"approval: none requested from {value}"
+
+
+def _outcome(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    got = result.run.outcome
+    return None if got == value else f"outcome: expected {value}, the run ended with {got}"
+
+
+def _status(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    got = result.run.status.value
+    return None if got == value else f"status: expected {value}, the run is {got}"
+
+
+def _visited(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    missing = [s for s in ([value] if isinstance(value, str) else value) if s not in result.visited]
+    return f"visited: steps never reached: {', '.join(missing)}" if missing else None
+
+
+def _not_visited(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    hit = [s for s in ([value] if isinstance(value, str) else value) if s in result.visited]
+    return f"not_visited: steps reached: {', '.join(hit)}" if hit else None
+
+
+CHECKS: dict[str, Check] = {
+    "sent": _sent,
+    "not_sent": _not_sent,
+    "reminder": _reminder,
+    "offered": _offered,
+    "not_offered": _not_offered,
+    "resolution": _resolution,
+    "comment": _text("comment"),
+    "chat": _text("chat"),
+    "set": _set,
+    "escalated": _escalated,
+    "waits": _waits,
+    "task": _task,
+    "approval": _approval,
+    "outcome": _outcome,
+    "status": _status,
+    "visited": _visited,
+    "not_visited": _not_visited,
+}
+
+
+def unmet_expectations(result: SimulationResult, times: Timeline) -> list[str]:
+    unmet = []
+    for expectation in result.scenario.expect:
+        if len(expectation) != 1 or next(iter(expectation)) not in CHECKS:
+            unmet.append(f"unknown expectation {expectation}; known: {', '.join(CHECKS)}")
+            continue
+        key, value = next(iter(expectation.items()))
+        try:
+            problem = CHECKS[key](result, times, value)
+        except (KeyError, ValueError, TypeError) as exc:
+            problem = f"{key}: cannot check {value!r}: {exc}"
+        if problem:
+            unmet.append(problem)
+    return unmet

@@ -1,0 +1,139 @@
+"""Conditions and amounts in playbooks, e.g. `item.value > desk.limits.high_value_item`.
+
+Parsed with `ast` and walked over a whitelist of nodes; no `eval`, no calls, no dunder access.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sopdesk.errors import InvalidInput
+
+MAX_LENGTH = 500
+_CONSTANTS = {"true": True, "false": False, "none": None, "True": True, "False": False}
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.In: lambda a, b: b is not None and a in b,
+    ast.NotIn: lambda a, b: b is None or a not in b,
+}
+_ARITHMETIC: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
+
+
+class ExpressionError(InvalidInput):
+    """An expression that cannot be read or evaluated, with what is wrong in words."""
+
+
+def _number(value: Any) -> Any:
+    # Money arrives as Decimal, float or numeric text; compare them as Decimals.
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return Decimal(str(value))
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return value
+    return value
+
+
+def _lookup(value: Any, name: str) -> Any:
+    if name.startswith("_"):
+        raise ExpressionError(f"'{name}' cannot be read in an expression")
+    if isinstance(value, Mapping):
+        return value.get(name)
+    return None
+
+
+class _Evaluator:
+    def __init__(self, names: Mapping[str, Any]) -> None:
+        self.names = names
+
+    def eval(self, node: ast.AST) -> Any:
+        if isinstance(node, ast.Expression):
+            return self.eval(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str | bool):
+            return node.value
+        if isinstance(node, ast.Constant) and node.value is None:
+            return None
+        if isinstance(node, ast.Name):
+            if node.id in _CONSTANTS:
+                return _CONSTANTS[node.id]
+            return _lookup(self.names, node.id)
+        if isinstance(node, ast.Attribute):
+            return _lookup(self.eval(node.value), node.attr)
+        if isinstance(node, ast.BoolOp):
+            values = (self.eval(v) for v in node.values)
+            return all(values) if isinstance(node.op, ast.And) else any(values)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return not self.eval(node.operand)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            value = _number(self.eval(node.operand))
+            return None if value is None else -value
+        if isinstance(node, ast.Compare):
+            return self._compare(node)
+        if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+            left, right = _number(self.eval(node.left)), _number(self.eval(node.right))
+            if left is None or right is None:
+                return None
+            try:
+                return _ARITHMETIC[type(node.op)](left, right)
+            except (TypeError, ArithmeticError) as exc:
+                raise ExpressionError(f"cannot compute: {exc}") from None
+        if isinstance(node, ast.List | ast.Tuple):
+            return [self.eval(e) for e in node.elts]
+        raise ExpressionError(f"'{type(node).__name__}' is not allowed in an expression")
+
+    def _compare(self, node: ast.Compare) -> bool:
+        left = _number(self.eval(node.left))
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            right = _number(self.eval(right_node))
+            if isinstance(right, list):
+                right = [_number(r) for r in right]
+            ordering = not isinstance(op, ast.Eq | ast.NotEq | ast.In | ast.NotIn)
+            # An unknown value (no item, no limit set) makes an ordering comparison false.
+            if ordering and (left is None or right is None):
+                return False
+            try:
+                if not _COMPARE[type(op)](left, right):
+                    return False
+            except TypeError:
+                raise ExpressionError(
+                    f"cannot compare {type(left).__name__} with {type(right).__name__}"
+                ) from None
+            left = right
+        return True
+
+
+def parse_expression(source: str) -> ast.Expression:
+    """The parsed expression; raises ExpressionError naming what is wrong."""
+    if len(source) > MAX_LENGTH:
+        raise ExpressionError(f"an expression may be at most {MAX_LENGTH} characters")
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"'{source}' is not an expression: {exc.msg}") from None
+    return tree
+
+
+def evaluate(source: str, names: Mapping[str, Any]) -> Any:
+    """The value of `source` over `names` (nested mappings, read with dots)."""
+    return _Evaluator(names).eval(parse_expression(source))
+
+
+def holds(source: str, names: Mapping[str, Any]) -> bool:
+    return bool(evaluate(source, names))

@@ -1,0 +1,134 @@
+"""Scenario files: a case, events at times and expectations, to simulate a playbook with.
+
+Times are written as a support lead says them: "day 0 09:00", "day 7", "+2 business days".
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sopdesk.domain.calendar import BusinessCalendar
+from sopdesk.domain.duration import Duration
+
+_DAY = re.compile(r"^\s*day\s+(\d+)(?:\s+(\d{1,2}):(\d{2}))?\s*$", re.IGNORECASE)
+_REL = re.compile(r"^\s*\+\s*(.+)$")
+EVENT_KEYS = ("tick", "choose", "approve", "reject", "reply", "event", "task_done", "stop")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScenarioItem(_Model):
+    name: str = "Item"
+    value: float = 0
+    comp_value: float | None = None
+    serial: str = ""
+
+
+class ScenarioOrder(_Model):
+    number: str = "R-1"
+    currency: str = "EUR"
+    country: str | None = None
+    items: list[ScenarioItem] = Field(default_factory=list)
+
+
+class ScenarioParty(_Model):
+    name: str = ""
+    email: str = ""
+
+
+class ScenarioCase(_Model):
+    category: str | None = None
+    subject: str = "A customer's problem"
+    language: str = "en"
+    priority: str = "normal"
+    customer: ScenarioParty = Field(default_factory=lambda: ScenarioParty(name="Customer"))
+    partner: ScenarioParty | None = None
+    order: ScenarioOrder | None = None
+    fields: dict[str, Any] = Field(default_factory=dict)  # values known before the run starts
+
+
+class ScenarioEvent(_Model):
+    """One thing that happens at a time: exactly one of the event keys."""
+
+    at: str = "+0 minutes"
+    tick: int | str | None = None  # an item's index, its text, or "all"
+    choose: str | None = None
+    approve: str | None = None  # the comment ("" for none)
+    reject: str | None = None
+    reply: Literal["customer", "partner", "other-customer"] | None = None
+    event: str | None = None
+    task_done: bool | None = None
+    stop: str | None = None
+    values: dict[str, Any] = Field(default_factory=dict)
+    by: str = "agent"
+    expect: Literal["ok", "conflict"] = "ok"
+
+    @model_validator(mode="after")
+    def _one(self) -> ScenarioEvent:
+        given = [k for k in EVENT_KEYS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"an event needs exactly one of {', '.join(EVENT_KEYS)}; got {given}")
+        return self
+
+    @property
+    def key(self) -> str:
+        return next(k for k in EVENT_KEYS if getattr(self, k) is not None)
+
+
+class Scenario(_Model):
+    """A scenario file (scenarios/*.yaml) for one playbook."""
+
+    playbook: str
+    title: str = ""
+    start: datetime  # local time of the desk unless it names an offset
+    case: ScenarioCase = Field(default_factory=ScenarioCase)
+    events: list[ScenarioEvent] = Field(default_factory=list)
+    expect: list[dict[str, Any]] = Field(default_factory=list)
+    until: str = "day 90"  # the clock runs on to here (or until the run ends) after the events
+
+
+class Timeline:
+    """Reads scenario times against a start instant and the desk's calendar."""
+
+    def __init__(self, start: datetime, calendar: BusinessCalendar) -> None:
+        if start.tzinfo is None:
+            start = calendar.wall_instant(start)
+        self.start = start
+        self.calendar = calendar
+        self.local_start = start.astimezone(calendar.tz)
+
+    def day(self, instant: datetime) -> int:
+        return (instant.astimezone(self.calendar.tz).date() - self.local_start.date()).days
+
+    def at(
+        self, text: str, previous: datetime | None = None, *, end_of_day: bool = False
+    ) -> datetime:
+        """An instant: "day N [HH:MM]" from the start's date, or "+<duration>" after `previous`."""
+        match = _DAY.match(text)
+        if match:
+            day = self.local_start.date() + timedelta(days=int(match.group(1)))
+            if match.group(2) is not None:
+                clock = time(int(match.group(2)), int(match.group(3)))
+            elif end_of_day:
+                clock = time(23, 59, 59)
+            else:
+                clock = self.local_start.time().replace(tzinfo=None)
+            return self.calendar.wall_instant(datetime.combine(day, clock))
+        rel = _REL.match(text)
+        if rel:
+            return self.after(rel.group(1), previous or self.start)
+        raise ValueError(
+            f"'{text}' is not a time like 'day 2 09:00', 'day 7' or '+2 business days'"
+        )
+
+    def after(self, duration: str, since: datetime) -> datetime:
+        parsed = Duration.parse(duration)
+        if parsed.amount == 0:
+            return since
+        return parsed.after(since, self.calendar)

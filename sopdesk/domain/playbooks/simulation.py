@@ -1,0 +1,252 @@
+"""Simulating a playbook on a virtual clock: the same interpreter, timers fired in due order.
+
+The result is the timeline and the expectations the scenario names that were not met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sopdesk.domain.calendar import BusinessCalendar
+from sopdesk.domain.desk.playbook import Playbook
+from sopdesk.domain.playbooks import effects as fx
+from sopdesk.domain.playbooks import events as ev
+from sopdesk.domain.playbooks.expectations import unmet_expectations
+from sopdesk.domain.playbooks.interpreter import EventDoesNotFit, advance, begin
+from sopdesk.domain.playbooks.scenario import Scenario, ScenarioEvent, Timeline
+from sopdesk.domain.playbooks.state import RunState
+from sopdesk.errors import SopdeskError
+
+Render = Callable[[str, Mapping[str, Any]], str]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of a simulated timeline."""
+
+    at: datetime
+    day: int
+    step: str
+    what: str  # sent, reminder, chat, comment, offered, resolution, set, escalate, ...
+    text: str
+    effect: fx.Effect | None = None
+    rendered: str = ""
+
+
+@dataclass
+class SimulationResult:
+    scenario: Scenario
+    run: RunState
+    entries: list[Entry] = field(default_factory=list)
+    unmet: list[str] = field(default_factory=list)
+
+    @property
+    def visited(self) -> set[str]:
+        return set(self.run.visited)
+
+    @property
+    def ok(self) -> bool:
+        return not self.unmet
+
+
+def scenario_facts(scenario: Scenario, limits: Mapping[str, Any], desk_name: str) -> dict[str, Any]:
+    """What the simulated case looks like to conditions and templates."""
+    case = scenario.case
+    order = case.order
+    item = order.items[0] if order and order.items else None
+    return {
+        "case": {
+            "number": 1,
+            "subject": case.subject,
+            "status": "new",
+            "priority": case.priority,
+            "level": 1,
+            "category": case.category,
+            "link": "",
+            "created": scenario.start,
+        },
+        "customer": {**case.customer.model_dump(), "first_name": case.customer.name.split(" ")[0]},
+        "order": None if order is None else {"number": order.number, "currency": order.currency},
+        "item": None
+        if item is None
+        else {
+            "name": item.name,
+            "value": Decimal(str(item.value)),
+            "comp_value": Decimal(
+                str(item.comp_value if item.comp_value is not None else item.value)
+            ),
+            "serial": item.serial,
+        },
+        "partner": case.partner.model_dump() if case.partner else None,
+        "desk": {"name": desk_name, "limits": dict(limits)},
+    }
+
+
+def to_event(step: ScenarioEvent) -> ev._Event:
+    by = step.by
+    if step.tick is not None:
+        return ev.Ticked(item=step.tick, values=step.values, by=by)
+    if step.choose is not None:
+        return ev.Chose(option=step.choose, values=step.values, by=by)
+    if step.approve is not None:
+        return ev.Approved(comment=step.approve, by=by)
+    if step.reject is not None:
+        return ev.Rejected(comment=step.reject, by=by)
+    if step.reply is not None:
+        return ev.Replied(party=step.reply, by=step.reply)
+    if step.event is not None:
+        return ev.Named(name=step.event, values=step.values, by=by)
+    if step.task_done is not None:
+        return ev.TaskDone(by=by)
+    return ev.Stop(reason=step.stop or "", by=by)
+
+
+class _Simulation:
+    def __init__(
+        self,
+        playbook: Playbook,
+        scenario: Scenario,
+        calendar: BusinessCalendar,
+        facts: dict[str, Any],
+        render: Render,
+    ) -> None:
+        self.playbook, self.scenario, self.calendar = playbook, scenario, calendar
+        self.facts = {**facts, "fields": dict(scenario.case.fields)}
+        self.render = render
+        self.times = Timeline(scenario.start, calendar)
+        self.timers: dict[str, datetime] = {}
+        self.entries: list[Entry] = []
+        self.problems: list[str] = []
+        self.run: RunState | None = None
+
+    def _context(self, at: datetime) -> dict[str, Any]:
+        assert self.run is not None
+        return {
+            **self.facts,
+            "fields": {**self.facts["fields"], **self.run.variables},
+            "today": at.astimezone(self.calendar.tz).date(),
+        }
+
+    def _fill(self, template: str, at: datetime) -> str:
+        try:
+            return self.render(template, self._context(at))
+        except SopdeskError as exc:
+            self.problems.append(f"template {template!r} cannot be filled: {exc.message}")
+            return template
+
+    def _record(self, at: datetime, effects: list[fx.Effect]) -> None:
+        day = self.times.day(at)
+        for e in effects:
+            if isinstance(e, fx.StartTimer):
+                self.timers[e.token] = e.due
+                text = f"timer until {e.due.astimezone(self.calendar.tz):%Y-%m-%d %H:%M}"
+                self.entries.append(Entry(at, day, e.step, "timer", text, e))
+            elif isinstance(e, fx.CancelTimer):
+                self.timers.pop(e.token, None)
+            elif isinstance(e, fx.StepLogged):
+                self.entries.append(Entry(at, day, e.step, "step", f"{e.kind}: {e.text}", e))
+            elif isinstance(e, fx.SendMacro):
+                what = "reminder" if e.reminder else "sent"
+                self.entries.append(Entry(at, day, e.step, what, f"macro {e.macro} to {e.to}", e))
+            elif isinstance(e, fx.PostChat):
+                text = self._fill(e.template, at)
+                self.entries.append(Entry(at, day, e.step, "chat", f"{e.channel}: {text}", e, text))
+            elif isinstance(e, fx.AddComment):
+                text = self._fill(e.template, at)
+                self.entries.append(Entry(at, day, e.step, "comment", text, e, text))
+            elif isinstance(e, fx.OfferOptions):
+                words = f"offered {', '.join(e.options)}"
+                self.entries.append(Entry(at, day, e.step, "offered", words, e))
+            elif isinstance(e, fx.RecordResolution):
+                amount = f" {e.amount} {e.currency}" if e.amount is not None else ""
+                text = f"{e.kind}{amount}, paid by {e.paid_by}"
+                self.entries.append(Entry(at, day, e.step, "resolution", text, e))
+            elif isinstance(e, fx.SetFields):
+                text = ", ".join(f"{k}={v}" for k, v in e.changes.items())
+                self.entries.append(Entry(at, day, e.step, "set", text, e))
+            elif isinstance(e, fx.Escalate):
+                text = f"level {e.level}: {e.reason}"
+                self.entries.append(Entry(at, day, e.step, "escalate", text, e))
+            elif isinstance(e, fx.OpenTask):
+                text = f"{e.to}: {self._fill(e.title, at)}"
+                self.entries.append(Entry(at, day, e.step, "task", text, e))
+                if e.macro:
+                    words = f"macro {e.macro} to {e.to}"
+                    sent = fx.SendMacro(e.step, e.to, e.macro)
+                    self.entries.append(Entry(at, day, e.step, "sent", words, sent))
+            elif isinstance(e, fx.RequestApproval):
+                text = f"{e.approver or e.role}: {self._fill(e.ask, at)}"
+                self.entries.append(Entry(at, day, e.step, "approval", text, e))
+
+    def _apply(self, event: ev._Event, at: datetime, expect: str = "ok") -> None:
+        assert self.run is not None
+        try:
+            run, effects = advance(self.playbook, self.run, event, at, self.calendar, self.facts)
+        except EventDoesNotFit as exc:
+            if expect != "conflict":
+                self.problems.append(f"{event.kind} at day {self.times.day(at)}: {exc.message}")
+            self.entries.append(
+                Entry(at, self.times.day(at), self.run.step, "refused", exc.message)
+            )
+            return
+        if expect == "conflict":
+            self.problems.append(
+                f"{event.kind} at day {self.times.day(at)} was expected to be refused"
+            )
+        self.run = run
+        self._record(at, effects)
+
+    def _fire_until(self, until: datetime) -> None:
+        while self.run is not None and not self.run.status.is_over and self.timers:
+            token, due = min(self.timers.items(), key=lambda t: (t[1], int(t[0])))
+            if due > until:
+                return
+            del self.timers[token]
+            self._apply(ev.TimerFired(token=token, by="timer"), due)
+
+    def run_all(self) -> SimulationResult:
+        start = self.times.start
+        self.run, effects = begin(self.playbook, start, self.calendar, self.facts, by="simulation")
+        self._record(start, effects)
+        previous = start
+        for step in self.scenario.events:
+            try:
+                at = self.times.at(step.at, previous)
+            except ValueError as exc:
+                self.problems.append(str(exc))
+                continue
+            if at < previous:
+                self.problems.append(f"event '{step.key}' at {step.at} is before the one above it")
+                continue
+            self._fire_until(at)
+            self._apply(to_event(step), at, step.expect)
+            previous = at
+        self._fire_until(self.times.at(self.scenario.until, previous, end_of_day=True))
+        result = SimulationResult(self.scenario, self.run, self.entries, list(self.problems))
+        result.unmet.extend(unmet_expectations(result, self.times))
+        return result
+
+
+def simulate(
+    playbook: Playbook,
+    scenario: Scenario,
+    calendar: BusinessCalendar,
+    facts: dict[str, Any],
+    render: Render,
+) -> SimulationResult:
+    """Runs `scenario` against `playbook` on a virtual clock; pure apart from `render`."""
+    return _Simulation(playbook, scenario, calendar, facts, render).run_all()
+
+
+def coverage(playbook: Playbook, results: list[SimulationResult]) -> tuple[float, list[str]]:
+    """The share of the playbook's steps some scenario visited, and the steps none did."""
+    seen = set().union(*(r.visited for r in results)) if results else set()
+    missing = [s.id for s in playbook.steps if s.id not in seen]
+    return 1 - len(missing) / len(playbook.steps), missing
+
+
+__all__ = ["Entry", "SimulationResult", "coverage", "scenario_facts", "simulate", "timedelta"]

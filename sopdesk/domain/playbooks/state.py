@@ -1,0 +1,73 @@
+"""The state of one playbook run: where it stands, what it waits for, what was recorded.
+
+Frozen and JSON-serialisable, so the engine stores it whole and every change is a new value.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"  # only between two pauses, inside one advance()
+    WAITING = "waiting"
+    DONE = "done"
+    STOPPED = "stopped"
+
+    @property
+    def is_over(self) -> bool:
+        return self in (RunStatus.DONE, RunStatus.STOPPED)
+
+
+WaitKind = Literal["checklist", "choice", "event", "approval", "task"]
+
+
+class Waiting(BaseModel):
+    """What a paused run waits for, and until when (None: until a person acts)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: WaitKind
+    step: str
+    waits_for: str = ""  # the event name, the approver, the task's party...
+    until: datetime | None = None
+    token: str | None = None  # the timer that ends the wait; a timer with another is stale
+    options: tuple[str, ...] = ()  # for a choice: the options offered
+
+
+class HistoryEntry(BaseModel):
+    """One line of a run's history: a step entered or left, or an event taken."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    step: str
+    kind: str  # the step kind, or "event"
+    what: str  # in words, e.g. "chose shipped-to-other-customer"
+
+
+class RunState(BaseModel):
+    """A run of one playbook version on one case."""
+
+    model_config = ConfigDict(frozen=True)
+
+    playbook: str
+    version: str  # content hash of the playbook definition the run started with
+    step: str
+    status: RunStatus = RunStatus.RUNNING
+    waiting: Waiting | None = None
+    ticks: dict[str, tuple[int, ...]] = Field(default_factory=dict)  # step → ticked items
+    choices: dict[str, str] = Field(default_factory=dict)  # step → chosen option
+    variables: dict[str, Any] = Field(default_factory=dict)  # recorded values, `fields.*`
+    visited: tuple[str, ...] = ()  # every step entered, in order (repeats included)
+    history: tuple[HistoryEntry, ...] = ()
+    timers: int = 0  # timers started so far; the next token is `<timers + 1>`
+    outcome: str | None = None
+
+    def record(self, at: datetime, step: str, kind: str, what: str) -> RunState:
+        entry = HistoryEntry(at=at, step=step, kind=kind, what=what)
+        return self.model_copy(update={"history": (*self.history, entry)})

@@ -1,0 +1,236 @@
+"""Running steps: from one step onwards until a step pauses the run or the playbook ends.
+
+Steps that do not pause (send, set, notify...) run in one go; a cycle guard stops a runaway loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sopdesk.domain.calendar import BusinessCalendar
+from sopdesk.domain.desk.playbook import Playbook, Step
+from sopdesk.domain.playbooks import effects as fx
+from sopdesk.domain.playbooks.expressions import ExpressionError, evaluate, holds
+from sopdesk.domain.playbooks.state import RunState, RunStatus, Waiting
+
+# Steps one advance() may run before the run is stopped as a runaway loop (the desk lint
+# refuses cycles without a pause, so this only guards against a lint gap).
+MAX_STEPS_PER_ADVANCE = 200
+
+
+@dataclass
+class Turn:
+    """One advance() in progress: the run as it changes and the effects decided so far."""
+
+    playbook: Playbook
+    run: RunState
+    now: datetime
+    calendar: BusinessCalendar
+    facts: Mapping[str, Any]
+    effects: list[fx.Effect] = field(default_factory=list)
+
+    def names(self) -> dict[str, Any]:
+        """What expressions read: the case facts plus the run's recorded values as `fields`."""
+        fields = {**dict(self.facts.get("fields") or {}), **self.run.variables}
+        return {**self.facts, "fields": fields, "choices": dict(self.run.choices)}
+
+    def log(self, step: str, kind: str, what: str) -> None:
+        self.run = self.run.record(self.now, step, kind, what)
+
+    def update(self, **changes: Any) -> None:
+        self.run = self.run.model_copy(update=changes)
+
+    def new_token(self) -> str:
+        self.update(timers=self.run.timers + 1)
+        return str(self.run.timers)
+
+
+def offered_options(step: Step, names: Mapping[str, Any]) -> tuple[str, ...]:
+    """The options of a choice whose `when` holds and whose `unless` does not."""
+    assert step.choice is not None
+    offered = []
+    for key, option in step.choice.options.items():
+        if option.when is not None and not holds(option.when, names):
+            continue
+        if option.unless is not None and holds(option.unless, names):
+            continue
+        offered.append(key)
+    return tuple(offered)
+
+
+def following(playbook: Playbook, step_id: str) -> str | None:
+    index = next(i for i, s in enumerate(playbook.steps) if s.id == step_id)
+    return playbook.following(index)
+
+
+def leave(turn: Turn, step: Step, target: str | None, why: str) -> None:
+    """Ends a paused step (its note is written now) and runs on from `target`."""
+    if turn.run.waiting is not None and turn.run.waiting.token is not None:
+        turn.effects.append(fx.CancelTimer(turn.run.waiting.token))
+    turn.update(waiting=None, status=RunStatus.RUNNING)
+    turn.log(step.id, step.kind, why)
+    if step.note:
+        turn.effects.append(fx.AddComment(step.id, step.note))
+    run_from(turn, target)
+
+
+def stop(turn: Turn, step_id: str, why: str) -> None:
+    turn.update(status=RunStatus.STOPPED, waiting=None, outcome="stopped")
+    turn.log(step_id, "stop", why)
+    turn.effects.append(fx.StepLogged(step_id, "stop", why))
+
+
+def _amount(turn: Turn, source: str | None) -> Decimal | None:
+    if source is None:
+        return None
+    value = evaluate(source, turn.names())
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise ExpressionError(f"the amount '{source}' is {value!r}, not a number") from None
+
+
+def _currency(turn: Turn) -> str:
+    order = turn.facts.get("order") or {}
+    desk = turn.facts.get("desk") or {}
+    limits = desk.get("limits") or {}
+    return str(order.get("currency") or limits.get("currency") or "EUR")
+
+
+def _pause(turn: Turn, waiting: Waiting) -> None:
+    turn.update(status=RunStatus.WAITING, waiting=waiting)
+
+
+def _run_step(turn: Turn, step: Step) -> str | bool | None:
+    """Runs one step; returns the next step id, None at the end, or False when it pauses."""
+    now, calendar = turn.now, turn.calendar
+    nxt = step.next or following(turn.playbook, step.id)
+    if step.checklist is not None:
+        _pause(turn, Waiting(kind="checklist", step=step.id, waits_for="checklist"))
+        return False
+    if step.choice is not None:
+        options = offered_options(step, turn.names())
+        if not options:
+            stop(turn, step.id, "no option of this choice applies to the case")
+            return False
+        turn.effects.append(fx.OfferOptions(step.id, step.choice.prompt, options))
+        _pause(turn, Waiting(kind="choice", step=step.id, waits_for="choice", options=options))
+        return False
+    if step.send is not None or step.remind is not None:
+        body = step.send or step.remind
+        assert body is not None
+        turn.effects.append(fx.SendMacro(step.id, body.to, body.macro, step.remind is not None))
+        return nxt
+    if step.wait is not None:
+        token = until = None
+        if step.wait.timeout is not None:
+            until = step.wait.timeout.after(now, calendar)
+            token = turn.new_token()
+            turn.effects.append(fx.StartTimer(token, until, step.id, "timeout"))
+        if step.wait.status is not None:
+            turn.effects.append(fx.SetFields(step.id, {"status": step.wait.status}))
+        what = step.wait.for_
+        _pause(turn, Waiting(kind="event", step=step.id, waits_for=what, until=until, token=token))
+        return False
+    if step.approval is not None:
+        a = step.approval
+        token = until = None
+        if a.timeout is not None:
+            until = a.timeout.after(now, calendar)
+            token = turn.new_token()
+            turn.effects.append(fx.StartTimer(token, until, step.id, "timeout"))
+        request = fx.RequestApproval(step.id, a.ask, a.approver, a.role, a.document, until)
+        turn.effects.append(request)
+        who = a.approver or f"role {a.role}"
+        waiting = Waiting(kind="approval", step=step.id, waits_for=who, until=until, token=token)
+        _pause(turn, waiting)
+        return False
+    if step.set is not None:
+        s = step.set
+        changes = {
+            name: getattr(s, name)
+            for name in ("status", "column", "level", "priority", "category")
+            if getattr(s, name) is not None
+        }
+        turn.effects.append(fx.SetFields(step.id, changes, tuple(s.add_tags), tuple(s.remove_tags)))
+        return nxt
+    if step.notify is not None:
+        turn.effects.append(fx.PostChat(step.id, step.notify.channel, step.notify.message))
+        return nxt
+    if step.task is not None:
+        t = step.task
+        due = t.due.after(now, calendar)
+        turn.effects.append(fx.OpenTask(step.id, t.to, t.title, due, t.macro, t.role))
+        if not t.wait:
+            return nxt
+        token = turn.new_token()
+        turn.effects.append(fx.StartTimer(token, due, step.id, "overdue"))
+        _pause(turn, Waiting(kind="task", step=step.id, waits_for=t.to, until=due, token=token))
+        return False
+    if step.escalate is not None:
+        turn.effects.append(fx.Escalate(step.id, step.escalate.level, step.escalate.reason))
+        return nxt
+    if step.resolve is not None:
+        r = step.resolve
+        amount = _amount(turn, r.amount)
+        turn.effects.append(
+            fx.RecordResolution(step.id, r.kind, amount, _currency(turn), r.paid_by, r.description)
+        )
+        return nxt
+    assert step.end is not None
+    if step.end.status is not None:
+        turn.effects.append(fx.SetFields(step.id, {"status": step.end.status}))
+    turn.update(status=RunStatus.DONE, waiting=None, outcome=step.end.outcome)
+    return None
+
+
+def describe(step: Step) -> str:
+    """A step in words for the timeline, e.g. `send macro on-hold to customer`."""
+    if step.title:
+        return step.title
+    body = step.body
+    if step.send is not None or step.remind is not None:
+        verb = "remind" if step.remind is not None else "send"
+        return f"{verb} {body.to} with macro {body.macro}"  # type: ignore[attr-defined]
+    if step.wait is not None:
+        return f"wait for {step.wait.for_}"
+    if step.end is not None:
+        return f"end: {step.end.outcome}"
+    return step.kind
+
+
+def run_from(turn: Turn, step_id: str | None) -> None:
+    """Runs steps from `step_id` until one pauses, the playbook ends, or the guard trips."""
+    count = 0
+    while True:
+        if step_id is None:
+            if not turn.run.status.is_over:
+                turn.update(status=RunStatus.DONE, waiting=None, outcome=turn.run.outcome or "done")
+            return
+        count += 1
+        if count > MAX_STEPS_PER_ADVANCE:
+            stop(turn, step_id, f"stopped: more than {MAX_STEPS_PER_ADVANCE} steps without a pause")
+            return
+        step = turn.playbook.step(step_id)
+        if step is None:
+            stop(turn, step_id, f"stopped: the playbook has no step '{step_id}'")
+            return
+        turn.update(step=step.id, visited=(*turn.run.visited, step.id))
+        turn.effects.append(fx.StepLogged(step.id, step.kind, describe(step)))
+        result = _run_step(turn, step)
+        if result is False:
+            if not turn.run.status.is_over:
+                turn.log(step.id, step.kind, "waiting")
+            return
+        turn.log(step.id, step.kind, "done")
+        if step.note:
+            turn.effects.append(fx.AddComment(step.id, step.note))
+        if turn.run.status.is_over:
+            return
+        step_id = result  # type: ignore[assignment]

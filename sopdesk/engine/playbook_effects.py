@@ -1,0 +1,336 @@
+"""Applying a run's effects inside the caller's transaction: timeline, fields, timers, outbox.
+
+Also what the interpreter reads about a case (its facts) and how templates are filled in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sopdesk.desk.templates import BY_AUDIENCE, COMMON, render, render_macro
+from sopdesk.domain.cases import CaseStatus, EventKind, Priority
+from sopdesk.domain.desk import Desk
+from sopdesk.domain.playbooks import effects as fx
+from sopdesk.domain.principal import Principal
+from sopdesk.engine.timeline import append_event
+from sopdesk.errors import InvalidInput
+from sopdesk.store.models import (
+    Case,
+    Customer,
+    LedgerEntry,
+    Order,
+    OutboxMessage,
+    Partner,
+    PlaybookRun,
+    Timer,
+)
+
+TIMER_KIND = "playbook.timer"
+CHAT_KIND = "chat.post"
+MAIL_KIND = "message.out"
+_CASE_FIELDS = {"column": "board_column"}
+
+
+def case_facts(session: Session, desk: Desk, case: Case, now: datetime) -> dict[str, Any]:
+    """What conditions, amounts and templates may read about a case (see desk/templates.py)."""
+    customer = session.get(Customer, case.customer_id)
+    order = session.get(Order, case.order_id) if case.order_id else None
+    partner = session.get(Partner, case.partner_id) if case.partner_id else None
+    first = order.items[0] if order is not None and order.items else None
+    shipment = order.shipments[-1] if order is not None and order.shipments else None
+    name = customer.name if customer else ""
+    local_today = now.astimezone(desk.business_calendar().tz).date()
+    return {
+        "case": {
+            "number": case.id,
+            "subject": case.subject,
+            "status": case.status,
+            "priority": case.priority,
+            "level": case.level,
+            "category": case.category,
+            "link": "",
+            "created": case.created_at,
+        },
+        "customer": {
+            "name": name,
+            "first_name": name.split(" ")[0] if name else "",
+            "email": customer.email if customer else None,
+            "phone": customer.phone if customer else None,
+        },
+        "order": None
+        if order is None
+        else {
+            "number": order.external_ref,
+            "date": order.placed_at,
+            "total": order.total,
+            "currency": order.currency,
+            "country": order.destination_country,
+        },
+        "item": None
+        if first is None
+        else {
+            "name": first.name,
+            "value": first.value,
+            "comp_value": first.value,
+            "serial": first.sku,
+        },
+        "shipment": None
+        if shipment is None
+        else {
+            "carrier": shipment.carrier,
+            "tracking_number": shipment.tracking_number,
+            "tracking_url": "",
+        },
+        "partner": None if partner is None else {"name": partner.name, "email": partner.email},
+        "desk": {
+            "name": desk.name,
+            "support_email": desk.channels.email[0].address if desk.channels.email else "",
+            "limits": desk.limits.model_dump(),
+        },
+        "today": local_today,
+    }
+
+
+def template_context(facts: dict[str, Any], variables: dict[str, Any]) -> dict[str, Any]:
+    """Facts for templates: every placeholder `sopdesk check` allows is there (empty if unknown)."""
+    context: dict[str, Any] = {**facts, "fields": variables}
+    names = {**COMMON, **{n: a for extra in BY_AUDIENCE.values() for n, a in extra.items()}}
+    for name, attributes in names.items():
+        if not attributes:
+            continue
+        known = context.get(name) or {}
+        context[name] = {attribute: known.get(attribute, "") for attribute in attributes}
+    context["recipient"] = {
+        "name": variables.get("recipient_name", ""),
+        "email": variables.get("recipient_email", ""),
+    }
+    for name in ("desk",):
+        context[name] = {**(facts.get(name) or {}), **context[name]}
+    return context
+
+
+def fill(template: str, context: dict[str, Any]) -> str:
+    """A note or chat text filled in; a placeholder that cannot be filled is shown, not fatal."""
+    try:
+        return render(template, context)
+    except InvalidInput as exc:
+        return f"{template} [{exc.message}]"
+
+
+def _recipient(case_facts_: dict[str, Any], variables: dict[str, Any], to: str) -> str | None:
+    if to == "customer":
+        return (case_facts_.get("customer") or {}).get("email")
+    if to == "partner":
+        return (case_facts_.get("partner") or {}).get("email")
+    if to == "other-customer":
+        return variables.get("recipient_email")
+    return variables.get("team_email")
+
+
+class Applier:
+    """Applies one advance()'s effects for one run, in the session of the run's change."""
+
+    def __init__(
+        self,
+        session: Session,
+        desk: Desk,
+        case: Case,
+        run: PlaybookRun,
+        now: datetime,
+        actor: Principal,
+        variables: dict[str, Any],
+    ) -> None:
+        self.session, self.desk, self.case, self.run = session, desk, case, run
+        self.now, self.actor = now, actor
+        self.facts = case_facts(session, desk, case, now)
+        self.context = template_context(self.facts, variables)
+        self.variables = variables
+
+    def apply(self, effects: list[fx.Effect], key: str) -> None:
+        """`key` is unique per change of the run (its revision): outbox keys derive from it."""
+        for index, effect in enumerate(effects):
+            self._one(effect, f"{key}:{index}")
+        self.case.updated_at = self.now
+
+    def _event(self, kind: EventKind, body: str | None, **data: Any) -> Any:
+        return append_event(
+            self.session,
+            self.case.id,
+            kind,
+            self.now,
+            self.actor,
+            body=body,
+            data={"run_id": self.run.id, "playbook": self.run.playbook, **data},
+        )
+
+    def _one(self, effect: fx.Effect, key: str) -> None:
+        if isinstance(effect, fx.StepLogged):
+            data = {"step": effect.step, "step_kind": effect.kind}
+            self._event(EventKind.PLAYBOOK_STEP, effect.text, **data)
+        elif isinstance(effect, fx.SendMacro):
+            self._send(effect, key)
+        elif isinstance(effect, fx.PostChat):
+            text = fill(effect.template, self.context)
+            self._outbox(CHAT_KIND, key, {"channel": effect.channel, "text": text})
+            self._event(EventKind.NOTE, text, step=effect.step, chat=effect.channel)
+        elif isinstance(effect, fx.StartTimer):
+            payload = {"run_id": self.run.id, "token": effect.token, "purpose": effect.purpose}
+            self.session.add(
+                Timer(
+                    due_at=effect.due,
+                    kind=TIMER_KIND,
+                    case_id=self.case.id,
+                    payload=payload,
+                    attempts=0,
+                    created_at=self.now,
+                )
+            )
+        elif isinstance(effect, fx.CancelTimer):
+            self._cancel(effect.token)
+        elif isinstance(effect, fx.SetFields):
+            self._set(effect)
+        elif isinstance(effect, fx.Escalate):
+            self._change("level", max(self.case.level, effect.level), effect.reason)
+        elif isinstance(effect, fx.OpenTask):
+            self._task(effect, key)
+        elif isinstance(effect, fx.RecordResolution):
+            self._resolve(effect)
+        elif isinstance(effect, fx.AddComment):
+            self._event(EventKind.NOTE, fill(effect.template, self.context), step=effect.step)
+        elif isinstance(effect, fx.RequestApproval):
+            ask = fill(effect.ask, self.context)
+            self._event(
+                EventKind.APPROVAL,
+                ask,
+                step=effect.step,
+                approver=effect.approver,
+                role=effect.role,
+                document=effect.document,
+                until=effect.until.isoformat() if effect.until else None,
+            )
+        elif isinstance(effect, fx.OfferOptions):
+            self._event(
+                EventKind.PLAYBOOK_STEP,
+                effect.prompt,
+                step=effect.step,
+                options=list(effect.options),
+            )
+
+    def _outbox(self, kind: str, key: str, payload: dict[str, Any]) -> None:
+        self.session.add(
+            OutboxMessage(
+                kind=kind,
+                idempotency_key=f"playbook:{self.run.id}:{key}",
+                case_id=self.case.id,
+                payload=payload,
+                status="pending",
+                attempts=0,
+                next_attempt_at=self.now,
+                created_at=self.now,
+            )
+        )
+
+    def _mail(self, step: str, to: str, macro_slug: str, key: str, **extra: Any) -> None:
+        macro = self.desk.macros.get(macro_slug)
+        address = _recipient(self.facts, self.variables, to)
+        if macro is None:
+            self._event(EventKind.NOTE, f"macro '{macro_slug}' is not in the desk; nothing sent")
+            return
+        try:
+            text = render_macro(macro, self.case.language, self.desk.default_language, self.context)
+            subject, body, error = text.subject, text.body, None
+        except InvalidInput as exc:
+            subject, body, error = (
+                macro.title,
+                macro.text("", self.desk.default_language).body,
+                exc.message,
+            )
+        data = {
+            "step": step,
+            "macro": macro_slug,
+            "recipient": to,
+            "to": address,
+            "subject": subject,
+        }
+        if error:
+            data["render_error"] = error
+        event = self._event(EventKind.MESSAGE_OUT, body, channel="email", **data, **extra)
+        event.channel = "email"
+        self.session.flush()
+        if address:
+            payload = {"channel": "email", "event_id": event.id, "macro": macro_slug, "to": address}
+            self._outbox(
+                MAIL_KIND, key, {**payload, "recipient": to, "subject": subject, "text": body}
+            )
+
+    def _send(self, effect: fx.SendMacro, key: str) -> None:
+        self._mail(effect.step, effect.to, effect.macro, key, reminder=effect.reminder)
+        if effect.to == "customer" and self.case.status == CaseStatus.NEW.value:
+            self._change("status", CaseStatus.OPEN.value, None)
+
+    def _task(self, effect: fx.OpenTask, key: str) -> None:
+        self._event(
+            EventKind.PLAYBOOK_STEP,
+            f"task for {effect.to}: {fill(effect.title, self.context)}",
+            step=effect.step,
+            task=True,
+            due=effect.due.isoformat(),
+            role=effect.role,
+        )
+        if effect.macro:
+            self._mail(effect.step, effect.to, effect.macro, key, task=True)
+
+    def _cancel(self, token: str) -> None:
+        timers = self.session.scalars(
+            select(Timer).where(Timer.case_id == self.case.id, Timer.kind == TIMER_KIND)
+        )
+        for timer in timers:
+            payload = timer.payload or {}
+            if payload.get("run_id") == self.run.id and payload.get("token") == token:
+                self.session.delete(timer)
+
+    def _change(self, name: str, new: Any, reason: str | None) -> None:
+        attribute = _CASE_FIELDS.get(name, name)
+        old = getattr(self.case, attribute)
+        if old == new:
+            return
+        setattr(self.case, attribute, new)
+        if attribute == "priority":
+            self.case.priority_rank = Priority(new).rank
+        if attribute == "status":
+            self.case.closed_at = None if CaseStatus(new).is_open else self.now
+        self._event(EventKind.FIELD_CHANGE, reason, field=attribute, **{"from": old, "to": new})
+
+    def _set(self, effect: fx.SetFields) -> None:
+        for name, value in effect.changes.items():
+            self._change(name, value, None)
+        if effect.add_tags or effect.remove_tags:
+            tags = (set(self.case.tags or []) | set(effect.add_tags)) - set(effect.remove_tags)
+            self._change("tags", sorted(tags), None)
+
+    def _resolve(self, effect: fx.RecordResolution) -> None:
+        self.session.add(
+            LedgerEntry(
+                case_id=self.case.id,
+                run_id=self.run.id,
+                kind=effect.kind,
+                amount=effect.amount,
+                currency=effect.currency,
+                paid_by=effect.paid_by,
+                description=effect.description,
+                at=self.now,
+            )
+        )
+        amount = f" of {effect.amount} {effect.currency}" if effect.amount is not None else ""
+        self._event(
+            EventKind.PLAYBOOK_STEP,
+            f"{effect.kind}{amount}, paid by {effect.paid_by}",
+            step=effect.step,
+            resolution=effect.kind,
+            amount=str(effect.amount) if effect.amount is not None else None,
+            paid_by=effect.paid_by,
+        )

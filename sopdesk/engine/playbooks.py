@@ -1,0 +1,422 @@
+"""Playbook runs on cases: start, stop and feed events, each in one transaction with its effects.
+
+check_* authorises and validates, do_* applies; the worker feeds fired timers back through do_.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, TypeAdapter
+from sqlalchemy import CursorResult, delete, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from sopdesk.domain.cases import Role
+from sopdesk.domain.clock import Clock
+from sopdesk.domain.desk import Desk, Playbook
+from sopdesk.domain.playbooks import events as ev
+from sopdesk.domain.playbooks.interpreter import advance, begin, playbook_version
+from sopdesk.domain.playbooks.state import RunState
+from sopdesk.domain.playbooks.steps import offered_options
+from sopdesk.domain.principal import Principal
+from sopdesk.engine.cases import load_case
+from sopdesk.engine.customers import require_staff
+from sopdesk.engine.playbook_effects import TIMER_KIND, Applier, case_facts
+from sopdesk.engine.worker import HANDLERS, Job, WorkContext
+from sopdesk.errors import Conflict, Forbidden, InvalidInput, NotFound
+from sopdesk.store.db import Database
+from sopdesk.store.models import Agent, Case, PlaybookRun, PlaybookVersion, Timer
+
+EVENT = TypeAdapter(ev.Event)
+_VERSIONS: dict[str, Playbook] = {}
+
+
+class StartRun(BaseModel):
+    playbook: str = Field(min_length=1, max_length=100)
+
+
+@dataclass(frozen=True)
+class RunView:
+    """A run as the API and the CLI show it: where it stands and what it waits for."""
+
+    id: int
+    case_id: int
+    playbook: str
+    version: str
+    status: str
+    step: str
+    step_title: str
+    step_kind: str
+    waiting_for: str | None
+    wait_until: datetime | None
+    options: list[str]
+    checklist: list[dict[str, Any]]
+    outcome: str | None
+    variables: dict[str, Any]
+    history: list[dict[str, Any]]
+    revision: int
+    started_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, row: PlaybookRun, playbook: Playbook) -> RunView:
+        state = RunState.model_validate(row.state)
+        step = playbook.step(state.step)
+        ticked = set(state.ticks.get(state.step, ()))
+        checklist = (
+            [
+                {"index": i, "text": item.text, "required": item.required, "ticked": i in ticked}
+                for i, item in enumerate(step.checklist.items)
+            ]
+            if step is not None and step.checklist is not None
+            else []
+        )
+        return cls(
+            row.id,
+            row.case_id,
+            row.playbook,
+            row.version,
+            row.status,
+            state.step,
+            (step.title if step else "") or state.step,
+            step.kind if step else "",
+            row.waiting_for,
+            row.wait_until,
+            list(state.waiting.options) if state.waiting else [],
+            checklist,
+            state.outcome,
+            dict(state.variables),
+            [h.model_dump(mode="json") for h in state.history],
+            row.revision,
+            row.started_at,
+            row.updated_at,
+            row.ended_at,
+        )
+
+
+# --- versions -------------------------------------------------------------------------------
+
+
+def store_version(session: Session, playbook: Playbook, now: datetime) -> str:
+    """Keeps the playbook's definition under its hash (once) and returns the hash."""
+    version = playbook_version(playbook)
+    if session.get(PlaybookVersion, version) is None:
+        definition = playbook.model_dump(mode="json", by_alias=True, exclude_none=True)
+        session.add(
+            PlaybookVersion(hash=version, slug=playbook.slug, definition=definition, created_at=now)
+        )
+        session.flush()
+    _VERSIONS.setdefault(version, playbook)
+    return version
+
+
+def version_of(session: Session, version: str) -> Playbook:
+    """The playbook a run started with, even if the desk has changed since."""
+    if version not in _VERSIONS:
+        row = session.get(PlaybookVersion, version)
+        if row is None:
+            raise NotFound(f"playbook version {version[:12]} is not stored")
+        _VERSIONS[version] = Playbook.model_validate(row.definition)
+    return _VERSIONS[version]
+
+
+# --- starting -------------------------------------------------------------------------------
+
+
+def _save(row: PlaybookRun, state: RunState, now: datetime) -> None:
+    row.state = state.model_dump(mode="json")
+    row.status = state.status.value
+    row.step = state.step
+    waiting = state.waiting
+    row.waiting_for = f"{waiting.kind}: {waiting.waits_for}"[:200] if waiting else None
+    row.wait_until = waiting.until if waiting else None
+    row.updated_at = now
+    if state.status.is_over and row.ended_at is None:
+        row.ended_at = now
+
+
+def start_run_in(
+    session: Session, desk: Desk, case: Case, playbook: Playbook, now: datetime, actor: Principal
+) -> PlaybookRun:
+    """Starts `playbook` on `case` inside the caller's transaction, effects included."""
+    version = store_version(session, playbook, now)
+    facts = case_facts(session, desk, case, now)
+    state, effects = begin(playbook, now, desk.business_calendar(), facts, by=actor.name)
+    row = PlaybookRun(
+        case_id=case.id,
+        playbook=playbook.slug,
+        version=version,
+        status=state.status.value,
+        step=state.step,
+        state={},
+        revision=1,
+        started_at=now,
+        updated_at=now,
+    )
+    _save(row, state, now)
+    session.add(row)
+    session.flush()
+    Applier(session, desk, case, row, now, actor, dict(state.variables)).apply(effects, "1")
+    return row
+
+
+def _active(session: Session, case_id: int, slug: str) -> bool:
+    return (
+        session.scalar(
+            select(PlaybookRun.id).where(
+                PlaybookRun.case_id == case_id,
+                PlaybookRun.playbook == slug,
+                PlaybookRun.status.in_(("running", "waiting")),
+            )
+        )
+        is not None
+    )
+
+
+def start_triggered_runs(
+    session: Session, desk: Any, case: Case, now: datetime, actor: Principal, *, column: bool
+) -> list[int]:
+    """Starts the playbooks whose trigger matches the case's category (or, with `column`,
+    its board column) and that do not already run on it. Called inside case transactions."""
+    playbooks = getattr(desk, "playbooks", None)
+    if not playbooks:
+        return []
+    started = []
+    for playbook in playbooks.values():
+        trigger = playbook.trigger
+        hit = (
+            case.board_column is not None and trigger.column == case.board_column
+            if column
+            else case.category is not None and case.category in trigger.categories
+        )
+        if hit and not _active(session, case.id, playbook.slug):
+            started.append(start_run_in(session, desk, case, playbook, now, actor).id)
+    return started
+
+
+def check_start_run(
+    db: Database, principal: Principal, desk: Desk, case_id: int, command: StartRun
+) -> Playbook:
+    require_staff(principal)
+    playbook = desk.playbooks.get(command.playbook)
+    if playbook is None:
+        known = ", ".join(sorted(desk.playbooks)) or "none"
+        raise InvalidInput(f"no playbook '{command.playbook}' in the desk (known: {known})")
+    with db.transaction(write=False) as session:
+        load_case(session, principal, case_id)
+        if _active(session, case_id, playbook.slug):
+            raise Conflict(f"playbook '{playbook.slug}' already runs on case {case_id}")
+    return playbook
+
+
+def do_start_run(
+    db: Database, clock: Clock, desk: Desk, principal: Principal, case_id: int, playbook: Playbook
+) -> RunView:
+    now = clock.now()
+    with db.transaction() as session:
+        case = load_case(session, principal, case_id)
+        if _active(session, case_id, playbook.slug):
+            raise Conflict(f"playbook '{playbook.slug}' already runs on case {case_id}")
+        row = start_run_in(session, desk, case, playbook, now, principal)
+        return RunView.of(row, playbook)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def _load_run(session: Session, principal: Principal, run_id: int, *, lock: bool = False) -> Any:
+    query = select(PlaybookRun).where(PlaybookRun.id == run_id)
+    row = session.scalar(query.with_for_update() if lock else query)
+    if row is None:
+        raise NotFound(f"no playbook run with id {run_id}")
+    case = load_case(session, principal, row.case_id)
+    return row, case
+
+
+def get_run(db: Database, principal: Principal, run_id: int) -> RunView:
+    require_staff(principal)
+    with db.transaction(write=False) as session:
+        row, _ = _load_run(session, principal, run_id)
+        return RunView.of(row, version_of(session, row.version))
+
+
+def list_case_runs(db: Database, principal: Principal, case_id: int) -> list[RunView]:
+    require_staff(principal)
+    with db.transaction(write=False) as session:
+        load_case(session, principal, case_id)
+        rows = session.scalars(
+            select(PlaybookRun).where(PlaybookRun.case_id == case_id).order_by(PlaybookRun.id)
+        ).all()
+        return [RunView.of(r, version_of(session, r.version)) for r in rows]
+
+
+def list_waiting_runs(db: Database, *, limit: int = 200) -> list[RunView]:
+    """Runs that wait, soonest deadline first (those waiting on a person last)."""
+    with db.transaction(write=False) as session:
+        rows = session.scalars(
+            select(PlaybookRun)
+            .where(PlaybookRun.status == "waiting")
+            .order_by(PlaybookRun.wait_until.is_(None), PlaybookRun.wait_until, PlaybookRun.id)
+            .limit(limit)
+        ).all()
+        return [RunView.of(r, version_of(session, r.version)) for r in rows]
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+def _may_approve(session: Session, principal: Principal, desk: Desk, step: Any) -> bool:
+    approval = step.approval if step is not None else None
+    if principal.has(Role.ADMIN) and not principal.is_agent:
+        return True  # the system itself
+    if approval is None:
+        return principal.has(Role.APPROVER)
+    if approval.approver is not None:
+        named = desk.approvers.get(approval.approver)
+        agent = session.get(Agent, principal.id) if principal.id is not None else None
+        if named is not None and agent is not None and agent.email == named.email:
+            return True
+        return principal.has(Role.APPROVER)
+    return principal.has(Role.APPROVER) or approval.role in {r.value for r in principal.roles}
+
+
+def check_send_event(
+    db: Database, principal: Principal, desk: Desk, run_id: int, event: ev._Event
+) -> None:
+    """Authorises an event; whether it fits the run is decided under the run's lock in do_."""
+    require_staff(principal)
+    with db.transaction(write=False) as session:
+        row, _ = _load_run(session, principal, run_id)
+        if isinstance(event, ev.Approved | ev.Rejected):
+            step = version_of(session, row.version).step(row.step)
+            if not _may_approve(session, principal, desk, step):
+                who = step.approval.approver if step and step.approval else None
+                raise Forbidden(
+                    "approving needs the approver role"
+                    + (f" or to be the named approver '{who}'" if who else "")
+                )
+
+
+def apply_event_in(
+    session: Session,
+    desk: Desk,
+    row: PlaybookRun,
+    case: Case,
+    event: ev._Event,
+    now: datetime,
+    actor: Principal,
+) -> bool:
+    """Advances a locked run by one event and applies the effects; False if nothing changed."""
+    playbook = version_of(session, row.version)
+    state = RunState.model_validate(row.state)
+    facts = case_facts(session, desk, case, now)
+    new, effects = advance(playbook, state, event, now, desk.business_calendar(), facts)
+    if new == state and not effects:
+        return False
+    _save(row, new, now)
+    try:
+        session.flush()  # UPDATE … WHERE revision = <the one read>; bumps it
+    except StaleDataError:
+        raise Conflict(f"run {row.id} changed while this event was applied; try again") from None
+    Applier(session, desk, case, row, now, actor, dict(new.variables)).apply(
+        effects, str(row.revision)
+    )
+    return True
+
+
+def do_send_event(
+    db: Database, clock: Clock, desk: Desk, principal: Principal, run_id: int, event: ev._Event
+) -> RunView:
+    now = clock.now()
+    # Who acted is the caller, whatever the request body said.
+    event = event.model_copy(update={"by": principal.name or principal.kind.value})
+    with db.transaction() as session:
+        row, case = _load_run(session, principal, run_id, lock=True)
+        apply_event_in(session, desk, row, case, event, now, principal)
+        return RunView.of(row, version_of(session, row.version))
+
+
+def do_stop_run(
+    db: Database, clock: Clock, desk: Desk, principal: Principal, run_id: int, reason: str
+) -> RunView:
+    return do_send_event(db, clock, desk, principal, run_id, ev.Stop(reason=reason))
+
+
+def feed_case_event(
+    session: Session, desk: Any, case: Case, event: ev._Event, now: datetime, actor: Principal
+) -> None:
+    """Feeds a reply or a field change to every waiting run of a case (intake calls this)."""
+    if not isinstance(desk, Desk):
+        return
+    rows = session.scalars(
+        select(PlaybookRun)
+        .where(PlaybookRun.case_id == case.id, PlaybookRun.status == "waiting")
+        .with_for_update()
+    ).all()
+    for row in rows:
+        apply_event_in(session, desk, row, case, event, now, actor)
+
+
+def feed_reply(
+    session: Session, desk: Any, case: Case, party: str, now: datetime, actor: Principal
+) -> None:
+    """A message arrived on the case from `party` (customer, partner, other-customer)."""
+    replied = ev.Replied(party=party, by=party)  # type: ignore[arg-type]
+    feed_case_event(session, desk, case, replied, now, actor)
+
+
+# --- the worker's handler -------------------------------------------------------------------
+
+
+def fire_timer(job: Job, ctx: WorkContext) -> None:
+    """A playbook timer fired: delete it and advance its run in ONE transaction.
+
+    The delete's row count says whether this worker is the one that fires it: a timer already
+    fired (by a worker that died before marking it done, or by another worker) is gone.
+    """
+    desk = ctx.desk
+    if desk is None:
+        raise RuntimeError("playbook timers need the desk loaded in the worker")
+    now = ctx.clock.now()
+    system = Principal.system()
+    with ctx.db.transaction() as session:
+        deleted: CursorResult[Any] = session.execute(delete(Timer).where(Timer.id == job.id))
+        gone = deleted.rowcount
+        if gone != 1:
+            return
+        row = session.scalar(
+            select(PlaybookRun)
+            .where(PlaybookRun.id == int(job.payload["run_id"]))
+            .with_for_update()
+        )
+        if row is None:
+            return
+        case = session.get(Case, row.case_id)
+        assert case is not None
+        fired = ev.TimerFired(token=str(job.payload["token"]), by="timer")
+        apply_event_in(session, desk, row, case, fired, now, system)
+
+
+HANDLERS.add(TIMER_KIND, fire_timer)
+
+__all__ = [
+    "EVENT",
+    "RunView",
+    "StartRun",
+    "check_send_event",
+    "check_start_run",
+    "do_send_event",
+    "do_start_run",
+    "do_stop_run",
+    "feed_case_event",
+    "feed_reply",
+    "get_run",
+    "list_case_runs",
+    "list_waiting_runs",
+    "offered_options",
+    "start_triggered_runs",
+]
