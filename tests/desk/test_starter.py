@@ -171,8 +171,9 @@ def test_seed_001_the_hold_runs_as_written(desk: Desk) -> None:
     assert approval is not None and desk.approvers[str(approval.approver)].name == "Arvin"
     assert step["mark-approved"].note == "Approved"
     assert step["mark-approved"].set is not None and step["mark-approved"].set.column == "pre-check"
-    assert desk.column("pre-check") is not None
-    assert str(desk.column("pre-check").title).startswith("1. (C2B + C2C) Received orders")  # type: ignore[union-attr]
+    pre_check = desk.column("pre-check")
+    assert pre_check is not None
+    assert pre_check.title.startswith("1. (C2B + C2C) Received orders, do pre-check(IMEI/serial)")
     notify = step["tell-cs-handling"].notify
     assert notify is not None and notify.channel == "#cs-handling"
     message = render(notify.message, {"fields": {"v_number": "V123", "s_number": "S456"}})
