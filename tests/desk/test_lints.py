@@ -116,3 +116,21 @@ def test_a_placeholder_in_a_playbook_note_must_be_recorded(
     assert [(p.line, p.message) for p in problems] == [
         (18, "placeholder 'fields.v_number' is not defined (known: none)")
     ]
+
+
+def test_an_unknown_timezone_is_reported_on_its_line(make_desk: Callable[[str], Path]) -> None:
+    desk = make_desk("base")
+    settings = desk / "desk.yaml"
+    settings.write_text(settings.read_text().replace("Europe/Berlin", "Europe/Atlantis"))
+    problems = check_desk(desk)
+    assert [(p.file, p.line) for p in problems] == [("desk.yaml", 2)]
+    assert "unknown timezone 'Europe/Atlantis'" in problems[0].message
+
+
+def test_an_unknown_holiday_country_is_reported(make_desk: Callable[[str], Path]) -> None:
+    desk = make_desk("base")
+    settings = desk / "desk.yaml"
+    settings.write_text(settings.read_text().replace("country: DE", "country: ZZ"))
+    problems = check_desk(desk)
+    assert [p.file for p in problems] == ["desk.yaml"]
+    assert "no public holidays known" in problems[0].message

@@ -159,6 +159,8 @@ def _settings_and_sla(refs: _Refs) -> None:
         refs.need(sla.where, ("fulfilment", "calendar"), "calendar", f.calendar, desk.calendars)
         for stage, slug in f.categories.items():
             refs.category(sla.where, ("fulfilment", "categories", stage), slug)
+        for k, slug in enumerate(f.inquiries):
+            refs.category(sla.where, ("fulfilment", "inquiries", k), slug)
 
 
 def lint_references(loaded: LoadedDesk) -> list[Problem]:
