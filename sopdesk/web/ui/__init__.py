@@ -14,7 +14,17 @@ from fastapi.staticfiles import StaticFiles
 from sopdesk.runtime import Runtime
 from sopdesk.web.ratelimit import RateLimit
 from sopdesk.web.sessions import SessionCodec
-from sopdesk.web.ui import admin, board, case_actions, case_page, login, queue, reports
+from sopdesk.web.ui import (
+    admin,
+    approvals,
+    board,
+    case_actions,
+    case_page,
+    login,
+    playbook_panel,
+    queue,
+    reports,
+)
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 LOGIN_ATTEMPTS_PER_MINUTE = 5
@@ -23,6 +33,16 @@ LOGIN_ATTEMPTS_PER_MINUTE = 5
 def install_console(app: FastAPI, runtime: Runtime) -> None:
     app.state.console_codec = SessionCodec(runtime.settings.resolved_secret_key())
     app.state.console_login_limit = RateLimit(LOGIN_ATTEMPTS_PER_MINUTE, timedelta(minutes=1))
-    for module in (login, queue, case_page, case_actions, board, reports, admin):
+    for module in (
+        login,
+        queue,
+        case_page,
+        case_actions,
+        playbook_panel,
+        board,
+        approvals,
+        reports,
+        admin,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

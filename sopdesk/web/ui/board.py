@@ -59,5 +59,13 @@ def move_card(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm) -
     except FormRefused as exc:
         problem = "; ".join(exc.errors.values())
         return render(request, "_board.html", board_context(runtime, viewer, problem), status=422)
-    do_change_case(runtime.db, runtime.clock, viewer.principal, int(case), changes, command.reason)
+    do_change_case(
+        runtime.db,
+        runtime.clock,
+        viewer.principal,
+        int(case),
+        changes,
+        command.reason,
+        runtime.desk,
+    )
     return render(request, "_board.html", board_context(runtime, viewer))

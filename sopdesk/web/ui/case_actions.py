@@ -65,7 +65,7 @@ def add_message(
             raise refused(exc, "body") from None
     except FormRefused as exc:
         return _again(request, runtime, viewer, case_id, name, exc, values)
-    do_add_message(runtime.db, runtime.clock, viewer.principal, case_id, command)
+    do_add_message(runtime.db, runtime.clock, viewer.principal, case_id, command, runtime.desk)
     return redirect(request, f"/cases/{case_id}#timeline-end")
 
 
@@ -88,7 +88,15 @@ def _change(
             raise refused(exc) from None
     except FormRefused as exc:
         return _again(request, runtime, viewer, case_id, name, exc, values)
-    do_change_case(runtime.db, runtime.clock, viewer.principal, case_id, changes, command.reason)
+    do_change_case(
+        runtime.db,
+        runtime.clock,
+        viewer.principal,
+        case_id,
+        changes,
+        command.reason,
+        runtime.desk,
+    )
     return redirect(request, f"/cases/{case_id}")
 
 

@@ -20,6 +20,7 @@ from sopdesk.engine.orders import OrderView, get_order
 from sopdesk.engine.timeline import EventView, read_timeline
 from sopdesk.errors import NotFound, SopdeskError
 from sopdesk.runtime import Runtime
+from sopdesk.web.ui.playbook_panel import case_runs_panel
 from sopdesk.web.ui.rendering import PageRoute, render
 from sopdesk.web.ui.viewer import AgentViewer, Rt, Viewer
 
@@ -67,6 +68,7 @@ def case_context(
         "statuses": [s.value for s in CaseStatus],
         "priorities": [p.value for p in Priority],
         "escalate_levels": [n for n in range(case.level + 1, MAX_LEVEL + 1)],
+        "runs": case_runs_panel(runtime, viewer, case_id),
         "errors": errors or {},
         "values": values or {},
     }

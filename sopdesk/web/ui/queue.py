@@ -145,6 +145,12 @@ def bulk(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm) -> Res
     ]
     for case_id, changes in checked:
         do_change_case(
-            runtime.db, runtime.clock, viewer.principal, case_id, changes, command.reason
+            runtime.db,
+            runtime.clock,
+            viewer.principal,
+            case_id,
+            changes,
+            command.reason,
+            runtime.desk,
         )
     return redirect(request, back if back.startswith("/") and not back.startswith("//") else "/")

@@ -1,0 +1,96 @@
+"""The approvals inbox: runs waiting on an approval, with the case's documents shown inline.
+
+Approvers (and admins) only; approving or rejecting is the playbook engine's event, with a comment.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from sopdesk.desk.templates import render as fill
+from sopdesk.domain.cases import Role
+from sopdesk.domain.playbooks import events as ev
+from sopdesk.engine.accounts import require_role
+from sopdesk.engine.attachments import case_attachments, read_attachment
+from sopdesk.engine.cases import get_case
+from sopdesk.engine.playbooks import (
+    RunView,
+    check_send_event,
+    do_send_event,
+    list_waiting_runs,
+)
+from sopdesk.errors import Forbidden, SopdeskError
+from sopdesk.web.ui.forms import text_fields
+from sopdesk.web.ui.playbook_panel import panel_of
+from sopdesk.web.ui.rendering import PageRoute, redirect, render
+from sopdesk.web.ui.viewer import PostedForm, Rt, Viewer
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+INLINE = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
+
+
+@router.get("/approvals")
+def inbox(request: Request, viewer: Viewer, runtime: Rt) -> Response:
+    require_role(viewer.principal, Role.APPROVER, Role.ADMIN)
+    items = []
+    for run in list_waiting_runs(runtime.db):
+        if run.step_kind != "approval":
+            continue
+        try:
+            case = get_case(runtime.db, viewer.principal, run.case_id)
+        except Forbidden:
+            continue
+        files = case_attachments(runtime.db, viewer.principal, run.case_id)
+        items.append((panel_of(runtime.desk, run), case, files, _ask(runtime, run)))
+    return render(request, "approvals.html", {"viewer": viewer, "items": items})
+
+
+def _ask(runtime: Rt, run: RunView) -> tuple[str, str]:
+    """The approval's question filled in with what the run recorded (V-number, S-number...)."""
+    playbook = runtime.desk.playbooks.get(run.playbook)
+    step = playbook.step(run.step) if playbook else None
+    if step is None or step.approval is None:
+        return ("", "")
+    try:
+        ask = fill(step.approval.ask, {"fields": run.variables})
+    except SopdeskError:
+        ask = step.approval.ask
+    return (ask, step.approval.document)
+
+
+@router.post("/approvals/{run_id}")
+def decide(
+    request: Request, run_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
+) -> Response:
+    require_role(viewer.principal, Role.APPROVER, Role.ADMIN)
+    values = text_fields(form)
+    comment = values.get("comment", "").strip()[:1000]
+    event: ev._Event
+    if values.get("decision") == "approve":
+        event = ev.Approved(comment=comment)
+    else:
+        event = ev.Rejected(comment=comment)
+    check_send_event(runtime.db, viewer.principal, runtime.desk, run_id, event)
+    do_send_event(runtime.db, runtime.clock, runtime.desk, viewer.principal, run_id, event)
+    return redirect(request, "/approvals")
+
+
+@router.get("/attachments/{attachment_id}")
+def attachment(attachment_id: int, viewer: Viewer, runtime: Rt) -> Response:
+    view, data = read_attachment(
+        runtime.db, viewer.principal, runtime.settings.attachments_path, attachment_id
+    )
+    inline = view.content_type in INLINE
+    media = view.content_type if inline else "application/octet-stream"
+    safe_name = "".join(c for c in view.filename if c.isalnum() or c in "._- ")[:100] or "file"
+    disposition = "inline" if inline else "attachment"
+    return Response(
+        data,
+        media_type=media,
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{safe_name}"',
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
