@@ -53,6 +53,11 @@ class SimulationResult:
         return not self.unmet
 
 
+def _money(value: float) -> Decimal:
+    # As the database stores it (Numeric(12, 2)), so templates show the same text.
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
 def scenario_facts(scenario: Scenario, limits: Mapping[str, Any], desk_name: str) -> dict[str, Any]:
     """What the simulated case looks like to conditions and templates."""
     case = scenario.case
@@ -75,10 +80,8 @@ def scenario_facts(scenario: Scenario, limits: Mapping[str, Any], desk_name: str
         if item is None
         else {
             "name": item.name,
-            "value": Decimal(str(item.value)),
-            "comp_value": Decimal(
-                str(item.comp_value if item.comp_value is not None else item.value)
-            ),
+            "value": _money(item.value),
+            "comp_value": _money(item.comp_value if item.comp_value is not None else item.value),
             "serial": item.serial,
         },
         "partner": case.partner.model_dump() if case.partner else None,
