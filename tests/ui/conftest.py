@@ -72,9 +72,7 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
 
 
 @pytest.fixture
-def signed_in(
-    runtime: Runtime, people: dict[str, int]
-) -> Iterator[Callable[[str], TestClient]]:
+def signed_in(runtime: Runtime, people: dict[str, int]) -> Iterator[Callable[[str], TestClient]]:
     """Opens a browser signed in as the named persona."""
     opened: list[TestClient] = []
 
