@@ -5,7 +5,6 @@ check_* authorises and validates, do_* applies; the worker feeds fired timers ba
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,110 +17,24 @@ from sopdesk.domain.cases import Role
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.desk import Desk, Playbook
 from sopdesk.domain.playbooks import events as ev
-from sopdesk.domain.playbooks.interpreter import advance, begin, playbook_version
+from sopdesk.domain.playbooks.interpreter import advance, begin
 from sopdesk.domain.playbooks.state import RunState
 from sopdesk.domain.playbooks.steps import offered_options
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import load_case
 from sopdesk.engine.customers import require_staff
 from sopdesk.engine.playbook_effects import TIMER_KIND, Applier, case_facts
+from sopdesk.engine.playbook_views import RunView, store_version, version_of
 from sopdesk.engine.worker import HANDLERS, Job, WorkContext
 from sopdesk.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sopdesk.store.db import Database
-from sopdesk.store.models import Agent, Case, PlaybookRun, PlaybookVersion, Timer
+from sopdesk.store.models import Agent, Case, PlaybookRun, Timer
 
 EVENT = TypeAdapter(ev.Event)
-_VERSIONS: dict[str, Playbook] = {}
 
 
 class StartRun(BaseModel):
     playbook: str = Field(min_length=1, max_length=100)
-
-
-@dataclass(frozen=True)
-class RunView:
-    """A run as the API and the CLI show it: where it stands and what it waits for."""
-
-    id: int
-    case_id: int
-    playbook: str
-    version: str
-    status: str
-    step: str
-    step_title: str
-    step_kind: str
-    waiting_for: str | None
-    wait_until: datetime | None
-    options: list[str]
-    checklist: list[dict[str, Any]]
-    outcome: str | None
-    variables: dict[str, Any]
-    history: list[dict[str, Any]]
-    revision: int
-    started_at: datetime
-    updated_at: datetime
-    ended_at: datetime | None
-
-    @classmethod
-    def of(cls, row: PlaybookRun, playbook: Playbook) -> RunView:
-        state = RunState.model_validate(row.state)
-        step = playbook.step(state.step)
-        ticked = set(state.ticks.get(state.step, ()))
-        checklist = (
-            [
-                {"index": i, "text": item.text, "required": item.required, "ticked": i in ticked}
-                for i, item in enumerate(step.checklist.items)
-            ]
-            if step is not None and step.checklist is not None
-            else []
-        )
-        return cls(
-            row.id,
-            row.case_id,
-            row.playbook,
-            row.version,
-            row.status,
-            state.step,
-            (step.title if step else "") or state.step,
-            step.kind if step else "",
-            row.waiting_for,
-            row.wait_until,
-            list(state.waiting.options) if state.waiting else [],
-            checklist,
-            state.outcome,
-            dict(state.variables),
-            [h.model_dump(mode="json") for h in state.history],
-            row.revision,
-            row.started_at,
-            row.updated_at,
-            row.ended_at,
-        )
-
-
-# --- versions -------------------------------------------------------------------------------
-
-
-def store_version(session: Session, playbook: Playbook, now: datetime) -> str:
-    """Keeps the playbook's definition under its hash (once) and returns the hash."""
-    version = playbook_version(playbook)
-    if session.get(PlaybookVersion, version) is None:
-        definition = playbook.model_dump(mode="json", by_alias=True, exclude_none=True)
-        session.add(
-            PlaybookVersion(hash=version, slug=playbook.slug, definition=definition, created_at=now)
-        )
-        session.flush()
-    _VERSIONS.setdefault(version, playbook)
-    return version
-
-
-def version_of(session: Session, version: str) -> Playbook:
-    """The playbook a run started with, even if the desk has changed since."""
-    if version not in _VERSIONS:
-        row = session.get(PlaybookVersion, version)
-        if row is None:
-            raise NotFound(f"playbook version {version[:12]} is not stored")
-        _VERSIONS[version] = Playbook.model_validate(row.definition)
-    return _VERSIONS[version]
 
 
 # --- starting -------------------------------------------------------------------------------
@@ -274,7 +187,7 @@ def _may_approve(session: Session, principal: Principal, desk: Desk, step: Any) 
     if principal.has(Role.ADMIN) and not principal.is_agent:
         return True  # the system itself
     if approval is None:
-        return principal.has(Role.APPROVER)
+        return True  # not waiting for an approval: do_send_event refuses it with a 409
     if approval.approver is not None:
         named = desk.approvers.get(approval.approver)
         agent = session.get(Agent, principal.id) if principal.id is not None else None

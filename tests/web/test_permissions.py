@@ -16,6 +16,7 @@ from tests.web.conftest import PERSONAS, Persona
 
 ALL = set(PERSONAS)
 STAFF_LISTS = {"admin", "lead", "approver"}
+LEADS = {"admin", "lead"}
 
 
 def _setup(client: TestClient, people: dict[str, Persona], runtime: Runtime) -> dict[str, Any]:
@@ -28,7 +29,19 @@ def _setup(client: TestClient, people: dict[str, Persona], runtime: Runtime) -> 
     top = client.post("/api/v1/cases", json={**base, "category": high}, headers=admin).json()
     order = {"external_ref": "R-1", "placed_at": "2026-11-01T00:00:00Z"}
     client.put("/api/v1/orders", json={"orders": [order]}, headers=admin)
-    return {"case": case["id"], "top": top["id"], "customer": case["customer_id"]}
+    runs = [
+        client.post(
+            f"/api/v1/cases/{c['id']}/runs", json={"playbook": "critical-issue"}, headers=admin
+        )
+        for c in (case, top)
+    ]
+    return {
+        "case": case["id"],
+        "top": top["id"],
+        "customer": case["customer_id"],
+        "run": runs[0].json()["id"],
+        "top_run": runs[1].json()["id"],
+    }
 
 
 def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, str, Any, set[str]]]:
@@ -63,6 +76,14 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
         ("GET", "/api/v1/tokens", None, ALL),
         ("DELETE", "/api/v1/tokens/{own_token}", None, ALL),
         ("GET", "/api/v1/taxonomy", None, ALL),
+        ("POST", f"/api/v1/cases/{case}/runs", {"playbook": "lost-stolen-package"}, ALL),
+        ("GET", f"/api/v1/cases/{case}/runs", None, ALL),
+        ("GET", f"/api/v1/cases/{top}/runs", None, {"admin", "lead"}),
+        ("GET", f"/api/v1/runs/{ids['run']}", None, ALL),
+        ("GET", f"/api/v1/runs/{ids['top_run']}", None, {"admin", "lead"}),
+        ("POST", f"/api/v1/runs/{ids['run']}/events", {"type": "tick", "item": 0}, ALL),
+        ("POST", f"/api/v1/runs/{ids['top_run']}/events", {"type": "tick", "item": 0}, LEADS),
+        ("POST", f"/api/v1/runs/{ids['run']}/stop", {"reason": "done"}, ALL),
     ]
 
 

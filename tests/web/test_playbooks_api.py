@@ -1,0 +1,176 @@
+"""Playbook runs through the API on SQLite and PostgreSQL: auto-start, events, 409s that change
+nothing, approval rights, timers fired by the worker, the ledger, versions kept."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from sopdesk.domain.clock import ManualClock
+from sopdesk.engine.accounts import CreateAgent, do_create_agent, do_create_token
+from sopdesk.engine.worker import HANDLERS, WorkContext, Worker
+from sopdesk.runtime import Runtime
+from sopdesk.store.models import LedgerEntry, OutboxMessage, PlaybookRun, Timer
+from tests.web.conftest import Persona
+
+
+def _case(client: TestClient, who: Persona, category: str) -> int:
+    body = {"customer_email": "c@example.com", "subject": "s", "body": "b", "category": category}
+    response = client.post("/api/v1/cases", json=body, headers=who.headers)
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def _run(client: TestClient, who: Persona, case_id: int) -> dict:
+    runs = client.get(f"/api/v1/cases/{case_id}/runs", headers=who.headers).json()
+    assert len(runs) == 1
+    return runs[0]
+
+
+def _event(client: TestClient, who: Persona, run_id: int, body: dict) -> dict:
+    response = client.post(f"/api/v1/runs/{run_id}/events", json=body, headers=who.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _worker(runtime: Runtime) -> Worker:
+    return Worker(WorkContext(runtime.db, runtime.clock, runtime.desk), HANDLERS)
+
+
+def test_a_case_starts_its_playbook_and_runs_to_approval(
+    client: TestClient, people: dict[str, Persona], runtime: Runtime
+) -> None:
+    admin = people["admin"]
+    case_id = _case(client, admin, "proof-of-purchase-hold")
+    run = _run(client, admin, case_id)
+    assert run["step"] == "identify" and run["status"] == "waiting"
+    values = {"v_number": "V-1", "s_number": "S-2"}
+    run = _event(client, admin, run["id"], {"type": "tick", "item": "all", "values": values})
+    assert run["step"] == "wait-for-proof" and run["wait_until"] is not None
+    with runtime.db.transaction(write=False) as session:
+        outbox = session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case_id))
+        mails = [o for o in outbox if o.kind == "message.out"]
+        assert [m.payload["macro"] for m in mails] == ["on-hold"]
+        assert mails[0].payload["to"] == "c@example.com"
+        assert session.scalar(select(func.count()).select_from(Timer)) >= 1
+    # A customer reply (logged by hand) moves the run on to the approval.
+    message = {"kind": "inbound", "body": "Here is my receipt"}
+    response = client.post(f"/api/v1/cases/{case_id}/messages", json=message, headers=admin.headers)
+    assert response.status_code == 201
+    run = client.get(f"/api/v1/runs/{run['id']}", headers=admin.headers).json()
+    assert run["step"] == "ask-approval"
+    # An agent may not approve; the approver role may.
+    denied = client.post(
+        f"/api/v1/runs/{run['id']}/events",
+        json={"type": "approve"},
+        headers=people["agent"].headers,
+    )
+    assert denied.status_code == 403
+    run = _event(client, people["approver"], run["id"], {"type": "approve", "comment": "ok"})
+    assert run["status"] == "done" and run["outcome"] == "approved"
+    with runtime.db.transaction(write=False) as session:
+        chats = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "chat.post"))
+        assert [c.payload["text"] for c in chats] == ["V-1 | S-2 | Proof of Purchase approved"]
+
+
+def test_the_named_approver_may_approve(
+    client: TestClient, people: dict[str, Persona], runtime: Runtime
+) -> None:
+    arvin = do_create_agent(
+        runtime.db, runtime.clock, CreateAgent(email="arvin@example.com", name="Arvin", level=1)
+    )
+    token = do_create_token(runtime.db, runtime.clock, arvin.id, "t").token
+    admin = people["admin"]
+    run = _run(client, admin, _case(client, admin, "proof-of-purchase-hold"))
+    _event(
+        client,
+        admin,
+        run["id"],
+        {"type": "tick", "item": "all", "values": {"v_number": "V", "s_number": "S"}},
+    )
+    _event(client, admin, run["id"], {"type": "replied", "party": "customer"})
+    headers = {"Authorization": f"Bearer {token}"}
+    response = client.post(
+        f"/api/v1/runs/{run['id']}/events", json={"type": "reject"}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"] == "rejected"
+
+
+def test_an_event_that_does_not_fit_is_409_and_changes_nothing(
+    client: TestClient, people: dict[str, Persona], runtime: Runtime
+) -> None:
+    admin = people["admin"]
+    case_id = _case(client, admin, "missing-item")
+    run = _run(client, admin, case_id)
+    before = client.get(f"/api/v1/runs/{run['id']}", headers=admin.headers).json()
+    timeline = client.get(f"/api/v1/cases/{case_id}/timeline", headers=admin.headers).json()
+    for body in (
+        {"type": "approve"},
+        {"type": "choose", "option": "no-such-option"},
+        {"type": "tick", "item": 0},
+        {"type": "event", "name": "item-returned"},
+    ):
+        response = client.post(f"/api/v1/runs/{run['id']}/events", json=body, headers=admin.headers)
+        assert response.status_code == 409, (body, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    assert client.get(f"/api/v1/runs/{run['id']}", headers=admin.headers).json() == before
+    after = client.get(f"/api/v1/cases/{case_id}/timeline", headers=admin.headers).json()
+    assert after == timeline
+    second = client.post(
+        f"/api/v1/cases/{case_id}/runs", json={"playbook": "missing-item"}, headers=admin.headers
+    )
+    assert second.status_code == 409
+
+
+def test_the_worker_fires_a_timeout_and_a_credit_lands_in_the_ledger(
+    client: TestClient, people: dict[str, Persona], runtime: Runtime, clock: ManualClock
+) -> None:
+    admin = people["admin"]
+    case_id = _case(client, admin, "missing-item")
+    run = _run(client, admin, case_id)
+    _event(client, admin, run["id"], {"type": "task-done"})
+    run = _event(
+        client, admin, run["id"], {"type": "choose", "option": "shipped-to-another-customer"}
+    )
+    assert run["step"] == "wait-for-return"
+    worker = _worker(runtime)
+    clock.advance(timedelta(days=4))
+    worker.tick()
+    assert (
+        client.get(f"/api/v1/runs/{run['id']}", headers=admin.headers).json()["step"]
+        == "wait-for-return"
+    )
+    clock.advance(timedelta(days=2))
+    worker.tick()
+    run = client.get(f"/api/v1/runs/{run['id']}", headers=admin.headers).json()
+    assert run["step"] == "offer-resolution"
+    assert set(run["options"]) == {"replace", "refund", "platform-credit"}
+    run = _event(client, admin, run["id"], {"type": "choose", "option": "platform-credit"})
+    assert run["outcome"] == "credited"
+    with runtime.db.transaction(write=False) as session:
+        ledger = session.scalars(select(LedgerEntry)).all()
+        assert [(e.kind, e.paid_by, e.run_id) for e in ledger] == [
+            ("credit", "partner-payout", run["id"])
+        ]
+        assert session.scalars(select(Timer).where(Timer.kind == "playbook.timer")).all() == []
+
+
+def test_a_running_case_keeps_its_playbook_version_after_the_desk_changes(
+    client: TestClient, people: dict[str, Persona], runtime: Runtime
+) -> None:
+    admin = people["admin"]
+    case_id = _case(client, admin, "critical-platform-issue")
+    run = _run(client, admin, case_id)
+    playbook = runtime.desk.playbooks["critical-issue"]
+    steps = [s for s in playbook.steps if s.id != "where-is-it"]
+    changed = playbook.model_copy(update={"steps": steps})
+    runtime.desk = runtime.desk.model_copy(
+        update={"playbooks": {**runtime.desk.playbooks, "critical-issue": changed}}
+    )
+    run = _event(client, admin, run["id"], {"type": "tick", "item": "all"})
+    assert run["step"] == "where-is-it" and run["options"] == ["platform", "client-side"]
+    with runtime.db.transaction(write=False) as session:
+        assert session.get(PlaybookRun, run["id"]).version == run["version"]
