@@ -47,7 +47,7 @@ def count(receiver: MailReceiver, model: type) -> int:
 def test_new_mail_creates_a_case_with_original_and_files(receiver: MailReceiver) -> None:
     result = receiver.receive(mail())
     assert result.outcome == "created"
-    first = [e for e in events(receiver, result.case_id or 0) if e.kind == "message_in"][0]
+    first = next(e for e in events(receiver, result.case_id or 0) if e.kind == "message_in")
     assert first.data["message_id"] == "m1@example.com"
     assert first.channel == "email"
     with receiver.runtime.db.transaction(write=False) as session:

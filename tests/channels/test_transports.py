@@ -27,17 +27,15 @@ NO_FROM = (CORPUS / "24-no-from.eml").read_bytes()
 def test_smtp_listener_turns_mail_into_cases_and_refuses_with_reasons(
     receiver: MailReceiver,
 ) -> None:
-    with SmtpListener(receiver, port=free_port()) as listener:
-        with smtplib.SMTP("127.0.0.1", listener.port) as client:
-            client.sendmail("ann@example.com", ["support@desk.example"], PLAIN)
-            with pytest.raises(smtplib.SMTPDataError) as refused:
-                client.sendmail("", ["support@desk.example"], NO_FROM)
-            assert refused.value.smtp_code == 550
-            with pytest.raises(smtplib.SMTPSenderRefused) as too_big:
-                client.sendmail(
-                    "a@example.com", ["s@desk.example"], b"x" * (receiver.max_bytes + 10)
-                )
-            assert too_big.value.smtp_code == 552
+    listener = SmtpListener(receiver, port=free_port())
+    with listener, smtplib.SMTP("127.0.0.1", listener.port) as client:
+        client.sendmail("ann@example.com", ["support@desk.example"], PLAIN)
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            client.sendmail("", ["support@desk.example"], NO_FROM)
+        assert refused.value.smtp_code == 550
+        with pytest.raises(smtplib.SMTPSenderRefused) as too_big:
+            client.sendmail("a@example.com", ["s@desk.example"], b"x" * (receiver.max_bytes + 10))
+        assert too_big.value.smtp_code == 552
     assert receiver.receive(PLAIN).outcome == "duplicate"
 
 

@@ -23,7 +23,7 @@ from sopdesk.channels.email.parts import (
     store_part,
 )
 from sopdesk.channels.email.quotes import strip_reply
-from sopdesk.channels.email.text import html_to_text, part_text
+from sopdesk.channels.email.text import clean, html_to_text, part_text
 from sopdesk.domain.mail_threading import CASE_HEADER
 
 FEED_CHUNK = 64 * 1024
@@ -117,7 +117,7 @@ def _raw_all(message: Message, name: str) -> list[str]:
 
 
 def message_ids(value: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(_MSGID_RE.findall(value or "")))
+    return tuple(dict.fromkeys(_MSGID_RE.findall(clean(value or ""))))
 
 
 def auto_kind(message: Message, sender: str | None, envelope_from: str | None) -> str | None:
@@ -182,7 +182,7 @@ def parse_mail(
 def _unparsed(raw: bytes, stored: Blob, exc: Exception, envelope_from: str | None) -> ParsedMail:
     head = raw[:65536].decode("latin-1")
     match = re.search(r"^From:[ \t]*(.+)$", head, re.IGNORECASE | re.MULTILINE)
-    name, addr = email.utils.parseaddr(match.group(1)) if match else ("", "")
+    name, addr = email.utils.parseaddr(clean(match.group(1))) if match else ("", "")
     sender = addr.lower() if "@" in addr else (envelope_from or None)
     note = f"the message could not be parsed ({type(exc).__name__}); only the original is kept"
     return ParsedMail(
@@ -223,6 +223,7 @@ def _parse(
 
     senders = addresses(message, "from") or addresses(message, "sender")
     sender_name, sender = senders[0] if senders else ("", None)
+    sender_name, sender = clean(sender_name), clean(sender) if sender else None
     if sender is None and envelope_from:
         sender = envelope_from.lower()
         notes.append("no usable From header; the envelope sender was used")
@@ -251,6 +252,7 @@ def _parse(
                 text = html_to_text(text)
     except Exception as exc:  # a body the stdlib cannot decode; the raw original is kept
         notes.append(f"the body could not be decoded ({type(exc).__name__}); see the original")
+    text = clean(text)
     if len(text) > max_body_chars:
         text = text[:max_body_chars]
         notes.append(f"the body was cut at {max_body_chars} characters; see the original")
@@ -269,11 +271,11 @@ def _parse(
         has_message_id=bool(own_id),
         sender=sender,
         sender_name=sender_name,
-        recipients=tuple(dict.fromkeys(recipients)),
-        subject=" ".join(header(message, "subject").split()),
+        recipients=tuple(dict.fromkeys(clean(r) for r in recipients)),
+        subject=clean(" ".join(header(message, "subject").split())),
         in_reply_to=in_reply_to,
         references=tuple(dict.fromkeys(references)),
-        case_headers=tuple(h for h in case_headers if h),
+        case_headers=tuple(clean(h) for h in case_headers if h),
         text=text,
         reply_text=strip_reply(text),
         html_only=html_only,

@@ -14,6 +14,7 @@ from email.message import EmailMessage, Message
 from email.policy import default as POLICY
 
 from sopdesk.channels.email.blobs import BlobStore, TooLarge
+from sopdesk.channels.email.text import clean
 
 SLICE = 1 << 20
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -85,7 +86,7 @@ def filename_of(part: Message, index: int) -> str:
     except Exception:
         name = None
     if name:
-        name = _UNSAFE_NAME.sub("_", str(name)).strip(" .") or None
+        name = _UNSAFE_NAME.sub("_", clean(str(name))).strip(" .") or None
     if not name:
         kind = part.get_content_type()
         extension = ".eml" if kind == "message/rfc822" else mimetypes.guess_extension(kind)
@@ -127,14 +128,17 @@ def part_bytes(part: Message) -> Iterator[bytes]:
 def store_part(part: Message, index: int, blobs: BlobStore, limit: int) -> StoredFile | DroppedFile:
     """Streams one file part to disk; an oversized or undecodable one is dropped with a reason."""
     filename = filename_of(part, index)
-    kind = part.get_content_type()
+    kind = clean(part.get_content_type())[:200]
     try:
         blob = blobs.write(part_bytes(part), limit=limit)
     except TooLarge:
         return DroppedFile(filename, kind, f"larger than the {limit}-byte attachment limit")
     except Exception as exc:  # a part the stdlib cannot decode; it stays in the original
         return DroppedFile(filename, kind, f"could not be decoded ({type(exc).__name__})")
-    content_id = str(part.get("content-id", "") or "").strip().strip("<>") or None
+    try:
+        content_id = clean(str(part.get("content-id", "") or "")).strip().strip("<>") or None
+    except Exception:
+        content_id = None
     inline = _disposition(part) == "inline" or (
         content_id is not None and _disposition(part) != "attachment"
     )

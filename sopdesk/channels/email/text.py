@@ -64,6 +64,19 @@ def decode_text(data: bytes, label: str | None) -> tuple[str, str]:
     return data.decode("utf-8", errors="replace"), "utf-8 (replaced)"
 
 
+def clean(text: str) -> str:
+    """Text safe to store: no NUL (PostgreSQL refuses it), no undecoded raw bytes (surrogates)."""
+    text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
 def part_text(part: EmailMessage) -> str:
     """The decoded text of a text/* part (quoted-printable and base64 undone)."""
     payload = part.get_payload(decode=True)
