@@ -1,0 +1,146 @@
+"""E-mail throughput and memory: parse+thread rate in process, SMTP end to end, big attachment.
+
+Baseline: the bare stdlib `email.message_from_bytes` rate on the same corpus. Prints figures.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# This file is named email.py: drop its folder from the path so `import email` is the stdlib's.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+sys.path.insert(0, os.path.dirname(_HERE))
+
+import smtplib  # noqa: E402
+import socket  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from email import message_from_bytes  # noqa: E402
+from email.message import EmailMessage  # noqa: E402
+from email.policy import default  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from sopdesk.channels.email.blobs import BlobStore  # noqa: E402
+from sopdesk.channels.email.inbound import MailReceiver  # noqa: E402
+from sopdesk.channels.email.parse import parse_mail  # noqa: E402
+from sopdesk.channels.email.smtp_in import SmtpListener  # noqa: E402
+from sopdesk.domain.clock import SystemClock  # noqa: E402
+from sopdesk.domain.mail_threading import ThreadClues, decide_thread  # noqa: E402
+from sopdesk.runtime import Runtime  # noqa: E402
+from sopdesk.settings import Settings  # noqa: E402
+from sopdesk.store.db import Database  # noqa: E402
+from sopdesk.store.migrate import upgrade  # noqa: E402
+
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "channels" / "corpus"
+
+
+@dataclass
+class BenchDesk:
+    version: str = "bench"
+    columns: list[Any] = field(default_factory=list)
+
+    def category(self, slug: str) -> Any:
+        return None
+
+
+def corpus() -> list[bytes]:
+    return [p.read_bytes() for p in sorted(CORPUS.glob("*.eml"))]
+
+
+def rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds else float("inf")
+
+
+def bench_in_process(rounds: int) -> tuple[float, float]:
+    mails = corpus()
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for raw in mails:
+            message_from_bytes(raw, policy=default)
+    baseline = rate(rounds * len(mails), time.perf_counter() - start)
+    with tempfile.TemporaryDirectory() as folder:
+        store = BlobStore(Path(folder))
+        now = datetime.now(UTC)
+        start = time.perf_counter()
+        for _ in range(rounds):
+            for raw in mails:
+                mail = parse_mail(raw, store, max_attachment_bytes=1 << 24, max_body_chars=200_000)
+                clues = ThreadClues(subject=mail.subject, received_at=now)
+                decide_thread(clues, {}, [])
+        ours = rate(rounds * len(mails), time.perf_counter() - start)
+    return baseline, ours
+
+
+def bench_smtp(count: int) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        desk = Path(folder) / "desk"
+        desk.mkdir()
+        settings = Settings(desk=desk, secret_key="b" * 40)
+        db = Database(settings.db_url)
+        upgrade(db.engine)
+        runtime = Runtime(settings, db, BenchDesk(), SystemClock())  # type: ignore[arg-type]
+        receiver = MailReceiver(runtime)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        listener = SmtpListener(receiver, port=port)
+        with listener, smtplib.SMTP("127.0.0.1", listener.port) as client:
+            start = time.perf_counter()
+            for n in range(count):
+                msg = EmailMessage()
+                msg["From"] = f"customer{n % 50}@example.com"
+                msg["To"] = "support@desk.example"
+                msg["Subject"] = f"Order {n} did not arrive"
+                msg["Message-ID"] = f"<bench-{n}@example.com>"
+                msg.set_content("Hello,\n\nmy order did not arrive yet.\n\nThanks")
+                client.sendmail(msg["From"], ["support@desk.example"], msg.as_bytes())
+            seconds = time.perf_counter() - start
+        db.dispose()
+    return rate(count, seconds)
+
+
+def bench_big_attachment(megabytes: int) -> tuple[int, int, int]:
+    size = megabytes * 1024 * 1024
+    msg = EmailMessage()
+    msg["From"] = "ann@example.com"
+    msg["Subject"] = "big"
+    msg.set_content("see attachment")
+    msg.add_attachment(b"\x17" * size, maintype="application", subtype="zip", filename="big.zip")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "big.eml"
+        path.write_bytes(msg.as_bytes())
+        del msg
+        store = BlobStore(Path(folder) / "blobs")
+        tracemalloc.start()
+        raw = path.read_bytes()
+        parsed = parse_mail(raw, store, max_attachment_bytes=size * 2, max_body_chars=200_000)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert parsed.attachments[0].size == size
+        return size, len(raw), peak
+
+
+def main() -> None:
+    baseline, ours = bench_in_process(rounds=30)
+    print(
+        f"in process: {ours:,.0f} msg/s parsed+threaded (stdlib parse alone {baseline:,.0f}/s,"
+        f" ratio {ours / baseline:.2f}); target >= 500/s"
+    )
+    smtp = bench_smtp(count=600)
+    print(f"SMTP end to end into cases (SQLite): {smtp:,.0f} msg/s; target >= 200/s")
+    size, raw_size, peak = bench_big_attachment(20)
+    print(
+        f"20 MB attachment: raw mail {raw_size / 2**20:.1f} MiB, peak traced memory "
+        f"{peak / 2**20:.1f} MiB = {peak / size:.2f}x the attachment "
+        f"({peak / raw_size:.2f}x the raw mail, which is itself counted); target < 3x"
+    )
+
+
+if __name__ == "__main__":
+    main()
