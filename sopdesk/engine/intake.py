@@ -25,6 +25,7 @@ from sopdesk.domain.mail_threading import (
     tagged_case,
 )
 from sopdesk.domain.principal import Principal
+from sopdesk.engine import sla
 from sopdesk.engine.accounts import require_role
 from sopdesk.engine.cases import (
     CasePlan,
@@ -230,11 +231,14 @@ def do_inbound_mail(
         )
         session.flush()
         _store_files(session, event, mail, now)
+        old_status = case_row.status
         # Auto-replies and bounces never reopen a case (no mail loops, no false SLA restarts).
         if mail.auto is None and case_row.status in (
             CaseStatus.WAITING_CUSTOMER.value,
             CaseStatus.SOLVED.value,
         ):
             _set_status(session, case_row, CaseStatus.OPEN, now, author)
+        if mail.auto is None:
+            sla.customer_wrote(session, desk, case_row, old_status, now)
         case_row.updated_at = now
         return IntakeResult("appended", case_row.id, event.id, plan.thread.reason)
