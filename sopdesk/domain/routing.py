@@ -1,19 +1,25 @@
-"""Routing of a new case to the level that owns its category, with the reason spelled out.
+"""Routing of a new case: the level that owns its category, raised by the escalation matrix.
 
-The escalation matrix (seed 002) adds rules on top of this in a later step.
+Seed 002's rules (repeat offenses, signals such as fraud) come from taxonomy.yaml as data.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sopdesk.domain.cases import MIN_LEVEL
+from sopdesk.domain.desk.taxonomy import Category, EscalationRule
+from sopdesk.domain.fulfilment import FulfilmentDecision, FulfilmentStage
+from sopdesk.domain.offenses import OffenseCount
 
 
 @dataclass(frozen=True)
 class RoutingDecision:
     level: int
     reasons: tuple[str, ...]
+    category: str | None = None
+    rules: tuple[str, ...] = field(default=())  # ids of the escalation rules that applied
 
     @property
     def explanation(self) -> str:
@@ -25,5 +31,135 @@ def route_by_category(category_slug: str | None, owning_level: int | None) -> Ro
     if category_slug is None or owning_level is None:
         return RoutingDecision(MIN_LEVEL, ("no category yet, so the first level triages it",))
     return RoutingDecision(
-        owning_level, (f"category '{category_slug}' is owned by level {owning_level}",)
+        owning_level,
+        (f"category '{category_slug}' is owned by level {owning_level}",),
+        category_slug,
     )
+
+
+@dataclass(frozen=True)
+class RoutingFacts:
+    """Everything the matrix looks at, gathered by the engine."""
+
+    category: str | None
+    offenses: Mapping[str, OffenseCount] = field(default_factory=dict)  # this case included
+    signals: Collection[str] = ()
+    order_value: float | None = None
+    fulfilment: FulfilmentDecision | None = None
+    fulfilment_categories: Mapping[str, str] = field(default_factory=dict)  # stage -> category
+    fulfilment_inquiries: Collection[str] = ()
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _stage_key(decision: FulfilmentDecision, domestic: bool) -> str:
+    if decision.stage is FulfilmentStage.PROCESSING:
+        return "processing"
+    return "domestic_shipping" if domestic else "international_shipping"
+
+
+def _fulfilment_step(
+    facts: RoutingFacts, category: str | None, categories: Mapping[str, Category]
+) -> tuple[str | None, list[str]]:
+    decision = facts.fulfilment
+    if decision is None:
+        return category, []
+    if decision.inside_sla or category not in facts.fulfilment_inquiries:
+        return category, [f"order {decision.reason}"]
+    domestic = "(international)" not in decision.reason
+    target = facts.fulfilment_categories.get(_stage_key(decision, domestic))
+    if target is None or target not in categories or target == category:
+        return category, [f"order {decision.reason}"]
+    return target, [f"order {decision.reason}, so category '{target}'"]
+
+
+def _offense_count(rule: EscalationRule, own_kind: str | None, facts: RoutingFacts) -> int:
+    """Offenses of the kinds the rule names (any kind when none), if this case is one of them."""
+    kinds = set(rule.when.offense_kinds)
+    if own_kind is None or (kinds and own_kind not in kinds):
+        return 0
+    return sum(c.count for k, c in facts.offenses.items() if not kinds or k in kinds)
+
+
+def _holds(
+    rule: EscalationRule, category: str | None, own_kind: str | None, facts: RoutingFacts
+) -> str | None:
+    """Why the rule holds, or None when it does not."""
+    when = rule.when
+    why: list[str] = []
+    if when.offense_count is not None:
+        count = _offense_count(rule, own_kind, facts)
+        if count == 0 or not when.offense_count.covers(count):
+            return None
+        counted = [
+            c
+            for k, c in facts.offenses.items()
+            if not when.offense_kinds or k in when.offense_kinds
+        ]
+        days = max(c.window.days for c in counted)
+        accounts = sorted({a for c in counted for a in c.customer_ids})
+        whose = "account" if len(accounts) == 1 else "accounts"
+        kinds = ", ".join(f"{c.count} {c.kind}" for c in counted)
+        why.append(
+            f"{ordinal(count)} {own_kind} claim in {days} days across {whose} "
+            f"{', '.join(str(a) for a in accounts)} ({kinds})"
+        )
+    if when.signal is not None:
+        if when.signal not in facts.signals:
+            return None
+        why.append(f"signal '{when.signal}'")
+    if when.categories:
+        if category not in when.categories:
+            return None
+        why.append(f"category '{category}'")
+    if when.order_value_over is not None:
+        if facts.order_value is None or facts.order_value <= when.order_value_over:
+            return None
+        why.append(f"order value {facts.order_value:g} over {when.order_value_over:g}")
+    return "; ".join(why)
+
+
+def _category_for_count(
+    kind: str, count: int, categories: Mapping[str, Category], current: str | None
+) -> str | None:
+    """The category of this offense kind whose count range covers `count` (seed 002 splits
+    "Minor Damage" at level 1 from "Damage" on a second or third offense at level 3)."""
+    for slug, category in categories.items():
+        if slug == current:
+            continue
+        limits = category.offense_count
+        if category.offense == kind and limits is not None and limits.covers(count):
+            return slug
+    return None
+
+
+def route_case(
+    facts: RoutingFacts,
+    categories: Mapping[str, Category],
+    rules: Sequence[EscalationRule],
+) -> RoutingDecision:
+    """The owning level of the category, raised (never lowered) by every rule that holds."""
+    category, notes = _fulfilment_step(facts, facts.category, categories)
+    owned = categories.get(category) if category else None
+    base = route_by_category(category, owned.level if owned else None)
+    level, reasons, applied = base.level, list(base.reasons) + notes, []
+    own_kind = owned.offense if owned else None
+    for rule in rules:
+        why = _holds(rule, category, own_kind, facts)
+        if why is None:
+            continue
+        applied.append(rule.id)
+        if rule.level > level:
+            level = rule.level
+            reasons.insert(0, why)
+            if rule.category and rule.category in categories:
+                category = rule.category
+            elif rule.when.offense_count is not None and own_kind is not None:
+                count = _offense_count(rule, own_kind, facts)
+                category = _category_for_count(own_kind, count, categories, category) or category
+        else:
+            reasons.append(f"{why} (rule '{rule.id}', level {rule.level}, no change)")
+    return RoutingDecision(level, tuple(reasons), category, tuple(applied))

@@ -24,7 +24,9 @@ from sopdesk.domain.cases import (
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.routing import route_by_category
+from sopdesk.engine import sla
 from sopdesk.engine.customers import ensure_customer, require_staff
+from sopdesk.engine.routing import check_signals, route_new_case
 from sopdesk.engine.timeline import append_event
 from sopdesk.errors import Forbidden, InvalidInput, NotFound
 from sopdesk.store.db import Database
@@ -58,6 +60,7 @@ class CreateCase(BaseModel):
     priority: Priority = Priority.NORMAL
     language: str | None = Field(default=None, pattern=r"^[a-z]{2}(-\w+)?$")
     tags: list[str] = Field(default_factory=list, max_length=30)
+    signals: list[str] = Field(default_factory=list, max_length=10)  # fraud, legal-threat, ...
 
     @field_validator("subject", "body")
     @classmethod
@@ -156,6 +159,7 @@ def check_create_case(
 ) -> CasePlan:
     require_staff(principal)
     level = _category_level(desk, command.category, "category")
+    check_signals(desk, command.signals)
     decision = route_by_category(command.category, level)
     order_id = partner_id = None
     if command.order_ref is not None:
@@ -238,15 +242,9 @@ def insert_case(
         channel=case.channel,
         data={"from": command.customer_email, **(message_data or {})},
     )
-    append_event(
-        session,
-        case.id,
-        EventKind.ROUTING,
-        now,
-        principal,
-        body=plan.routing,
-        data={"level": plan.level},
-    )
+    fallback = route_by_category(command.category, plan.level if command.category else None)
+    route_new_case(session, desk, case, command.signals, now, principal, fallback)
+    sla.start_case_clocks(session, desk, case, now)
     session.flush()
     from sopdesk.engine.playbooks import start_triggered_runs  # playbooks imports this module
 
@@ -368,6 +366,7 @@ def do_change_case(
                 case.priority_rank = Priority(new).rank
             if name == "status":
                 case.closed_at = None if CaseStatus(new).is_open else now
+                sla.on_status_change(session, desk, case, old, new, now)
             append_event(
                 session,
                 case.id,
@@ -422,7 +421,12 @@ def check_add_message(db: Database, principal: Principal, case_id: int, command:
 
 
 def do_add_message(
-    db: Database, clock: Clock, principal: Principal, case_id: int, command: AddMessage
+    db: Database,
+    clock: Clock,
+    principal: Principal,
+    case_id: int,
+    command: AddMessage,
+    desk: object = None,
 ) -> dict[str, Any]:
     now = clock.now()
     with db.transaction() as session:
@@ -460,11 +464,16 @@ def do_add_message(
             )
             if case.status == CaseStatus.NEW.value:
                 _set_status(session, case, CaseStatus.OPEN, now, principal)
-        elif command.kind == "inbound" and case.status in (
-            CaseStatus.WAITING_CUSTOMER.value,
-            CaseStatus.SOLVED.value,
-        ):
-            _set_status(session, case, CaseStatus.OPEN, now, principal)
+            sla.on_agent_reply(session, desk, case, now)
+        elif command.kind == "inbound":
+            if case.status in (CaseStatus.WAITING_CUSTOMER.value, CaseStatus.SOLVED.value):
+                old = case.status
+                _set_status(session, case, CaseStatus.OPEN, now, principal)
+                sla.on_status_change(session, desk, case, old, case.status, now)
+            sla.on_customer_message(session, desk, case, now)
+            from sopdesk.engine.playbooks import feed_reply
+
+            feed_reply(session, desk, case, "customer", now, principal)
         case.updated_at = now
         return {"id": event.id, "kind": event.kind, "at": now}
 

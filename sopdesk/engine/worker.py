@@ -80,7 +80,7 @@ HANDLERS = HandlerRegistry()
 
 # Modules that register handlers on HANDLERS when imported; each capability that writes timers
 # or outbox rows adds its module here, so `sopdesk serve` and `sopdesk worker` know its kinds.
-HANDLER_MODULES: tuple[str, ...] = ("sopdesk.engine.playbooks",)
+HANDLER_MODULES: tuple[str, ...] = ("sopdesk.engine.sla", "sopdesk.engine.playbooks")
 
 
 def import_handlers() -> None:

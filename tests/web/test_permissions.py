@@ -64,6 +64,12 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
         ("PATCH", f"/api/v1/cases/{top}", {"priority": "high"}, {"admin", "lead"}),
         ("POST", f"/api/v1/cases/{case}/messages", {"kind": "note", "body": "n"}, ALL),
         ("POST", f"/api/v1/cases/{top}/messages", {"kind": "note", "body": "n"}, {"admin", "lead"}),
+        ("GET", f"/api/v1/cases/{case}/customer-history", None, ALL),
+        ("GET", f"/api/v1/cases/{top}/customer-history", None, {"admin", "lead"}),
+        ("GET", f"/api/v1/cases/{case}/sla", None, ALL),
+        ("GET", f"/api/v1/cases/{top}/sla", None, {"admin", "lead"}),
+        # Each persona moves the level-4 case down to 3 (or is refused); a repeat would be a 422.
+        ("POST", f"/api/v1/cases/{top}/escalate", {"level": 3, "reason": "r"}, {"admin", "lead"}),
         ("POST", "/api/v1/customers", {"email": "new@example.com"}, ALL),
         ("GET", "/api/v1/customers", None, ALL),
         ("GET", f"/api/v1/customers/{customer}", None, ALL),

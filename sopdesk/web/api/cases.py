@@ -100,7 +100,9 @@ def timeline(
 @router.patch("/{case_id}", summary="Change fields; each change is a timeline event")
 def change_case(case_id: int, body: ChangeCase, caller: Caller, runtime: Rt) -> CaseView:
     changes = check_change_case(runtime.db, caller, runtime.desk, case_id, body)
-    return do_change_case(runtime.db, runtime.clock, caller, case_id, changes, body.reason)
+    return do_change_case(
+        runtime.db, runtime.clock, caller, case_id, changes, body.reason, runtime.desk
+    )
 
 
 @router.post(
@@ -110,4 +112,5 @@ def change_case(case_id: int, body: ChangeCase, caller: Caller, runtime: Rt) -> 
 )
 def add_message(case_id: int, body: AddMessage, caller: Caller, runtime: Rt) -> Created:
     check_add_message(runtime.db, caller, case_id, body)
-    return Created(**do_add_message(runtime.db, runtime.clock, caller, case_id, body))
+    added = do_add_message(runtime.db, runtime.clock, caller, case_id, body, runtime.desk)
+    return Created(**added)
