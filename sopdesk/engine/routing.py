@@ -137,21 +137,20 @@ def link_customer(session: Session, customer: Customer, now: datetime) -> list[i
 def offense_history(
     session: Session, desk: Desk, customer_ids: list[int], now: datetime
 ) -> dict[str, OffenseCount]:
-    """Offenses (cases whose category is an offense) by these accounts in each kind's window."""
-    kinds = {s: c.offense for s, c in desk.categories.items() if c.offense}
+    """Offenses (cases created in a category with an offense kind) in each kind's window."""
     windows = {k: nominal(o.window) for k, o in desk.offense_kinds.items()}
-    if not kinds or not customer_ids:
+    if not customer_ids:
         return {}
     since = now - max(windows.values(), default=timedelta(days=365))
     rows = session.execute(
-        select(Case.category, Case.created_at, Case.customer_id).where(
+        select(Case.offense, Case.created_at, Case.customer_id).where(
             Case.customer_id.in_(customer_ids),
-            Case.category.in_(list(kinds)),
+            Case.offense.is_not(None),
             Case.created_at >= since,
             Case.status != CaseStatus.SPAM.value,
         )
     ).all()
-    events = [OffenseEvent(kinds[cat], at, cid) for cat, at, cid in rows if cat in kinds]
+    events = [OffenseEvent(kind, at, cid) for kind, at, cid in rows if kind]
     return count_offenses(
         events,
         customer_ids=customer_ids,
@@ -192,6 +191,9 @@ def decide_routing(
     """Links the customer's accounts, counts offenses and applies the matrix (writes links)."""
     customer = session.get(Customer, case.customer_id)
     assert customer is not None  # the case was just inserted for it
+    given = desk.categories.get(case.category) if case.category else None
+    case.offense = given.offense if given else None  # counted from now on, this case included
+    session.flush()
     linked = link_customer(session, customer, now)
     accounts = (
         sorted({customer.id, *linked})

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -398,8 +397,8 @@ def read_clocks(session: Session, case_id: int) -> list[ClockView]:
     return [ClockView.of(r) for r in rows]
 
 
-def at_risk_query(now: datetime, until: datetime) -> Select[Any]:
-    """Running, unbreached clocks due in (now, until]: a range scan of ix_sla_clocks_due."""
+def at_risk_query(now: datetime, until: datetime) -> Select[int, datetime | None]:
+    """Running clocks due in (now, until] (earlier ones have breached): a range scan of an index."""
     return (
         select(SlaClockRow.case_id, SlaClockRow.due_at)
         .where(SlaClockRow.due_at > now, SlaClockRow.due_at <= until)

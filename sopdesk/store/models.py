@@ -233,6 +233,7 @@ class Case(Base):
     subject: Mapped[str] = mapped_column(String(300))
     channel: Mapped[str] = mapped_column(String(20))
     category: Mapped[str | None] = mapped_column(String(100))
+    offense: Mapped[str | None] = mapped_column(String(80))  # offense kind, fixed at creation
     level: Mapped[int] = mapped_column(Integer, default=1)
     priority: Mapped[str] = mapped_column(String(20), default="normal")
     priority_rank: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,4 +1,4 @@
-"""sla clocks
+"""sla clocks and the offense kind of a case
 
 Revision ID: 0003
 Revises: 0002
@@ -22,6 +22,8 @@ When = sopdesk.store.types.UtcDateTime(timezone=True)
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("cases") as batch:
+        batch.add_column(sa.Column("offense", sa.String(length=80), nullable=True))
     op.create_table(
         "sla_clocks",
         sa.Column("id", Id, nullable=False),
@@ -58,3 +60,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_sla_clocks_due", table_name="sla_clocks")
     op.drop_table("sla_clocks")
+    with op.batch_alter_table("cases") as batch:
+        batch.drop_column("offense")
