@@ -108,7 +108,8 @@ def run_workers(db: Database, workers: int, batch: int, expected: int) -> tuple[
 
     registry.add(KIND, handler)
     with db.transaction(write=False) as session:
-        due_of.update(session.execute(text("SELECT id, due_at FROM timers")).tuples())
+        for timer_id, due in session.execute(text("SELECT id, due_at FROM timers")):
+            due_of[timer_id] = due
     for key, value in due_of.items():
         if isinstance(value, str):
             due_of[key] = datetime.fromisoformat(value)
