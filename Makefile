@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DESK ?= desk
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test lint typecheck unit bench install clean chromium
+.PHONY: run test lint typecheck unit bench install clean chromium imap-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,12 +34,17 @@ lint: install
 typecheck: install
 	$(BIN)/mypy sopdesk
 
-unit: install chromium
+unit: install chromium imap-server
 	$(BIN)/pytest -q
 
 ## chromium: Debian's chromium for the browser tests (never a Playwright browser download)
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+## imap-server: Debian's dovecot, which the IMAP polling tests run as a real server
+imap-server:
+	@command -v dovecot >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd)
 
 bench: install
 	$(BIN)/python bench/ingest.py

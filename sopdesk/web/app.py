@@ -15,6 +15,7 @@ from sopdesk.web.api import (
     customers,
     escalation,
     health,
+    inbound,
     orders,
     playbooks,
     taxonomy,
@@ -43,7 +44,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         max_bytes=runtime.settings.max_attachment_bytes * 4 // 3 + ENVELOPE_BYTES,
     )
     app.include_router(health.router)
-    for module in (cases, escalation, customers, orders, agents, tokens, taxonomy, playbooks):
+    routers = (cases, escalation, customers, orders, agents, tokens, taxonomy, playbooks, inbound)
+    for module in routers:
         app.include_router(module.router, prefix="/api/v1")
     install_console(app, runtime)
     return app
