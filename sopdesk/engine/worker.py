@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, select, update
+from sqlalchemy.orm import Session
 
 from sopdesk.domain.clock import Clock
 from sopdesk.settings import Settings
@@ -36,15 +37,20 @@ class Job:
     payload: dict[str, Any]
     attempt: int
     idempotency_key: str
+    # When the row was due before this claim leased it: lateness is `now - due_at`, and a
+    # graceful stop gives an unrun job back at this instant.
+    due_at: datetime | None = None
 
 
 @dataclass
 class WorkContext:
-    """What a handler may use: the database, the clock and (when loaded) the desk."""
+    """What a handler may use: the database, the clock, (when loaded) the desk, and the
+    runtime's settings (channel handlers read their servers and secrets from them)."""
 
     db: Database
     clock: Clock
     desk: Any = None
+    settings: Settings | None = None
 
 
 Handler = Callable[[Job, WorkContext], None]
@@ -80,7 +86,11 @@ HANDLERS = HandlerRegistry()
 
 # Modules that register handlers on HANDLERS when imported; each capability that writes timers
 # or outbox rows adds its module here, so `sopdesk serve` and `sopdesk worker` know its kinds.
-HANDLER_MODULES: tuple[str, ...] = ("sopdesk.engine.sla", "sopdesk.engine.playbooks")
+HANDLER_MODULES: tuple[str, ...] = (
+    "sopdesk.engine.sla",
+    "sopdesk.engine.playbooks",
+    "sopdesk.channels.handlers",
+)
 
 
 def import_handlers() -> None:
@@ -111,40 +121,115 @@ class WorkerPolicy:
         return timedelta(seconds=min(self.retry_seconds * 2 ** max(attempt - 1, 0), 86_400.0))
 
 
+def due_timers_query(kinds: list[str], now: datetime, limit: int) -> Select[Any]:
+    """The claim's select of timers: a range scan of `ix_timers_due (due_at, id)` that stops
+    after `limit` rows, `FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite has no row locks)."""
+    return (
+        select(Timer.id, Timer.due_at, Timer.kind, Timer.case_id, Timer.payload, Timer.attempts)
+        .where(Timer.due_at <= now, Timer.kind.in_(kinds))
+        .order_by(Timer.due_at, Timer.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def due_outbox_query(kinds: list[str], now: datetime, limit: int) -> Select[Any]:
+    """The claim's select of outbox rows: a range scan of `ix_outbox_pending`."""
+    return (
+        select(
+            OutboxMessage.id,
+            OutboxMessage.next_attempt_at,
+            OutboxMessage.kind,
+            OutboxMessage.case_id,
+            OutboxMessage.payload,
+            OutboxMessage.attempts,
+            OutboxMessage.idempotency_key,
+        )
+        .where(
+            OutboxMessage.status == "pending",
+            OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.kind.in_(kinds),
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def next_timer_query(kinds: list[str]) -> Select[Any]:
+    """The earliest timer a worker with `kinds` can fire: the first entry of `ix_timers_due`.
+
+    ORDER BY ... LIMIT 1 rather than MIN(): SQLite answers MIN() under a WHERE clause with a
+    full scan, but walks the index for an ORDER BY; PostgreSQL does the same for both.
+    """
+    return (
+        select(Timer.due_at).where(Timer.kind.in_(kinds)).order_by(Timer.due_at, Timer.id).limit(1)
+    )
+
+
+def next_outbox_query(kinds: list[str]) -> Select[Any]:
+    """The earliest pending outbox row of `kinds`: the first entry of `ix_outbox_pending`."""
+    return (
+        select(OutboxMessage.next_attempt_at)
+        .where(OutboxMessage.status == "pending", OutboxMessage.kind.in_(kinds))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+    )
+
+
 @dataclass
 class TickResult:
+    """What one tick did with each job it claimed."""
+
     done: list[Job] = field(default_factory=list)
     retried: list[Job] = field(default_factory=list)
     dead: list[Job] = field(default_factory=list)
+    released: list[Job] = field(default_factory=list)
 
     @property
     def claimed(self) -> int:
-        return len(self.done) + len(self.retried) + len(self.dead)
+        return len(self.done) + len(self.retried) + len(self.dead) + len(self.released)
 
 
 class Worker:
-    """Claims due timers and outbox rows and runs their handlers.
+    """Claims due timers and outbox rows in batches and runs their handlers.
 
     The algorithm, one `tick`:
 
-    1. In one short write transaction, select up to `batch_size` due rows whose kind has a
-       handler: timers with `due_at <= now`, outbox rows `pending` with `next_attempt_at <= now`,
-       oldest first. PostgreSQL takes them `FOR UPDATE SKIP LOCKED`, so concurrent workers on
-       any number of machines pick disjoint rows; SQLite has one writer (`BEGIN IMMEDIATE`).
-    2. In the same transaction, lease each claimed row: count the attempt and push its due time
-       `lease_seconds` forward. The claim survives the commit, other workers skip the row, and
-       if this process dies mid-handler the row becomes due again when the lease ends (at least
-       once delivery; handlers use `Job.idempotency_key` so a repeat does nothing twice).
-    3. Outside any transaction, run each job's handler.
-    4. Success: a fired timer is deleted; an outbox row becomes `delivered` with its time.
-    5. Failure: the error is recorded and the row is due again after an exponential backoff
-       (`retry_seconds * 2**(attempt-1)`), so a failing row cannot crash-loop the worker.
+    1. Claim, in one short write transaction: select up to `batch_size` due timers
+       (`due_at <= now`) and, separately, up to `batch_size` due outbox rows (`pending`,
+       `next_attempt_at <= now`), oldest first, only of kinds that have a handler; then lease
+       them with one UPDATE per table (`attempts + 1`, due time pushed `lease_seconds` ahead).
+       PostgreSQL selects `FOR UPDATE SKIP LOCKED`, so concurrent workers on any number of
+       machines pick disjoint rows; SQLite has one writer (`BEGIN IMMEDIATE`). Both selects are
+       range scans of an index on the due time (`ix_timers_due`, `ix_outbox_pending`): the cost
+       of a claim does not grow with the rows pending later. Timers and outbox rows have a
+       limit each, so a burst of timers cannot starve the outbox.
+    2. The lease outlives the claim's commit: other workers skip the rows, and if this process
+       dies, the rows become due again when the lease ends. Nothing is lost.
+    3. Outside any transaction, run each timer's handler. A timer handler only writes to the
+       database, in its own transaction: `playbook.timer` deletes its timer row and advances
+       the run in ONE transaction, so its commit IS the firing and a repeat finds no row
+       (exactly once); `sla.*` handlers record a warning or breach under the clock's row lock
+       and ignore a timer already recorded (idempotent).
+    4. Finish the timers whose handler returned with ONE delete of all their ids, one commit a
+       batch instead of one a job. A crash before that delete fires those timers again after
+       the lease, which the handlers of step 3 absorb; rows that a handler deleted itself are
+       simply not found.
+    5. Run each outbox row's handler (e-mail, chat, webhooks: effects outside the database)
+       with `Job.idempotency_key`, and mark it `delivered` at once, one commit each: a crash
+       can then resend at most the one message in flight, never a whole batch.
+    6. A failing job records its error and is due again after an exponential backoff
+       (`retry_seconds * 2**(attempt-1)`, capped at a day), so it cannot crash-loop the worker.
        After `max_attempts` an outbox row becomes `dead` with its last error; a timer is moved
-       into the outbox as a `dead` row (same kind, its payload, `timer:<id>` key) so every dead
-       letter is found in one place.
-    6. When a tick claimed nothing, sleep until the next due row or `poll_seconds`, whichever
-       is sooner; `stop()` (SIGTERM/SIGINT in the CLI) wakes the sleep and the loop ends after
-       the current job, never in the middle of one.
+       into the outbox as a `dead` row (same kind, its payload, `timer:<id>` key), so every
+       dead letter is found in one place.
+    7. When a tick claimed nothing, sleep until the next due row (the first entry of the same
+       indexes), at least 10 ms and at most `poll_seconds`, the bound within which rows written
+       by other processes are seen. Idle, the worker wakes once per `poll_seconds`.
+    8. `stop()` (SIGTERM/SIGINT in the CLI) wakes the sleep; the loop ends after the current
+       job, never in the middle of one, and hands the rest of its batch back (due time and
+       attempt count restored) instead of leaving it to the lease.
     """
 
     def __init__(
@@ -181,7 +266,7 @@ class Worker:
         log.info("worker stopped")
 
     def idle_seconds(self) -> float:
-        """Seconds until the next due row, at most `poll_seconds`."""
+        """Seconds until the next due row: at least 10 ms, at most `poll_seconds`."""
         upcoming = self.next_due()
         if upcoming is None:
             return self.policy.poll_seconds
@@ -189,16 +274,13 @@ class Worker:
         return min(max(wait, 0.01), self.policy.poll_seconds)
 
     def next_due(self) -> datetime | None:
+        """The earliest due time of a timer or pending outbox row this worker can handle."""
         kinds = self.registry.kinds
         if not kinds:
             return None
         with self.ctx.db.transaction(write=False) as session:
-            timer = session.scalar(select(func.min(Timer.due_at)).where(Timer.kind.in_(kinds)))
-            outbox = session.scalar(
-                select(func.min(OutboxMessage.next_attempt_at)).where(
-                    OutboxMessage.status == "pending", OutboxMessage.kind.in_(kinds)
-                )
-            )
+            timer = session.scalar(next_timer_query(kinds))
+            outbox = session.scalar(next_outbox_query(kinds))
         candidates = [t for t in (timer, outbox) if t is not None]
         return min(candidates) if candidates else None
 
@@ -207,73 +289,94 @@ class Worker:
     def tick(self) -> TickResult:
         """Claims and runs one batch of due work; returns what happened to each job."""
         result = TickResult()
-        for job in self.claim():
+        jobs = self.claim()
+        timers = [job for job in jobs if job.source == "timer"]
+        outbox = [job for job in jobs if job.source == "outbox"]
+        fired: list[Job] = []
+        try:
+            for i, job in enumerate(timers):
+                if self._stop.is_set():
+                    self._release(timers[i:] + outbox, result)
+                    return result
+                if self._run_one(job, result):
+                    fired.append(job)
+        finally:
+            # Whatever happens to the rest of the batch, the timers that fired are finished.
+            self._finish_timers(fired)
+        for i, job in enumerate(outbox):
             if self._stop.is_set():
-                # Leave the rest of the batch to its lease; it runs again after the lease ends.
+                self._release(outbox[i:], result)
                 break
-            self._run_one(job, result)
+            if self._run_one(job, result):
+                self._mark_delivered(job)
         return result
 
     def claim(self) -> list[Job]:
+        """Leases up to `batch_size` due timers and as many due outbox rows (step 1)."""
         kinds = self.registry.kinds
         if not kinds:
             return []
         now = self.ctx.clock.now()
         lease_until = now + timedelta(seconds=self.policy.lease_seconds)
-        limit = self.policy.batch_size
-        jobs: list[Job] = []
         with self.ctx.db.transaction() as session:
-            timers = session.scalars(
-                select(Timer)
-                .where(Timer.due_at <= now, Timer.kind.in_(kinds))
-                .order_by(Timer.due_at, Timer.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            ).all()
-            for timer in timers:
-                timer.attempts += 1
-                timer.due_at = lease_until
-                jobs.append(
-                    Job(
-                        "timer",
-                        timer.id,
-                        timer.kind,
-                        timer.case_id,
-                        dict(timer.payload or {}),
-                        timer.attempts,
-                        f"timer:{timer.id}",
-                    )
-                )
-            room = limit - len(jobs)
-            if room > 0:
-                rows = session.scalars(
-                    select(OutboxMessage)
-                    .where(
-                        OutboxMessage.status == "pending",
-                        OutboxMessage.next_attempt_at <= now,
-                        OutboxMessage.kind.in_(kinds),
-                    )
-                    .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                    .limit(room)
-                    .with_for_update(skip_locked=True)
-                ).all()
-                for row in rows:
-                    row.attempts += 1
-                    row.next_attempt_at = lease_until
-                    jobs.append(
-                        Job(
-                            "outbox",
-                            row.id,
-                            row.kind,
-                            row.case_id,
-                            dict(row.payload or {}),
-                            row.attempts,
-                            row.idempotency_key,
-                        )
-                    )
+            jobs = self._claim_timers(session, kinds, now, lease_until)
+            jobs += self._claim_outbox(session, kinds, now, lease_until)
         return jobs
 
-    def _run_one(self, job: Job, result: TickResult) -> None:
+    def _claim_timers(
+        self, session: Session, kinds: list[str], now: datetime, lease_until: datetime
+    ) -> list[Job]:
+        rows = session.execute(due_timers_query(kinds, now, self.policy.batch_size)).all()
+        if not rows:
+            return []
+        session.execute(
+            update(Timer)
+            .where(Timer.id.in_([row.id for row in rows]))
+            .values(attempts=Timer.attempts + 1, due_at=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+        return [
+            Job(
+                "timer",
+                row.id,
+                row.kind,
+                row.case_id,
+                dict(row.payload or {}),
+                row.attempts + 1,
+                f"timer:{row.id}",
+                row.due_at,
+            )
+            for row in rows
+        ]
+
+    def _claim_outbox(
+        self, session: Session, kinds: list[str], now: datetime, lease_until: datetime
+    ) -> list[Job]:
+        rows = session.execute(due_outbox_query(kinds, now, self.policy.batch_size)).all()
+        if not rows:
+            return []
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_([row.id for row in rows]))
+            .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+        return [
+            Job(
+                "outbox",
+                row.id,
+                row.kind,
+                row.case_id,
+                dict(row.payload or {}),
+                row.attempts + 1,
+                row.idempotency_key,
+                row.next_attempt_at,
+            )
+            for row in rows
+        ]
+
+    def _run_one(self, job: Job, result: TickResult) -> bool:
+        """Runs the job's handler; True when it succeeded, else the row is retried or dead."""
         handler = self.registry.get(job.kind)
         try:
             if handler is None:
@@ -303,21 +406,52 @@ class Worker:
                 )
                 self._retry_later(job, error)
                 result.retried.append(job)
-            return
-        self._mark_done(job)
+            return False
         result.done.append(job)
+        return True
 
-    def _mark_done(self, job: Job) -> None:
+    def _finish_timers(self, fired: list[Job]) -> None:
+        """Deletes the fired timers in one statement (step 4); self-deleted rows are not found."""
+        if not fired:
+            return
+        with self.ctx.db.transaction() as session:
+            session.execute(
+                delete(Timer)
+                .where(Timer.id.in_([job.id for job in fired]))
+                .execution_options(synchronize_session=False)
+            )
+
+    def _mark_delivered(self, job: Job) -> None:
         now = self.ctx.clock.now()
         with self.ctx.db.transaction() as session:
-            if job.source == "timer":
-                session.execute(delete(Timer).where(Timer.id == job.id))
-            else:
-                session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == job.id)
-                    .values(status="delivered", delivered_at=now, last_error=None)
-                )
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == job.id)
+                .values(status="delivered", delivered_at=now, last_error=None)
+            )
+
+    def _release(self, jobs: list[Job], result: TickResult) -> None:
+        """Gives unrun jobs back as they were before the claim, so a stop does not delay them
+        by a lease. The attempt count in the WHERE leaves alone a row claimed again since."""
+        if not jobs:
+            return
+        now = self.ctx.clock.now()
+        with self.ctx.db.transaction() as session:
+            for job in jobs:
+                due = job.due_at or now
+                if job.source == "timer":
+                    session.execute(
+                        update(Timer)
+                        .where(Timer.id == job.id, Timer.attempts == job.attempt)
+                        .values(due_at=due, attempts=job.attempt - 1)
+                    )
+                else:
+                    session.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id == job.id, OutboxMessage.attempts == job.attempt)
+                        .values(next_attempt_at=due, attempts=job.attempt - 1)
+                    )
+        result.released.extend(jobs)
 
     def _retry_later(self, job: Job, error: str) -> None:
         due = self.ctx.clock.now() + self.policy.backoff(job.attempt)
