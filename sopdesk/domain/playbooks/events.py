@@ -96,8 +96,14 @@ class FieldChanged(_Event):
 
 
 class TaskDone(_Event):
+    """A task was done: by an agent in the console, or by the partner (portal or e-mail).
+
+    `values` are recorded on the run, e.g. the partner's answer and tracking number.
+    """
+
     type: Literal["task-done"] = "task-done"
     step: str | None = None
+    values: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def agent_action(self) -> bool:

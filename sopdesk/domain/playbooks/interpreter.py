@@ -151,6 +151,8 @@ def _on_wait(turn: Turn, step: Step, event: ev._Event) -> bool:
             isinstance(event, ev.Replied) and event.party == "partner" and w.waits_for == "partner"
         )
         if done or answered:
+            if isinstance(event, ev.TaskDone) and event.values:
+                turn.update(variables={**run.variables, **event.values})
             leave(turn, step, step.next or after, "task done")
             return True
         if timed_out:
