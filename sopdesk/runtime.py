@@ -38,4 +38,8 @@ def open_runtime(
     db = Database(settings.db_url)
     if migrate:
         upgrade(db.engine)
+    if settings.webhook_urls:
+        from sopdesk.engine.subscriptions import enable_publishing
+
+        enable_publishing(db)
     return Runtime(settings=settings, db=db, desk=desk, clock=clock or SystemClock())

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sopdesk.errors import ConfigError
 
 SECRET_FILE = ".secret_key"
+
+Security = Literal["none", "starttls", "ssl"]
 
 
 class Settings(BaseSettings):
@@ -64,6 +67,70 @@ class Settings(BaseSettings):
         description="How long a claimed row is hidden from other workers while it runs.",
     )
 
+    # --- e-mail (docs/channels.md) -------------------------------------------------------
+    mail_from: str = Field(
+        default="support@desk.example",
+        pattern=r"^[^@\s]+@[^@\s]+$",
+        description="Sender address of outgoing mail; replies come back to it (plus a token).",
+    )
+    mail_from_name: str = Field(default="Support", description="Sender name of outgoing mail.")
+    mail_domain: str | None = Field(
+        default=None, description="Domain of outgoing Message-IDs; default: that of mail_from."
+    )
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP server for outgoing mail.")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_security: Security = Field(
+        default="none", description="none, starttls or ssl (implicit TLS) for outgoing SMTP."
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP login, if it needs one.")
+    smtp_password: str | None = Field(default=None, description="SMTP password.")
+    smtp_timeout: float = Field(default=30.0, gt=0, description="SMTP timeout in seconds.")
+    smtp_listen_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Port of the inbound SMTP listener in `sopdesk serve` (--smtp-port).",
+    )
+    smtp_listen_host: str = Field(
+        default="127.0.0.1", description="Address the inbound SMTP listener binds to."
+    )
+    imap_host: str | None = Field(
+        default=None, description="IMAP server polled for inbound mail; polling is off if unset."
+    )
+    imap_port: int = Field(default=993, ge=1, le=65535, description="Port of the IMAP server.")
+    imap_security: Security = Field(default="ssl", description="none, starttls or ssl for IMAP.")
+    imap_username: str | None = Field(default=None, description="IMAP login.")
+    imap_password: str | None = Field(default=None, description="IMAP password.")
+    imap_folder: str = Field(default="INBOX", description="IMAP folder to poll.")
+    imap_poll_seconds: float = Field(
+        default=60.0, gt=0, description="Seconds between IMAP polls when IDLE is not available."
+    )
+    # --- team chat, webhooks, customer links ------------------------------------------------
+    chat_webhook_url: str | None = Field(
+        default=None,
+        description="Slack-compatible incoming-webhook URL for chat channels the desk leaves out.",
+    )
+    chat_timeout: float = Field(default=10.0, gt=0, description="Chat post timeout in seconds.")
+    webhook_urls: list[str] = Field(
+        default_factory=list,
+        description="Subscribers that get case events as signed JSON (a JSON list of URLs).",
+    )
+    webhook_secret: str | None = Field(
+        default=None,
+        description="HMAC-SHA256 key of webhook signatures; default: the secret key.",
+    )
+    webhook_timeout: float = Field(default=10.0, gt=0, description="Webhook timeout in seconds.")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base URL of the web app as customers reach it (links in mail).",
+    )
+    customer_link_days: int = Field(
+        default=30, ge=1, le=365, description="Days a customer's case link stays valid."
+    )
+    contact_rate_limit: int = Field(
+        default=5, ge=1, description="Contact-form submissions per IP address per hour."
+    )
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -77,6 +144,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.desk / 'sopdesk.db').resolve()}"
+
+    @property
+    def mail_id_domain(self) -> str:
+        """Domain of outgoing Message-IDs."""
+        return self.mail_domain or self.mail_from.rpartition("@")[2]
 
     @property
     def attachments_path(self) -> Path:

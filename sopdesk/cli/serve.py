@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from sopdesk.channels.email.intake_services import MailIntake
 from sopdesk.cli.app import app, friendly, out
 from sopdesk.cli.options import DatabaseOpt, DeskOpt, load_settings, start_runtime
 from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, WorkerPolicy, import_handlers
@@ -24,7 +25,7 @@ from sopdesk.web.app import create_app
 
 def _worker_of(runtime: Runtime) -> Worker:
     import_handlers()
-    context = WorkContext(runtime.db, runtime.clock, runtime.desk)
+    context = WorkContext(runtime.db, runtime.clock, runtime.desk, runtime.settings)
     return Worker(context, HANDLERS, WorkerPolicy.of(runtime.settings))
 
 
@@ -57,6 +58,14 @@ def serve(
         ),
     ] = False,
     database_url: DatabaseOpt = None,
+    smtp_port: Annotated[
+        int | None,
+        typer.Option(
+            "--smtp-port",
+            help="Also listen for inbound mail over SMTP on this port. "
+            "(env SOPDESK_SMTP_LISTEN_PORT; default: off)",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web app and the REST API until interrupted (Ctrl-C or SIGTERM).
 
@@ -71,8 +80,10 @@ def serve(
         port=port,
         database_url=database_url,
         embedded_worker=False if no_worker else None,
+        smtp_listen_port=smtp_port,
     )
     runtime = start_runtime(settings)
+    mail_in = MailIntake(runtime)
     worker = _worker_of(runtime) if settings.embedded_worker else None
     thread = None
     config = uvicorn.Config(
@@ -93,6 +104,7 @@ def serve(
     if worker is not None:
         thread = threading.Thread(target=worker.run, name="sopdesk-worker", daemon=True)
         thread.start()
+    mail_in.start()
     out.print(
         f"sopdesk serving {settings.desk} on http://{settings.host}:{settings.port} "
         f"({runtime.db.engine.dialect.name}, worker: {'embedded' if worker else 'off'})",
@@ -101,6 +113,7 @@ def serve(
     try:
         server.run()
     finally:
+        mail_in.stop()
         if worker is not None and thread is not None:
             worker.stop()
             thread.join(timeout=30)

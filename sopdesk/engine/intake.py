@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sopdesk.channels.email.parse import ParsedMail
@@ -41,12 +42,15 @@ from sopdesk.engine.mail_index import (
     cases_for_message_ids,
     event_with_message_id,
     recent_cases,
+    record_message_id,
     sender_customers,
 )
+from sopdesk.engine.partner_tasks import answer_task_by_mail
+from sopdesk.engine.playbooks import feed_reply
 from sopdesk.engine.timeline import append_event
 from sopdesk.errors import InvalidInput
 from sopdesk.store.db import Database
-from sopdesk.store.models import Attachment, Case, CaseEvent
+from sopdesk.store.models import Attachment, Case, CaseEvent, EmailMessage
 
 Outcome = Literal["created", "appended", "duplicate", "ignored"]
 ORIGINAL_NAME = "original.eml"
@@ -105,7 +109,9 @@ def check_inbound_mail(
     with db.transaction(write=False) as session:
         seen = event_with_message_id(session, mail.message_id)
         if seen is not None:
-            skip = IntakeResult("duplicate", seen.case_id, seen.id, "Message-ID already received")
+            skip = IntakeResult(
+                "duplicate", seen.case_id, seen.event_id, "Message-ID already received"
+            )
             return MailPlan(mail, ThreadDecision(seen.case_id, "reference", ""), None, None, skip)
         decision = _decide(session, mail, secret, clock.now())
     if decision.case_id is None and mail.auto is not None:
@@ -200,23 +206,59 @@ def do_inbound_mail(
     """Writes the mail in one transaction; a Message-ID seen meanwhile is a duplicate."""
     if plan.skip is not None:
         return plan.skip
-    mail = plan.mail
     now = clock.now()
-    data = _message_data(mail, plan.thread)
+    data = _message_data(plan.mail, plan.thread)
+    try:
+        return _write_mail(db, now, desk, principal, plan, data)
+    except IntegrityError:
+        # Another delivery of the same Message-ID committed first: the unique row refused ours.
+        with db.transaction(write=False) as session:
+            seen = event_with_message_id(session, plan.mail.message_id)
+        if seen is None:
+            raise
+        return _duplicate(seen)
+
+
+def _duplicate(seen: EmailMessage) -> IntakeResult:
+    return IntakeResult("duplicate", seen.case_id, seen.event_id, "Message-ID already received")
+
+
+def _write_mail(
+    db: Database,
+    now: datetime,
+    desk: DeskFacts,
+    principal: Principal,
+    plan: MailPlan,
+    data: dict[str, Any],
+) -> IntakeResult:
+    mail = plan.mail
     with db.transaction() as session:
         seen = event_with_message_id(session, mail.message_id)
         if seen is not None:
-            return IntakeResult("duplicate", seen.case_id, seen.id, "Message-ID already received")
+            return _duplicate(seen)
         if plan.create is not None and plan.case_plan is not None:
             case, event = insert_case(
                 session, now, desk, principal, plan.create, plan.case_plan, message_data=data
             )
+            session.flush()
+            record_message_id(session, mail.message_id, case.id, event.id, "in", now)
             _store_files(session, event, mail, now)
             return IntakeResult("created", case.id, event.id, plan.thread.reason)
         assert plan.thread.case_id is not None and mail.sender is not None
         case_row = session.get(Case, plan.thread.case_id)
         if case_row is None:
             raise InvalidInput(f"case {plan.thread.case_id} was deleted while the mail arrived")
+        # Mail from the case's partner answers the partner's open task, not as the customer.
+        text = mail.reply_text or mail.text or ""
+        answer = (
+            None
+            if mail.auto
+            else answer_task_by_mail(session, desk, case_row, mail.sender, text, data, now)
+        )
+        if answer is not None:
+            record_message_id(session, mail.message_id, case_row.id, answer.id, "in", now)
+            _store_files(session, answer, mail, now)
+            return IntakeResult("appended", case_row.id, answer.id, plan.thread.reason)
         customer_id = ensure_customer(session, mail.sender, mail.sender_name[:200], now)
         author = Principal(kind=ActorKind.CUSTOMER, id=customer_id)
         event = append_event(
@@ -230,6 +272,7 @@ def do_inbound_mail(
             data=data,
         )
         session.flush()
+        record_message_id(session, mail.message_id, case_row.id, event.id, "in", now)
         _store_files(session, event, mail, now)
         old_status = case_row.status
         # Auto-replies and bounces never reopen a case (no mail loops, no false SLA restarts).
@@ -240,5 +283,7 @@ def do_inbound_mail(
             _set_status(session, case_row, CaseStatus.OPEN, now, author)
         if mail.auto is None:
             sla.customer_wrote(session, desk, case_row, old_status, now)
+            # A waiting playbook run moves on in the same transaction as the reply it waited for.
+            feed_reply(session, desk, case_row, "customer", now, author)
         case_row.updated_at = now
         return IntakeResult("appended", case_row.id, event.id, plan.thread.reason)

@@ -1,6 +1,6 @@
 """Looking up mail facts in the database: Message-IDs of case events, senders' customers.
 
-Message-IDs live in CaseEvent.data["message_id"] until they get an indexed table of their own.
+Message-IDs live in the email_messages table, unique, so a duplicate is a constraint violation.
 """
 
 from __future__ import annotations
@@ -8,29 +8,38 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from sopdesk.domain.cases import EventKind, IdentityKind
+from sopdesk.domain.cases import IdentityKind
 from sopdesk.domain.mail_threading import CaseFacts, read_reply_tokens
 from sopdesk.engine.customers import linked_ids, normalise_email
-from sopdesk.store.models import Case, CaseEvent, Customer, CustomerIdentity
+from sopdesk.store.models import Case, CaseEvent, Customer, CustomerIdentity, EmailMessage
 
-MAIL_KINDS = (EventKind.MESSAGE_IN.value, EventKind.MESSAGE_OUT.value)
-
-
-def _message_id_column() -> ColumnElement[str]:
-    return CaseEvent.data["message_id"].as_string()
+MAX_MESSAGE_ID = 998
 
 
-def event_with_message_id(session: Session, message_id: str) -> CaseEvent | None:
-    """The timeline event that recorded this Message-ID, if any (duplicate detection)."""
+def event_with_message_id(session: Session, message_id: str) -> EmailMessage | None:
+    """The record of this Message-ID, if it was seen before (duplicate detection)."""
     return session.scalars(
-        select(CaseEvent)
-        .where(CaseEvent.kind.in_(MAIL_KINDS), _message_id_column() == message_id)
-        .order_by(CaseEvent.id)
-        .limit(1)
+        select(EmailMessage).where(EmailMessage.message_id == message_id[:MAX_MESSAGE_ID])
     ).first()
+
+
+def record_message_id(
+    session: Session, message_id: str, case_id: int, event_id: int, direction: str, now: datetime
+) -> None:
+    """Claims a Message-ID for an event; a concurrent claim of the same ID fails on flush."""
+    session.add(
+        EmailMessage(
+            message_id=message_id[:MAX_MESSAGE_ID],
+            case_id=case_id,
+            event_id=event_id,
+            direction=direction,
+            created_at=now,
+        )
+    )
+    session.flush()
 
 
 def cases_for_message_ids(session: Session, ids: Sequence[str], secret: str) -> list[int]:
@@ -46,8 +55,8 @@ def cases_for_message_ids(session: Session, ids: Sequence[str], secret: str) -> 
             unknown.append(mid)
     if unknown:
         rows = session.execute(
-            select(_message_id_column(), CaseEvent.case_id).where(
-                CaseEvent.kind.in_(MAIL_KINDS), _message_id_column().in_(unknown[:100])
+            select(EmailMessage.message_id, EmailMessage.case_id).where(
+                EmailMessage.message_id.in_([m[:MAX_MESSAGE_ID] for m in unknown[:100]])
             )
         ).all()
         by_id = {mid: case_id for mid, case_id in rows}
@@ -106,11 +115,8 @@ def last_inbound(session: Session, case_id: int) -> CaseEvent | None:
     """The case's latest inbound mail (outgoing replies answer it)."""
     return session.scalars(
         select(CaseEvent)
-        .where(
-            CaseEvent.case_id == case_id,
-            CaseEvent.kind == EventKind.MESSAGE_IN.value,
-            _message_id_column().is_not(None),
-        )
-        .order_by(CaseEvent.id.desc())
+        .join(EmailMessage, EmailMessage.event_id == CaseEvent.id)
+        .where(EmailMessage.case_id == case_id, EmailMessage.direction == "in")
+        .order_by(EmailMessage.id.desc())
         .limit(1)
     ).first()

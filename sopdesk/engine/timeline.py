@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from sopdesk.domain.cases import EventKind
 from sopdesk.domain.principal import Principal
+from sopdesk.engine.subscriptions import publish_case_event
 from sopdesk.store.models import CaseEvent
 
 
@@ -39,6 +40,7 @@ def append_event(
         data=data or {},
     )
     session.add(event)
+    publish_case_event(session, event)
     return event
 
 

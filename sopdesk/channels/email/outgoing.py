@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from sopdesk.channels.email.blobs import BlobStore
 from sopdesk.channels.email.config import MailSettings
+from sopdesk.channels.links import case_link
 from sopdesk.domain.cases import Channel
 from sopdesk.domain.mail_threading import (
     CASE_HEADER,
@@ -61,10 +62,20 @@ def text_to_html(text: str) -> str:
 class EmailSender:
     """Delivers `message.out` rows of the e-mail channel (and `email.out` macro sends)."""
 
-    def __init__(self, settings: MailSettings, secret: str, blobs: BlobStore) -> None:
+    def __init__(
+        self,
+        settings: MailSettings,
+        secret: str,
+        blobs: BlobStore,
+        *,
+        public_url: str | None = None,
+        link_days: int = 30,
+    ) -> None:
         self.settings = settings
         self.secret = secret
         self.blobs = blobs
+        self.public_url = public_url
+        self.link_days = link_days
 
     def register(self, registry: HandlerRegistry) -> None:
         for kind in EMAIL_KINDS:
@@ -112,6 +123,15 @@ class EmailSender:
                 msg["In-Reply-To"] = f"<{parent}>"
                 msg["References"] = " ".join(f"<{mid}>" for mid in chain)
         text = event.body or ""
+        if (
+            self.public_url
+            and customer is not None
+            and data.get("recipient", "customer") == ("customer")
+        ):
+            link = case_link(
+                self.public_url, self.secret, case.id, customer.id, ctx.clock.now(), self.link_days
+            )
+            text = f"{text.rstrip()}\n\nYour case, your replies and documents: {link}\n"
         msg.set_content(text)
         msg.add_alternative(data.get("html") or text_to_html(text), subtype="html")
         files = session.scalars(

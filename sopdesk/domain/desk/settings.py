@@ -26,6 +26,9 @@ class Channels(DeskModel):
     phone: bool = False
     partner_portal: bool = False
     team_chat: list[str] = Field(default_factory=list)  # e.g. "#cs-handling"
+    # Slack-compatible incoming-webhook URL per chat channel; "env:NAME" reads the URL from
+    # the environment variable NAME, so the secret URL need not be committed with the desk.
+    chat_webhooks: dict[str, str] = Field(default_factory=dict)
 
 
 class Approver(DeskModel):

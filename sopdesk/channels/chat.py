@@ -1,0 +1,52 @@
+"""Team chat: posts `chat.post` outbox rows to Slack-compatible incoming webhooks.
+
+Playbook `notify` steps and SLA actions write `{"channel": "#name", "text": ...}`; the URL of
+each channel comes from desk.yaml's `channels.chat_webhooks`, else SOPDESK_CHAT_WEBHOOK_URL.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from slack_sdk.webhook import WebhookClient
+
+from sopdesk.errors import SopdeskError
+from sopdesk.settings import Settings
+
+
+class ChatError(SopdeskError):
+    """A chat post failed; `permanent` when the webhook refused it (retrying cannot help)."""
+
+    title = "Chat post failed"
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def chat_url(channel: str, desk: Any, settings: Settings) -> str | None:
+    """The webhook URL of a chat channel: the desk's mapping first, then the settings."""
+    mapping: dict[str, str] = {}
+    if desk is not None:
+        mapping = dict(getattr(desk.channels, "chat_webhooks", {}) or {})
+    url = mapping.get(channel) or mapping.get(channel.lstrip("#"))
+    if url and url.startswith("env:"):
+        url = os.environ.get(url[4:]) or None
+    return url or settings.chat_webhook_url
+
+
+def post_chat(url: str, channel: str, text: str, timeout: float) -> None:
+    """Posts one message; 429 and 5xx are temporary, other refusals permanent."""
+    client = WebhookClient(url, timeout=int(max(timeout, 1)))
+    try:
+        response = client.send(text=text, unfurl_links=False)
+    except OSError as exc:
+        raise ChatError(f"could not reach the chat webhook of {channel}: {exc}") from exc
+    if response.status_code == 200:
+        return
+    permanent = response.status_code < 500 and response.status_code != 429
+    raise ChatError(
+        f"chat webhook of {channel} answered {response.status_code}: {response.body[:200]}",
+        permanent=permanent,
+    )
