@@ -384,7 +384,8 @@ class Worker:
             handler(job, self.ctx)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
-            if job.attempt >= self.policy.max_attempts:
+            # A permanent failure (an SMTP 5xx, say) dead-letters at once: retrying cannot help.
+            if job.attempt >= self.policy.max_attempts or getattr(exc, "permanent", False):
                 log.error(
                     "%s %s (%s) is dead after %d attempts: %s",
                     job.source,
