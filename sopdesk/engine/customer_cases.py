@@ -1,0 +1,148 @@
+"""What a customer sees and does through their signed case link: the public timeline, replies
+and uploaded documents (a reply counts for playbooks and the SLA next-response clock).
+
+The link names the case and its customer; both are checked against the case row every time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sopdesk.channels.email.blobs import Blob
+from sopdesk.channels.links import CaseLink
+from sopdesk.domain.cases import ActorKind, CaseStatus, Channel, EventKind
+from sopdesk.domain.clock import Clock
+from sopdesk.domain.principal import Principal
+from sopdesk.engine import sla
+from sopdesk.engine.cases import _set_status
+from sopdesk.engine.playbooks import feed_reply
+from sopdesk.engine.timeline import append_event
+from sopdesk.errors import InvalidInput, NotFound
+from sopdesk.store.db import Database
+from sopdesk.store.models import Attachment, Case, CaseEvent
+
+# Only these reach the customer: never notes, calls, routing or playbook internals.
+PUBLIC_KINDS = (
+    EventKind.CASE_CREATED.value,
+    EventKind.MESSAGE_IN.value,
+    EventKind.MESSAGE_OUT.value,
+)
+MAX_REPLY_CHARS = 20_000
+MAX_EVENTS = 200
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    at: datetime
+    from_customer: bool
+    body: str
+    files: list[str]
+
+
+@dataclass(frozen=True)
+class CustomerCase:
+    id: int
+    subject: str
+    status: str
+    events: list[PublicEvent]
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A document already streamed into the blob store (size checked there)."""
+
+    blob: Blob
+    filename: str
+    content_type: str
+
+
+def _case_of(session: Session, link: CaseLink) -> Case:
+    case = session.get(Case, link.case_id)
+    if case is None or case.customer_id != link.customer_id:
+        raise NotFound("this case is not available")
+    return case
+
+
+def read_customer_case(db: Database, link: CaseLink) -> CustomerCase:
+    """The case with its public timeline, oldest first."""
+    with db.transaction(write=False) as session:
+        case = _case_of(session, link)
+        events = session.scalars(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case.id, CaseEvent.kind.in_(PUBLIC_KINDS))
+            .order_by(CaseEvent.id)
+            .limit(MAX_EVENTS)
+        ).all()
+        files: dict[int, list[str]] = {}
+        for row in session.scalars(
+            select(Attachment).where(
+                Attachment.case_id == case.id, Attachment.filename != "original.eml"
+            )
+        ):
+            files.setdefault(row.event_id, []).append(row.filename)
+        public = [
+            PublicEvent(
+                e.at,
+                e.actor_kind == ActorKind.CUSTOMER.value,
+                e.body or "",
+                files.get(e.id, []),
+            )
+            for e in events
+            if e.kind != EventKind.CASE_CREATED.value or e.body
+        ]
+        return CustomerCase(case.id, case.subject, case.status, public)
+
+
+def check_customer_reply(body: str, upload: Upload | None) -> str:
+    """The reply text, validated; a document alone is a reply too."""
+    text = body.strip()
+    if not text and upload is None:
+        raise InvalidInput("write a message or choose a document to upload")
+    if len(text) > MAX_REPLY_CHARS:
+        raise InvalidInput(f"the message is longer than {MAX_REPLY_CHARS} characters")
+    return text or f"(uploaded {upload.filename})" if upload else text
+
+
+def do_customer_reply(
+    db: Database, clock: Clock, desk: object, link: CaseLink, text: str, upload: Upload | None
+) -> int:
+    """Records the reply (and document) as the customer's message, in one transaction."""
+    now = clock.now()
+    with db.transaction() as session:
+        case = _case_of(session, link)
+        author = Principal(kind=ActorKind.CUSTOMER, id=link.customer_id)
+        data = {"via": "customer-link"}
+        event = append_event(
+            session,
+            case.id,
+            EventKind.MESSAGE_IN,
+            now,
+            author,
+            body=text,
+            channel=Channel.PORTAL.value,
+            data=data,
+        )
+        session.flush()
+        if upload is not None:
+            session.add(
+                Attachment(
+                    case_id=case.id,
+                    event_id=event.id,
+                    filename=upload.filename[:255],
+                    content_type=upload.content_type[:200],
+                    size=upload.blob.size,
+                    sha256=upload.blob.sha256,
+                    created_at=now,
+                )
+            )
+        old_status = case.status
+        if case.status in (CaseStatus.WAITING_CUSTOMER.value, CaseStatus.SOLVED.value):
+            _set_status(session, case, CaseStatus.OPEN, now, author)
+        sla.customer_wrote(session, desk, case, old_status, now)
+        feed_reply(session, desk, case, "customer", now, author)
+        case.updated_at = now
+        return event.id
