@@ -1,4 +1,5 @@
-"""The worker against real SQLite and PostgreSQL: claiming, retry with backoff, dead letters.
+"""The worker against real SQLite and PostgreSQL: batch claims with a lease, one finishing
+delete a batch, retry with backoff, dead letters, release on stop, sleeping until the next row.
 
 Time moves by the injected ManualClock; no test sleeps.
 """
@@ -9,7 +10,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from sopdesk.domain.clock import ManualClock
 from sopdesk.engine.worker import HandlerRegistry, Job, WorkContext, Worker, WorkerPolicy
@@ -43,6 +44,11 @@ def add_timer(db: Database, clock: ManualClock, kind: str, due_in: timedelta) ->
         session.add(timer)
         session.flush()
         return timer.id
+
+
+def timer_rows(db: Database) -> dict[int, Timer]:
+    with db.transaction(write=False) as session:
+        return {row.id: row for row in session.scalars(select(Timer))}
 
 
 def outbox_rows(db: Database) -> dict[int, OutboxMessage]:
@@ -221,3 +227,131 @@ def test_backoff_doubles_and_is_capped() -> None:
     policy = WorkerPolicy(retry_seconds=30)
     assert [policy.backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
     assert policy.backoff(40) == timedelta(days=1)
+
+
+def test_a_tick_fires_one_batch_oldest_first_and_finishes_it(db, clock, registry) -> None:
+    fired: list[Job] = []
+    registry.add("ping", lambda job, ctx: fired.append(job))
+    ids = [add_timer(db, clock, "ping", timedelta(seconds=-12 + i)) for i in range(12)]
+    worker = make_worker(db, clock, registry, batch_size=5)
+
+    assert [job.id for job in worker.tick().done] == ids[:5]
+    assert sorted(timer_ids(db)) == ids[5:]
+    assert [job.id for job in worker.tick().done] == ids[5:10]
+    assert [job.id for job in worker.tick().done] == ids[10:]
+    assert worker.tick().claimed == 0
+    assert timer_ids(db) == []
+    # Each job carries the instant it was due, not its lease, and its first attempt.
+    assert [job.due_at for job in fired] == [
+        clock.now() + timedelta(seconds=-12 + i) for i in range(12)
+    ]
+    assert {job.attempt for job in fired} == {1}
+
+
+def test_a_burst_of_timers_does_not_starve_the_outbox(db, clock, registry) -> None:
+    registry.add("ping", lambda job, ctx: None)
+    for _ in range(10):
+        add_timer(db, clock, "ping", timedelta(0))
+    [row_id] = add_outbox(db, clock, "ping")
+    worker = make_worker(db, clock, registry, batch_size=3)
+
+    result = worker.tick()
+
+    assert [job.source for job in result.done] == ["timer"] * 3 + ["outbox"]
+    assert outbox_rows(db)[row_id].status == "delivered"
+    assert len(timer_ids(db)) == 7
+
+
+def test_one_failing_timer_in_a_batch_backs_off_alone(db, clock, registry) -> None:
+    registry.add("ok", lambda job, ctx: None)
+    registry.add("broken", lambda job, ctx: 1 / 0)
+    good = [add_timer(db, clock, "ok", timedelta(0)) for _ in range(3)]
+    bad = add_timer(db, clock, "broken", timedelta(0))
+    worker = make_worker(db, clock, registry, retry_seconds=60)
+
+    result = worker.tick()
+
+    assert sorted(job.id for job in result.done) == good
+    assert [job.id for job in result.retried] == [bad]
+    row = timer_rows(db)[bad]
+    assert (row.attempts, row.due_at) == (1, clock.now() + timedelta(seconds=60))
+    assert timer_ids(db) == [bad]
+
+
+def test_a_self_deleting_timer_fires_once_though_the_worker_died_before_finishing(
+    db, clock, registry
+) -> None:
+    """Like `playbook.timer`: the handler deletes its row and does its work in one transaction,
+    so a worker that dies after the handler's commit and before the batch's finishing delete
+    leaves nothing to fire again when the lease ends."""
+    effects: list[int] = []
+
+    def fire_once(job: Job, ctx: WorkContext) -> None:
+        with ctx.db.transaction() as session:
+            gone = session.execute(delete(Timer).where(Timer.id == job.id)).rowcount
+            if gone == 1:
+                effects.append(job.id)
+
+    registry.add("once", fire_once)
+    ids = [add_timer(db, clock, "once", timedelta(0)) for _ in range(4)]
+    crashed = make_worker(db, clock, registry, lease_seconds=60)
+    for job in crashed.claim():  # runs the handlers, then "dies" before _finish_timers
+        fire_once(job, crashed.ctx)
+
+    clock.advance(timedelta(seconds=61))
+    assert make_worker(db, clock, registry).tick().claimed == 0
+    assert effects == ids
+    assert timer_ids(db) == []
+
+
+def test_stop_in_the_middle_of_a_batch_hands_the_rest_back_at_once(db, clock, registry) -> None:
+    worker = make_worker(db, clock, registry, lease_seconds=300)
+    ran: list[int] = []
+
+    def stop_after_first(job: Job, ctx: WorkContext) -> None:
+        ran.append(job.id)
+        worker.stop()
+
+    registry.add("ping", stop_after_first)
+    ids = [add_timer(db, clock, "ping", timedelta(seconds=-1)) for _ in range(3)]
+    [row_id] = add_outbox(db, clock, "ping")
+
+    result = worker.tick()
+
+    assert ran == ids[:1]
+    released = [(job.source, job.id) for job in result.released]
+    assert released == [("timer", ids[1]), ("timer", ids[2]), ("outbox", row_id)]
+    rows = timer_rows(db)
+    assert sorted(rows) == ids[1:]
+    # Due again at the instant they were due before the claim, as if never claimed.
+    assert {(r.due_at, r.attempts) for r in rows.values()} == {
+        (clock.now() - timedelta(seconds=1), 0)
+    }
+    outbox = outbox_rows(db)[row_id]
+    assert (outbox.status, outbox.attempts, outbox.next_attempt_at) == ("pending", 0, clock.now())
+    nxt = make_worker(db, clock, registry)
+    assert [(job.source, job.id, job.attempt) for job in nxt.tick().done] == [
+        ("timer", ids[1], 1),
+        ("timer", ids[2], 1),
+        ("outbox", row_id, 1),
+    ]
+
+
+def test_idle_worker_sleeps_until_the_next_due_row_within_the_poll_bound(
+    db, clock, registry
+) -> None:
+    registry.add("ping", lambda job, ctx: None)
+    worker = make_worker(db, clock, registry, poll_seconds=2.0)
+    assert worker.idle_seconds() == 2.0  # nothing pending: wake once per poll_seconds
+
+    add_timer(db, clock, "ignored-kind", timedelta(milliseconds=100))
+    assert worker.idle_seconds() == 2.0  # a kind it cannot fire does not wake it
+
+    add_timer(db, clock, "ping", timedelta(minutes=5))
+    assert worker.idle_seconds() == 2.0
+    add_outbox(db, clock, "ping")
+    assert worker.next_due() == clock.now()
+    assert worker.idle_seconds() == 0.01  # due now: the shortest nap, never a spin
+    worker.tick()
+    add_timer(db, clock, "ping", timedelta(milliseconds=750))
+    assert worker.idle_seconds() == 0.75
