@@ -20,7 +20,9 @@ from sopdesk.web.ui import (
     board,
     case_actions,
     case_page,
+    customer,
     login,
+    partner,
     playbook_panel,
     queue,
     reports,
@@ -43,6 +45,8 @@ def install_console(app: FastAPI, runtime: Runtime) -> None:
         approvals,
         reports,
         admin,
+        partner,
+        customer,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,0 +1,135 @@
+"""The partner portal: a shop's users sign in, see their own tasks and answer them.
+
+Pages under /partner; a console (agent) session cannot open them, nor a partner session the console.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from sopdesk.domain.principal import Principal
+from sopdesk.engine.partner_tasks import (
+    AnswerTask,
+    check_answer_task,
+    do_answer_task,
+    get_partner_task,
+    list_partner_tasks,
+)
+from sopdesk.engine.partner_users import authenticate_partner, partner_user_principal
+from sopdesk.errors import Forbidden, InvalidInput, TooManyRequests, Unauthorized
+from sopdesk.web.auth import get_runtime
+from sopdesk.web.ui.forms import FormRefused, parse, refused, text_fields
+from sopdesk.web.ui.login import limit_key, login_limit, safe_next
+from sopdesk.web.ui.rendering import PageRoute, redirect, render, session_of
+from sopdesk.web.ui.viewer import PostedForm, Rt
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+HOME = "/partner"
+
+
+@dataclass(frozen=True)
+class PartnerViewer:
+    """The signed-in partner user: their id and the principal of their partner."""
+
+    user_id: int
+    principal: Principal
+
+
+def current_partner(request: Request) -> PartnerViewer:
+    session = session_of(request)
+    if session.partner_user_id is None:
+        if session.agent_id is not None:
+            raise Forbidden(
+                "the partner portal is for partner users; you are signed in to the agent console"
+            )
+        raise Unauthorized("sign in to the partner portal first")
+    try:
+        principal = partner_user_principal(get_runtime(request).db, session.partner_user_id)
+    except Unauthorized:
+        session.sign_out()  # deactivated since signing in: the cookie is worth nothing now
+        raise
+    return PartnerViewer(session.partner_user_id, principal)
+
+
+Partner = Annotated[PartnerViewer, Depends(current_partner)]
+
+
+@router.get("/partner/login")
+def login_page(request: Request, next: str | None = None) -> Response:
+    if session_of(request).partner_user_id is not None:
+        return redirect(request, safe_next(next, HOME))
+    context = {"values": {"next": next or ""}, "errors": {}}
+    return render(request, "partner_login.html", context)
+
+
+@router.post("/partner/login")
+def login(request: Request, form: PostedForm, runtime: Rt) -> Response:
+    email = str(form.get("email") or "").strip()
+    password = str(form.get("password") or "")
+    values = {"email": email, "next": str(form.get("next") or "")}
+    errors: dict[str, str] = {}
+    if "@" not in email or len(email) > 320:
+        errors["email"] = "enter the e-mail address you sign in with"
+    if not password:
+        errors["password"] = "enter your password"
+    status = 422
+    if not errors:
+        key = "partner|" + limit_key(request, email)
+        try:
+            login_limit(request).hit(key, runtime.clock.now())
+            user_id, _ = authenticate_partner(runtime.db, email, password)
+        except TooManyRequests as exc:
+            errors, status = {"": exc.message}, 429
+        except Unauthorized as exc:
+            errors, status = {"password": exc.message}, 401
+        else:
+            login_limit(request).clear(key)
+            session_of(request).sign_in(partner_user_id=user_id)
+            target = safe_next(values["next"], HOME)
+            return redirect(request, target if target.startswith(HOME) else HOME)
+    context = {"values": values, "errors": errors}
+    return render(request, "partner_login.html", context, status=status)
+
+
+@router.post("/partner/logout")
+def logout(request: Request, form: PostedForm) -> Response:
+    session_of(request).sign_out()
+    return redirect(request, "/partner/login")
+
+
+@router.get("/partner")
+def tasks(request: Request, partner: Partner, runtime: Rt) -> Response:
+    found = list_partner_tasks(runtime.db, runtime.clock, partner.principal)
+    context = {"partner": partner, "tasks": found, "now": runtime.clock.now()}
+    return render(request, "partner_tasks.html", context)
+
+
+@router.get("/partner/tasks/{task_id}")
+def task_page(request: Request, task_id: int, partner: Partner, runtime: Rt) -> Response:
+    task = get_partner_task(runtime.db, runtime.clock, partner.principal, task_id)
+    context = {"partner": partner, "task": task, "values": {}, "errors": {}}
+    return render(request, "partner_task.html", context)
+
+
+@router.post("/partner/tasks/{task_id}")
+def answer(
+    request: Request, task_id: int, partner: Partner, runtime: Rt, form: PostedForm
+) -> Response:
+    task = get_partner_task(runtime.db, runtime.clock, partner.principal, task_id)
+    values = text_fields(form)
+    fields = {k: values.get(k, "") for k in ("answer", "carrier", "tracking_number")}
+    try:
+        command = parse(AnswerTask, fields)
+        try:
+            task = check_answer_task(runtime.db, runtime.clock, partner.principal, task_id, command)
+        except InvalidInput as exc:
+            raise refused(exc) from None
+    except FormRefused as exc:
+        context = {"partner": partner, "task": task, "values": values, "errors": exc.errors}
+        return render(request, "partner_task.html", context, status=422)
+    do_answer_task(runtime.db, runtime.clock, runtime.desk, partner.principal, task, command)
+    return redirect(request, f"/partner/tasks/{task_id}?answered=1")
