@@ -1,0 +1,58 @@
+"""A partner answers a task, in a real headless chromium: the shop signs in to the portal, sees
+only its own task, answers it with tracking, and the agent's case page shows the run moved on.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import Server, shot, sign_in
+from tests.engine.test_partner_tasks import PASSWORD, make_shop
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_partner_answers_a_task(page: Page, browser: Browser, server: Server) -> None:
+    shop = make_shop(server.runtime, "harbor", "Harbor Breaks")
+    make_shop(server.runtime, "summit", "Summit Cards")
+
+    page.goto(f"{server.url}/partner")
+    expect(page).to_have_url(re.compile(r"/partner/login"))
+    page.fill("#email", shop.user_email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server.url}/partner")
+    rows = page.locator("table.partner-tasks tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Harbor Breaks break")
+    expect(page.locator("main")).not_to_contain_text("Summit")
+
+    rows.first.get_by_role("link").click()
+    expect(page.locator("pre.request")).to_contain_text("Please verify")
+    page.fill("#answer", "verified, shipped")
+    page.fill("#carrier", "USPS")
+    send = page.get_by_role("button", name="Send answer")
+    send.click()
+    expect(page.locator("#err-tracking_number")).to_be_visible()
+    expect(page.locator("#answer")).to_have_value("verified, shipped")
+    page.fill("#tracking_number", "9400111899223344556677")
+    send.click()
+    expect(page.locator("[aria-label=Answer]")).to_contain_text("Answered")
+    expect(page.locator(".tracking")).to_contain_text("USPS tracking 9400111899223344556677")
+    shot(page, "partner-answers-task")
+
+    agent_context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    agent = agent_context.new_page()
+    agent.set_default_timeout(10_000)
+    sign_in(agent, server, "senior")
+    agent.goto(f"{server.url}/cases/{shop.case_id}")
+    timeline = agent.locator(".timeline")
+    expect(timeline).to_contain_text("verified, shipped")
+    expect(timeline.locator(".kind-message_in").last).to_contain_text("partner")
+    expect(agent.locator(".facts")).to_contain_text("9400111899223344556677")
+    expect(agent.locator("#playbook")).to_contain_text("What did the shop find?")
+    shot(agent, "partner-answer-on-the-case")
+    agent_context.close()
