@@ -28,8 +28,9 @@ class ChatError(SopdeskError):
 def chat_url(channel: str, desk: Any, settings: Settings) -> str | None:
     """The webhook URL of a chat channel: the desk's mapping first, then the settings."""
     mapping: dict[str, str] = {}
-    if desk is not None:
-        mapping = dict(getattr(desk.channels, "chat_webhooks", {}) or {})
+    channels = getattr(desk, "channels", None)
+    if channels is not None:
+        mapping = dict(getattr(channels, "chat_webhooks", {}) or {})
     url = mapping.get(channel) or mapping.get(channel.lstrip("#"))
     if url and url.startswith("env:"):
         url = os.environ.get(url[4:]) or None

@@ -74,6 +74,7 @@ def post_event(
         with urllib.request.urlopen(request, timeout=timeout) as response:
             response.read()
     except urllib.error.HTTPError as exc:
+        exc.close()  # the error carries the open response
         permanent = exc.code < 500 and exc.code not in (408, 429)
         raise WebhookError(f"{url} answered {exc.code}", permanent=permanent) from exc
     except OSError as exc:
