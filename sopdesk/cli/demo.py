@@ -39,6 +39,6 @@ def demo(desk: DeskOpt = None, database_url: DatabaseOpt = None) -> None:
     for column in ("e-mail", "password", "level", "roles"):
         table.add_column(column)
     for email, password, level, roles in result.credentials:
-        table.add_row(email, password, str(level), roles)
+        table.add_row(email, password, str(level) if level else "—", roles)
     out.print(table)
     out.print("API token: sopdesk token create --agent admin@sopdesk.local", highlight=False)

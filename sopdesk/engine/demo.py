@@ -53,6 +53,11 @@ from sopdesk.engine.orders import (
     check_upsert_orders,
     do_upsert_orders,
 )
+from sopdesk.engine.partner_users import (
+    CreatePartnerUser,
+    check_create_partner_user,
+    do_create_partner_user,
+)
 from sopdesk.errors import Conflict
 from sopdesk.store.db import Database
 from sopdesk.store.models import Agent, Case, Customer, CustomerIdentity, CustomerLink, Partner
@@ -94,6 +99,7 @@ def load_demo(
     system = Principal.system()
     result.agents = _agents(db, clock, system, result)
     result.partners = _partners(db, now)
+    _partner_users(db, clock, system, result)
     people = _customers(rng, customers)
     parsed: Parsed[CustomerRow] = Parsed(rows=len(people), records=[([i], p) for i, p in people])
     before = _count_customers(db, [p.email for _, p in people])
@@ -138,6 +144,20 @@ def _partners(db: Database, now: datetime) -> int:
         for slug, name, email, _country in fresh:
             session.add(Partner(slug=slug, name=name, email=email, created_at=now))
     return len(fresh)
+
+
+def _partner_users(db: Database, clock: Clock, system: Principal, result: DemoResult) -> None:
+    """One partner-portal user per demo shop, `shop@<slug>.example` (see docs/console.md)."""
+    for slug, name, _email, _country in PARTNERS:
+        command = CreatePartnerUser(
+            partner=slug, email=f"shop@{slug}.example", name=f"{name} staff", password=DEMO_PASSWORD
+        )
+        result.credentials.append((command.email, DEMO_PASSWORD, 0, f"partner: {name}"))
+        try:
+            partner_id = check_create_partner_user(db, system, command)
+        except Conflict:
+            continue
+        do_create_partner_user(db, clock, partner_id, command)
 
 
 def _customers(rng: random.Random, count: int) -> list[tuple[int, CustomerRow]]:

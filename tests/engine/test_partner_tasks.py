@@ -19,6 +19,8 @@ from sopdesk.domain.playbooks import events as ev
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.accounts import CreateAgent, do_create_agent, principal_of
 from sopdesk.engine.cases import CreateCase, check_create_case, do_create_case
+from sopdesk.engine.demo import DEMO_PASSWORD, load_demo
+from sopdesk.engine.demo_texts import PARTNERS
 from sopdesk.engine.orders import UpsertOrders, check_upsert_orders, do_upsert_orders
 from sopdesk.engine.partner_tasks import (
     AnswerTask,
@@ -265,3 +267,13 @@ def test_mail_from_the_partner_answers_its_task(runtime: Runtime, shops: dict[st
     with runtime.db.transaction(write=False) as session:
         wrong = session.get(CaseEvent, stranger.event_id)
         assert wrong is not None and wrong.actor_kind == "customer"
+
+
+def test_the_demo_gives_every_shop_a_portal_user(runtime: Runtime) -> None:
+    load_demo(runtime.db, runtime.clock, runtime.desk, customers=20, cases=10)
+    again = load_demo(runtime.db, runtime.clock, runtime.desk, customers=20, cases=10)
+    shops = [row for row in again.credentials if row[3].startswith("partner: ")]
+    assert len(shops) == len(PARTNERS)
+    for slug, *_ in PARTNERS:
+        _, principal = authenticate_partner(runtime.db, f"shop@{slug}.example", DEMO_PASSWORD)
+        list_partner_tasks(runtime.db, runtime.clock, principal)  # signs in and reads, no error
