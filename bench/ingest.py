@@ -3,8 +3,11 @@
 It creates N cases (default 5,000) three ways and prints cases/s with p50/p99 latency:
 
 1. raw: the same rows a new case writes (customer find-or-create with its e-mail identity, the
-   case, its three timeline events: case_created, message_in, routing), inserted with plain
-   sqlite3 (or psycopg with --db postgresql://...), one transaction per case. The ceiling.
+   case with its due time, its four timeline events: case_created, message_in, routing and the
+   SLA clock's start, the first-response clock with its warning and breach timers; no webhook
+   outbox rows, as no subscriber is configured), inserted with plain sqlite3 (or psycopg with
+   --db postgresql://...), one transaction per case. The ceiling. The rows per case of both ways
+   are printed side by side, so a difference shows.
 2. in-process: the code path of POST /api/v1/cases without HTTP: the request body parsed into
    CreateCase, check_create_case, do_create_case, one after the other in this process.
 3. HTTP: POST /api/v1/cases to a real `sopdesk serve --no-worker` subprocess on 127.0.0.1, from
@@ -21,6 +24,7 @@ ms, idle RSS <= 150 MB.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import socket
@@ -34,7 +38,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -134,35 +138,83 @@ IDENTITY_SQL = (
 )
 CASE_SQL = (
     "INSERT INTO cases (customer_id, subject, channel, level, priority, priority_rank, status, "
-    "tags, language, desk_version, created_at, updated_at) VALUES ({p}, {p}, {p}, 1, 'normal', "
-    "1, 'new', '[]', 'en', {p}, {p}, {p}) RETURNING id"
+    "tags, language, desk_version, created_at, updated_at, due_at) VALUES ({p}, {p}, {p}, 1, "
+    "'normal', 1, 'new', '[]', 'en', {p}, {p}, {p}, {p}) RETURNING id"
 )
 EVENT_SQL = (
     "INSERT INTO case_events (case_id, kind, at, actor_kind, actor_id, channel, body, data) "
-    "VALUES ({p}, {p}, {p}, 'agent', 1, {p}, {p}, {p})"
+    "VALUES ({p}, {p}, {p}, {p}, NULL, {p}, {p}, {p})"
+)
+CLOCK_SQL = (
+    "INSERT INTO sla_clocks (case_id, policy, metric, calendar, business, target_seconds, "
+    "warn_seconds, consumed_seconds, started_at, running_since, due_at, warn_at, warned, "
+    "breached, token) VALUES ({p}, 'standard', 'first_response', 'business', TRUE, 28800.0, "
+    "21600.0, 0.0, {p}, {p}, {p}, {p}, FALSE, FALSE, 1) RETURNING id"
+)
+TIMER_SQL = (
+    "INSERT INTO timers (due_at, kind, case_id, payload, attempts, created_at) "
+    "VALUES ({p}, {p}, {p}, {p}, 0, {p})"
+)
+# The tables a case creation writes to, in the order the per-case row counts are printed.
+TABLES = (
+    "customers",
+    "customer_identities",
+    "customer_links",
+    "cases",
+    "case_events",
+    "sla_clocks",
+    "timers",
+    "playbook_runs",
+    "outbox",
 )
 
 
 def raw_case(cur: object, p: str, i: int, version: str) -> None:
+    """The rows of one case as do_create_case writes them for payload(i) on the starter desk
+    (no category, no agent of level 1): see `row_counts`, printed next to it, for the check."""
     body = payload(i)
-    now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    at = now.isoformat(sep=" ")
+    due, warn = ((now + timedelta(hours=h)).isoformat(sep=" ") for h in (8, 6))
     email = str(body["customer_email"])
     execute = cur.execute  # type: ignore[attr-defined]
-    row = execute(CUSTOMER_SQL.format(p=p), (email, body["customer_name"], now)).fetchone()
-    if row is None:
-        customer_id = execute("SELECT id FROM customers WHERE email = " + p, (email,)).fetchone()[0]
+    known = execute("SELECT id FROM customers WHERE email = " + p, (email,)).fetchone()
+    if known is not None:
+        customer_id = known[0]
     else:
-        customer_id = row[0]
-        execute(IDENTITY_SQL.format(p=p), (customer_id, email, email, now))
+        customer_id = execute(
+            CUSTOMER_SQL.format(p=p), (email, body["customer_name"], at)
+        ).fetchone()[0]
+        execute(IDENTITY_SQL.format(p=p), (customer_id, email, email, at))
     case_id = execute(
-        CASE_SQL.format(p=p), (customer_id, body["subject"], "email", version, now, now)
+        CASE_SQL.format(p=p), (customer_id, body["subject"], "email", version, at, at, due)
     ).fetchone()[0]
-    for kind, text_, data in (
-        ("case_created", None, '{"subject": "x", "desk_version": "v"}'),
-        ("message_in", body["body"], f'{{"from": "{email}"}}'),
-        ("routing", "level 1 because: no category yet", '{"level": 1}'),
-    ):
-        execute(EVENT_SQL.format(p=p), (case_id, kind, now, "email", text_, data))
+    subject = json.dumps({"subject": body["subject"], "desk_version": version})
+    for kind, actor, channel, text_, data in (
+        ("case_created", "agent", "email", None, subject),
+        ("message_in", "agent", "email", body["body"], json.dumps({"from": email})),
+        ("routing", "agent", None, "level 1 because: no category yet",
+         '{"level": 1, "category": null, "assignee_id": null, "rules": [], '
+         '"linked_customer_ids": [], "offenses": {}}'),
+        ("sla_event", "system", None, "first response clock (standard): started",
+         json.dumps({"sla": "started", "metric": "first_response", "due_at": due})),
+    ):  # fmt: skip
+        execute(EVENT_SQL.format(p=p), (case_id, kind, at, actor, channel, text_, data))
+    clock_id = execute(CLOCK_SQL.format(p=p), (case_id, at, at, due, warn)).fetchone()[0]
+    for kind, when in (("sla.warn", warn), ("sla.breach", due)):
+        payload_ = json.dumps({"clock_id": clock_id, "token": 1})
+        execute(TIMER_SQL.format(p=p), (when, kind, case_id, payload_, at))
+
+
+def row_counts(url: str) -> dict[str, int]:
+    """Rows per table in a bench database, to show that raw and sopdesk wrote the same."""
+    engine = create_engine(normalise_url(url))
+    with engine.connect() as conn:
+        counts = {
+            t: int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()) for t in TABLES
+        }
+    engine.dispose()
+    return counts
 
 
 def run_raw(url: str, n: int, version: str) -> Stats:
@@ -312,10 +364,15 @@ def main() -> None:
         version = load_desk(desk_dir).version
         with fresh_database(args.db, folder, "raw") as url:
             raw = run_raw(url, args.n, version)
+            raw_rows = row_counts(url)
         print(raw.line())
         with fresh_database(args.db, folder, "inproc") as url:
             inproc = run_in_process(url, desk_dir, args.n)
+            inproc_rows = row_counts(url)
         print(inproc.line(raw))
+        print(f"{'rows per case (raw / in-process)':<40} " + ", ".join(
+            f"{t} {raw_rows[t] / args.n:.2f}/{inproc_rows[t] / args.n:.2f}" for t in TABLES
+        ))  # fmt: skip
         if args.skip_http:
             return
         with fresh_database(args.db, folder, "http") as url:

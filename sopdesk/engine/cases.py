@@ -209,6 +209,9 @@ def insert_case(
         subject=command.subject.strip(),
         channel=command.channel.value,
         category=command.category,
+        # Counted as an offense from now on; set before the first flush so routing's offense
+        # count sees it without an UPDATE (decide_routing sets the same value).
+        offense=_offense_kind(desk, command.category),
         level=plan.level,
         priority=command.priority.value,
         priority_rank=command.priority.rank,
@@ -243,13 +246,26 @@ def insert_case(
         data={"from": command.customer_email, **(message_data or {})},
     )
     fallback = route_by_category(command.category, plan.level if command.category else None)
-    route_new_case(session, desk, case, command.signals, now, principal, fallback)
-    sla.start_case_clocks(session, desk, case, now)
+    # Routing and the SLA clocks read rows that the pending events and outbox rows cannot
+    # change (identities, links, offenses, agents' loads, the customer's tier): without
+    # autoflush they are written in a few batched flushes instead of one per query.
+    with session.no_autoflush:
+        route_new_case(session, desk, case, command.signals, now, principal, fallback)
+        sla.start_case_clocks(session, desk, case, now)
     session.flush()
     from sopdesk.engine.playbooks import start_triggered_runs  # playbooks imports this module
 
     start_triggered_runs(session, desk, case, now, principal, column=False)
     return case, message
+
+
+def _offense_kind(desk: DeskFacts, slug: str | None) -> str | None:
+    """The offense kind a case of this category counts as (None outside a full desk)."""
+    if slug is None:
+        return None
+    category = desk.category(slug)
+    offense = getattr(category, "offense", None)
+    return offense if isinstance(offense, str) else None
 
 
 def load_case(session: Session, principal: Principal, case_id: int) -> Case:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, EmailStr, Field, field_validator
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -77,6 +77,9 @@ def require_staff(principal: Principal) -> None:
 _CUSTOMER_BY_EMAIL = select(Customer.id).where(Customer.email == bindparam("email"))
 
 
+_INSERT_IDENTITY = insert(CustomerIdentity)
+
+
 def ensure_customer(session: Session, email: str, name: str, now: datetime) -> int:
     """The id of the customer with this e-mail, creating them (and the identity) if new.
 
@@ -96,14 +99,16 @@ def ensure_customer(session: Session, email: str, name: str, now: datetime) -> i
         .returning(Customer.id)
     ).scalar()
     if result is not None:
-        session.add(
-            CustomerIdentity(
-                customer_id=result,
-                kind=IdentityKind.EMAIL.value,
-                value=email,
-                normalized=email,
-                created_at=now,
-            )
+        # Written at once (not left pending in the session): routing reads identities next.
+        session.execute(
+            _INSERT_IDENTITY,
+            {
+                "customer_id": result,
+                "kind": IdentityKind.EMAIL.value,
+                "value": email,
+                "normalized": email,
+                "created_at": now,
+            },
         )
         return int(result)
     existing = session.scalar(select(Customer.id).where(Customer.email == email))
@@ -111,10 +116,17 @@ def ensure_customer(session: Session, email: str, name: str, now: datetime) -> i
     return int(existing)
 
 
+# Links are stored one way; both directions in one round trip (the unique index serves the first
+# arm, ix_customer_links_linked_id the second).
+_LINKED_IDS = union_all(
+    select(CustomerLink.linked_id).where(CustomerLink.customer_id == bindparam("customer_id")),
+    select(CustomerLink.customer_id).where(CustomerLink.linked_id == bindparam("customer_id")),
+)
+
+
 def linked_ids(session: Session, customer_id: int) -> list[int]:
-    forward = select(CustomerLink.linked_id).where(CustomerLink.customer_id == customer_id)
-    backward = select(CustomerLink.customer_id).where(CustomerLink.linked_id == customer_id)
-    return sorted({*session.scalars(forward), *session.scalars(backward)})
+    """The ids of the accounts linked to this customer, either way round, sorted."""
+    return sorted(set(session.scalars(_LINKED_IDS, {"customer_id": customer_id})))
 
 
 def load_customer(session: Session, customer_id: int) -> Customer:

@@ -124,9 +124,15 @@ def _facts(session: Session, case: Case) -> SlaFacts:
 
 
 def _start(
-    session: Session, desk: Desk, case: Case, metric: Metric, now: datetime
+    session: Session,
+    desk: Desk,
+    case: Case,
+    metric: Metric,
+    now: datetime,
+    facts: SlaFacts | None = None,
 ) -> SlaClockRow | None:
-    chosen = policies_by_metric(desk.sla_policies, _facts(session, case)).get(metric)
+    facts = facts if facts is not None else _facts(session, case)
+    chosen = policies_by_metric(desk.sla_policies, facts).get(metric)
     if chosen is None:
         return None
     policy, target = chosen
@@ -149,14 +155,20 @@ def _start(
     return row
 
 
+_AT_CREATION = (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
+
+
 def start_case_clocks(session: Session, desk: object, case: Case, now: datetime) -> None:
     """At creation: first response and resolution start (next response waits for a reply)."""
     if not isinstance(desk, Desk) or not desk.sla_policies:
         return
-    session.flush()
-    for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
-        _start(session, desk, case, metric, now)
-    refresh_due(session, case)
+    if case.id is None:
+        session.flush()  # the clocks and timers need the case's id
+    facts = _facts(session, case)
+    started = [_start(session, desk, case, m, now, facts) for m in _AT_CREATION]
+    # A new case has no clocks but these: its due time is theirs, without reading them back.
+    due = [row.due_at for row in started if row is not None and row.due_at is not None]
+    case.due_at = min(due) if due else None
 
 
 def _change(
