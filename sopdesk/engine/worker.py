@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import BigInteger, Select, any_, bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from sopdesk.domain.clock import Clock
@@ -326,15 +327,38 @@ class Worker:
     def _claim_timers(
         self, session: Session, kinds: list[str], now: datetime, lease_until: datetime
     ) -> list[Job]:
-        rows = session.execute(due_timers_query(kinds, now, self.policy.batch_size)).all()
-        if not rows:
-            return []
-        session.execute(
-            update(Timer)
-            .where(Timer.id.in_([row.id for row in rows]))
-            .values(attempts=Timer.attempts + 1, due_at=lease_until)
-            .execution_options(synchronize_session=False)
-        )
+        select_due = due_timers_query(kinds, now, self.policy.batch_size)
+        if self.ctx.db.is_sqlite:
+            # The one writer holds the database between the select and the update.
+            rows = session.execute(select_due).all()
+            if rows:
+                session.execute(
+                    update(Timer)
+                    .where(Timer.id.in_([row.id for row in rows]))
+                    .values(attempts=Timer.attempts + 1, due_at=lease_until)
+                    .execution_options(synchronize_session=False)
+                )
+            claimed = [(row, row.attempts + 1) for row in rows]
+        else:
+            # One statement and one round trip, no list of ids to send: UPDATE ... FROM the
+            # locked select, RETURNING the due time from before the lease.
+            due = select_due.with_only_columns(Timer.id, Timer.due_at).subquery("due")
+            returned = session.execute(
+                update(Timer)
+                .where(Timer.id == due.c.id)
+                .values(attempts=Timer.attempts + 1, due_at=lease_until)
+                .returning(
+                    Timer.id,
+                    due.c.due_at,
+                    Timer.kind,
+                    Timer.case_id,
+                    Timer.payload,
+                    Timer.attempts,
+                )
+                .execution_options(synchronize_session=False)
+            ).all()
+            rows = sorted(returned, key=lambda row: (row.due_at, row.id))
+            claimed = [(row, row.attempts) for row in rows]
         return [
             Job(
                 "timer",
@@ -342,11 +366,11 @@ class Worker:
                 row.kind,
                 row.case_id,
                 dict(row.payload or {}),
-                row.attempts + 1,
+                attempt,
                 f"timer:{row.id}",
                 row.due_at,
             )
-            for row in rows
+            for row, attempt in claimed
         ]
 
     def _claim_outbox(
@@ -412,14 +436,21 @@ class Worker:
         return True
 
     def _finish_timers(self, fired: list[Job]) -> None:
-        """Deletes the fired timers in one statement (step 4); self-deleted rows are not found."""
+        """Deletes the fired timers in one statement (step 4); self-deleted rows are not found.
+
+        PostgreSQL gets the ids as one array parameter (`id = ANY(:ids)`), not one parameter
+        per id, which psycopg would adapt one by one."""
         if not fired:
             return
+        ids = [job.id for job in fired]
+        matches = (
+            Timer.id.in_(ids)
+            if self.ctx.db.is_sqlite
+            else Timer.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
+        )
         with self.ctx.db.transaction() as session:
             session.execute(
-                delete(Timer)
-                .where(Timer.id.in_([job.id for job in fired]))
-                .execution_options(synchronize_session=False)
+                delete(Timer).where(matches).execution_options(synchronize_session=False)
             )
 
     def _mark_delivered(self, job: Job) -> None:
