@@ -200,7 +200,8 @@ class Worker:
     1. Claim, in one short write transaction: select up to `batch_size` due timers
        (`due_at <= now`) and, separately, up to `batch_size` due outbox rows (`pending`,
        `next_attempt_at <= now`), oldest first, only of kinds that have a handler; then lease
-       them with one UPDATE per table (`attempts + 1`, due time pushed `lease_seconds` ahead).
+       them with one UPDATE per table (`attempts + 1`, due time pushed `lease_seconds` ahead;
+       on PostgreSQL the timers' select and lease are one `UPDATE ... FROM` the select).
        PostgreSQL selects `FOR UPDATE SKIP LOCKED`, so concurrent workers on any number of
        machines pick disjoint rows; SQLite has one writer (`BEGIN IMMEDIATE`). Both selects are
        range scans of an index on the due time (`ix_timers_due`, `ix_outbox_pending`): the cost
