@@ -19,6 +19,7 @@ from sopdesk.domain.principal import Principal
 from sopdesk.engine.timeline import append_event
 from sopdesk.errors import InvalidInput
 from sopdesk.store.models import (
+    Agent,
     Case,
     Customer,
     LedgerEntry,
@@ -43,6 +44,9 @@ def case_facts(session: Session, desk: Desk, case: Case, now: datetime) -> dict[
     first = order.items[0] if order is not None and order.items else None
     shipment = order.shipments[-1] if order is not None and order.shipments else None
     name = customer.name if customer else ""
+    # A playbook signs as the case's assignee; with nobody assigned, as the desk's team.
+    assignee = session.get(Agent, case.assignee_id) if case.assignee_id else None
+    signer = assignee.name if assignee else f"{desk.name} team"
     local_today = now.astimezone(desk.business_calendar().tz).date()
     return {
         "case": {
@@ -84,6 +88,11 @@ def case_facts(session: Session, desk: Desk, case: Case, now: datetime) -> dict[
             "carrier": shipment.carrier,
             "tracking_number": shipment.tracking_number,
             "tracking_url": "",
+        },
+        "agent": {
+            "name": signer,
+            "first_name": signer.split(" ")[0] if assignee else signer,
+            "email": assignee.email if assignee else "",
         },
         "partner": None if partner is None else {"name": partner.name, "email": partner.email},
         "desk": {

@@ -174,3 +174,30 @@ def test_a_running_case_keeps_its_playbook_version_after_the_desk_changes(
     assert run["step"] == "where-is-it" and run["options"] == ["platform", "client-side"]
     with runtime.db.transaction(write=False) as session:
         assert session.get(PlaybookRun, run["id"]).version == run["version"]
+
+
+def test_playbook_mail_is_signed_by_the_assignee_or_the_team(
+    client: TestClient, people: dict[str, Persona], runtime: Runtime
+) -> None:
+    """Macros end with `{{ agent.first_name }}`: a playbook's mail must never sign off blank."""
+    admin = people["admin"]
+    signed: list[str] = []
+    for assignee in (None, people["lead"]):
+        case_id = _case(client, admin, "proof-of-purchase-hold")
+        if assignee is not None:
+            change = {"assignee_id": assignee.id}
+            client.patch(f"/api/v1/cases/{case_id}", json=change, headers=admin.headers)
+        else:
+            unassign = {"assignee_id": None}
+            client.patch(f"/api/v1/cases/{case_id}", json=unassign, headers=admin.headers)
+        run = _run(client, admin, case_id)
+        values = {"v_number": "V-9", "s_number": "S-9"}
+        _event(client, admin, run["id"], {"type": "tick", "item": "all", "values": values})
+        with runtime.db.transaction(write=False) as session:
+            mail = session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.case_id == case_id, OutboxMessage.kind == "message.out"
+                )
+            ).one()
+        signed.append(mail.payload["text"].rstrip().splitlines()[-1])
+    assert signed == [f"{runtime.desk.name} team", "Lead"]
