@@ -97,7 +97,7 @@ def load_demo(
     now = clock.now()
     result = DemoResult()
     system = Principal.system()
-    result.agents = _agents(db, clock, system, result)
+    result.agents = _agents(db, clock, system, result, _named_approvers(desk))
     result.partners = _partners(db, now)
     _partner_users(db, clock, system, result)
     people = _customers(rng, customers)
@@ -113,9 +113,21 @@ def load_demo(
     return result
 
 
-def _agents(db: Database, clock: Clock, system: Principal, result: DemoResult) -> int:
+def _named_approvers(desk: DeskFacts) -> list[tuple[str, str, int, list[Role]]]:
+    """The desk's named approvers (seed 001's Arvin) as agents, so their approvals can be given."""
+    approvers = getattr(desk, "approvers", {}) or {}
+    return [(a.email, a.name, 2, [Role.APPROVER]) for a in approvers.values() if a.email]
+
+
+def _agents(
+    db: Database,
+    clock: Clock,
+    system: Principal,
+    result: DemoResult,
+    named: list[tuple[str, str, int, list[Role]]],
+) -> int:
     created = 0
-    for email, name, level, roles in AGENTS:
+    for email, name, level, roles in [*AGENTS, *named]:
         # The demo addresses use the reserved .local domain on purpose (they can never be a
         # real mailbox), which e-mail validation refuses; every other field is validated.
         command = CreateAgent(

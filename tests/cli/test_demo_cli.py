@@ -14,7 +14,7 @@ def test_demo_twice_adds_everything_once(sopdesk, tmp_path: Path) -> None:
 
     first = sopdesk("demo", "--desk", str(desk))
     assert first.exit_code == 0, first.output
-    assert "7 agents, 4 partners, 300 customers" in first.stdout
+    assert "8 agents, 4 partners, 300 customers" in first.stdout
     assert "250 orders and 300 cases added" in " ".join(first.stdout.split())
     assert "admin@sopdesk.local" in first.stdout and "sopdesk-demo" in first.stdout
 

@@ -40,7 +40,11 @@ def test_demo_loads_a_realistic_desk_once(db, clock) -> None:
     first = load_demo(db, clock, desk, customers=90, cases=60)
 
     assert (first.customers, first.cases) == (90, 60)
-    assert first.agents == 7 and first.partners == 4 and first.links >= 5
+    # Seven demo agents plus the desk's named approver (seed 001's Arvin).
+    assert first.agents == 8 and first.partners == 4 and first.links >= 5
+    with db.transaction(write=False) as session:
+        arvin = session.scalar(select(Agent).where(Agent.email == "arvin@example.com"))
+    assert arvin is not None and "approver" in arvin.roles
     loaded = counts(db)
     second = load_demo(db, clock, desk, customers=90, cases=60)
     assert (second.agents, second.partners, second.customers, second.links) == (0, 0, 0, 0)
