@@ -179,7 +179,7 @@ def raw_drain(db: Database, batch: int) -> tuple[int, float]:
 def _bind_now(db: Database) -> Any:
     now = datetime.now(UTC)
     # text() binds skip sopdesk's column type: SQLite compares the stored naive UTC text.
-    return now.replace(tzinfo=None).isoformat(sep=" ") if db.is_sqlite else now
+    return now.strftime("%Y-%m-%d %H:%M:%S.%f") if db.is_sqlite else now
 
 
 def raw_poll(db: Database, batch: int, expected: int) -> list[float]:
