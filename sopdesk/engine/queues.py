@@ -39,6 +39,9 @@ class CaseFilter:
     assignee_id: int | None = None
     board_column: str | None = None
     priority: str | None = None
+    # SLA risk: the case's earliest running clock due after / at or before these instants.
+    due_after: datetime | None = None
+    due_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,10 @@ def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
         query = query.where(Case.board_column == where.board_column)
     if where.priority is not None:
         query = query.where(Case.priority == where.priority)
+    if where.due_after is not None:
+        query = query.where(Case.due_at > where.due_after)
+    if where.due_until is not None:
+        query = query.where(Case.due_at <= where.due_until)
     return query
 
 

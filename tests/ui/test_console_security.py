@@ -81,7 +81,8 @@ def test_bad_input_is_shown_next_to_the_field_and_kept(
         f"/cases/{case_id}/escalate", data={"level": "2", "reason": " ", "csrf_token": token}
     )
     assert response.status_code == 422
-    assert "say why the case goes up a level" in response.text
+    assert "say why the case changes level" in response.text
+    assert '<option value="2" selected>' in response.text
 
 
 def test_roles_decide_what_each_page_allows(

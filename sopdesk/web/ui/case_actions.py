@@ -1,4 +1,4 @@
-"""What an agent does on a case page: reply, note, log a call, change fields, escalate.
+"""What an agent does on a case page: reply, note, log a call, change fields, (de-)escalate.
 
 Each form is parsed into the engine's command; a refusal shows the page again with the message.
 """
@@ -18,6 +18,7 @@ from sopdesk.engine.cases import (
     do_add_message,
     do_change_case,
 )
+from sopdesk.engine.routing import Escalate, check_escalate_case, do_escalate_case
 from sopdesk.errors import InvalidInput
 from sopdesk.web.ui.case_page import case_context
 from sopdesk.web.ui.forms import FormRefused, parse, refused, text_fields
@@ -104,18 +105,30 @@ def _change(
 def escalate(
     request: Request, case_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:
+    """Escalates or de-escalates through the same engine pair as POST /api/v1/cases/{id}/escalate;
+    the routing explanation lands on the timeline."""
     values = text_fields(form)
-    reason = values.get("reason", "").strip()
-    level = values.get("level", "")
-    errors: dict[str, str] = {}
-    if not level.isdigit():
-        errors["level"] = "choose the level to escalate to"
-    if not reason:
-        errors["reason"] = "say why the case goes up a level"
-    if errors:
-        return _again(request, runtime, viewer, case_id, "escalate", FormRefused(errors), values)
-    data = {"level": int(level), "reason": reason}
-    return _change(request, runtime, viewer, case_id, "escalate", data, values)
+    level = values.get("level", "").strip()
+    try:
+        errors: dict[str, str] = {}
+        if not level.isdigit():
+            errors["level"] = "choose the level the case moves to"
+        if not values.get("reason", "").strip():
+            errors["reason"] = "say why the case changes level"
+        if errors:
+            raise FormRefused(errors)
+        command = parse(Escalate, {"level": int(level), "reason": values["reason"]})
+        try:
+            check_escalate_case(runtime.db, viewer.principal, case_id, command)
+        except InvalidInput as exc:
+            raise refused(exc, "level") from None
+    except FormRefused as exc:
+        return _again(request, runtime, viewer, case_id, "escalate", exc, values)
+    do_escalate_case(runtime.db, runtime.clock, viewer.principal, case_id, command)
+    if not viewer.principal.sees_level(command.level):
+        # The case went above the agent's level: it is out of their sight now.
+        return redirect(request, "/?moved=" + str(case_id))
+    return redirect(request, f"/cases/{case_id}#timeline-end")
 
 
 @router.post("/cases/{case_id}/fields")

@@ -14,12 +14,16 @@ from starlette.responses import Response
 from sopdesk.desk.templates import render_macro
 from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, Priority
 from sopdesk.engine.accounts import load_agent
+from sopdesk.engine.case_facts import read_linked_accounts
 from sopdesk.engine.cases import CaseView, get_case, load_case
 from sopdesk.engine.customers import CustomerView, get_customer
 from sopdesk.engine.orders import OrderView, get_order
+from sopdesk.engine.routing import get_customer_history
+from sopdesk.engine.sla import read_clocks
 from sopdesk.engine.timeline import EventView, read_timeline
 from sopdesk.errors import NotFound, SopdeskError
 from sopdesk.runtime import Runtime
+from sopdesk.web.ui.case_header import sla_badge
 from sopdesk.web.ui.playbook_panel import case_runs_panel
 from sopdesk.web.ui.rendering import PageRoute, render
 from sopdesk.web.ui.viewer import AgentViewer, Rt, Viewer
@@ -55,19 +59,28 @@ def case_context(
     with runtime.db.transaction(write=False) as session:
         load_case(session, viewer.principal, case_id)
         events = read_timeline(session, case_id, limit=TIMELINE_LIMIT, after_id=None)
+        clocks = read_clocks(session, case_id)
+        linked = read_linked_accounts(session, case.customer_id)
+    history = get_customer_history(
+        runtime.db, runtime.clock, viewer.principal, runtime.desk, case_id
+    )
+    now = runtime.clock.now()
     macros = [m for m in runtime.desk.macros.values() if m.to == "customer"]
     return {
         "viewer": viewer,
         "case": case,
         "customer": customer,
         "order": order,
+        "sla": [sla_badge(clock, now) for clock in clocks],
+        "linked": linked,
+        "offenses": sorted(history.offenses.values(), key=lambda c: c.kind),
         "events": events,
         "names": _names(runtime, events),
         "macros": sorted(macros, key=lambda m: m.title.lower()),
         "desk": runtime.desk,
         "statuses": [s.value for s in CaseStatus],
         "priorities": [p.value for p in Priority],
-        "escalate_levels": [n for n in range(case.level + 1, MAX_LEVEL + 1)],
+        "escalate_levels": [n for n in range(1, MAX_LEVEL + 1) if n != case.level],
         "runs": case_runs_panel(runtime, viewer, case_id),
         "errors": errors or {},
         "values": values or {},

@@ -6,21 +6,26 @@ Also the live counts fragment HTMX polls, and bulk actions (assign, close as spa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, Priority
+from sopdesk.engine.case_facts import count_at_risk
 from sopdesk.engine.cases import ChangeCase, check_change_case, do_change_case
 from sopdesk.engine.queues import CaseFilter, CaseSort, count_cases, list_cases
 from sopdesk.errors import SopdeskError
+from sopdesk.web.ui.case_header import due_in
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
 from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 OPEN = [s.value for s in CaseStatus if s.is_open]
 PAGE_SIZE = 50
+AT_RISK_WITHIN = timedelta(hours=1)
+RISKS = {"soon": "due within the next hour", "breached": "breached"}
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,13 @@ class QueueQuery:
     priority: str | None
     column: str | None
     sort: str
+    risk: str | None = None
 
-    def where(self, viewer: AgentViewer) -> CaseFilter:
+    def where(self, viewer: AgentViewer, now: datetime) -> CaseFilter:
+        """The engine's filter; SLA risk reads cases.due_at, the earliest running clock's due
+        time: "soon" is due in (now, now + 1 h], "breached" is due at or before now."""
+        due_after = now if self.risk == "soon" else None
+        due_until = {"soon": now + AT_RISK_WITHIN, "breached": now}.get(self.risk or "")
         statuses: list[str] | None = [self.status]
         if self.status in ("open", "all"):
             statuses = OPEN if self.status == "open" else None
@@ -46,6 +56,8 @@ class QueueQuery:
             assignee_id=viewer.id if self.view == "mine" else None,
             board_column=self.column,
             priority=self.priority,
+            due_after=due_after,
+            due_until=due_until,
         )
 
     def params(self) -> dict[str, str]:
@@ -57,6 +69,7 @@ class QueueQuery:
             "priority": self.priority or "",
             "column": self.column or "",
             "sort": self.sort,
+            "risk": self.risk or "",
         }
         return {k: v for k, v in values.items() if v}
 
@@ -77,6 +90,7 @@ def queue(
     priority: Annotated[str, Query(max_length=20)] = "",
     column: Annotated[str, Query(max_length=100)] = "",
     sort: CaseSort = CaseSort.DUE,
+    risk: Annotated[str, Query(max_length=20)] = "",
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
     if view == "level" and level is None:
@@ -91,10 +105,14 @@ def queue(
         priority if priority in {p.value for p in Priority} else None,
         column or None,
         sort.value,
+        risk if risk in RISKS else None,
     )
+    now = runtime.clock.now()
+    where = query.where(viewer, now)
     page = list_cases(
-        runtime.db, viewer.principal, query.where(viewer), sort=sort, limit=PAGE_SIZE, cursor=cursor
+        runtime.db, viewer.principal, where, sort=sort, limit=PAGE_SIZE, cursor=cursor
     )
+    at_risk = count_at_risk(runtime.db, viewer.principal, now, now + AT_RISK_WITHIN)
     return render(
         request,
         "queue.html",
@@ -107,6 +125,9 @@ def queue(
             "priorities": [p.value for p in Priority],
             "desk": runtime.desk,
             "first": not cursor,
+            "risks": RISKS,
+            "at_risk": at_risk,
+            "due": lambda due_at: due_in(due_at, now),
         },
     )
 

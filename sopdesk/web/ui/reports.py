@@ -1,4 +1,5 @@
-"""Reports for leads: open cases by level and status as a stacked bar chart (inline SVG).
+"""Reports for leads: open cases by level and status, and SLA compliance (met vs breached per
+metric over the last 7 days), as server-rendered inline SVG bar charts.
 
 The database counts; this module only turns counts into bar geometry for the template.
 """
@@ -6,11 +7,13 @@ The database counts; this module only turns counts into bar geometry for the tem
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from sopdesk.domain.cases import CaseStatus
+from sopdesk.engine.case_facts import Compliance, sla_compliance
 from sopdesk.engine.queues import CaseFilter, QueueCount, count_cases
 from sopdesk.web.ui.queue import visible_levels
 from sopdesk.web.ui.rendering import PageRoute, render
@@ -27,6 +30,8 @@ COLOURS = {
 }
 CHART_WIDTH = 560
 BAR_HEIGHT = 28
+COMPLIANCE_DAYS = 7
+MET, BREACHED = "#15803d", "#b91c1c"
 
 
 @dataclass(frozen=True)
@@ -64,12 +69,54 @@ def stacked_bars(levels: list[int], counts: list[QueueCount]) -> list[Bar]:
     return bars
 
 
+@dataclass(frozen=True)
+class ComplianceBar:
+    """One metric's row: the met part, then the breached part, widths relative to the biggest."""
+
+    metric: str
+    met: int
+    breached: int
+    y: int
+    met_width: float
+    breached_width: float
+
+    @property
+    def percent_met(self) -> str:
+        total = self.met + self.breached
+        return f"{100 * self.met / total:.0f}% met" if total else "nothing decided"
+
+
+def compliance_bars(rows: list[Compliance]) -> list[ComplianceBar]:
+    biggest = max((r.total for r in rows), default=0) or 1
+    return [
+        ComplianceBar(
+            r.metric,
+            r.met,
+            r.breached,
+            index * (BAR_HEIGHT + 12),
+            CHART_WIDTH * r.met / biggest,
+            CHART_WIDTH * r.breached / biggest,
+        )
+        for index, r in enumerate(rows)
+    ]
+
+
 @router.get("/reports")
 def reports(request: Request, viewer: Viewer, runtime: Rt) -> Response:
     levels = visible_levels(viewer)
     counts = count_cases(runtime.db, viewer.principal, CaseFilter(status=[s.value for s in OPEN]))
     bars = stacked_bars(levels, counts)
+    now = runtime.clock.now()
+    since = now - timedelta(days=COMPLIANCE_DAYS)
+    compliance = compliance_bars(sla_compliance(runtime.db, viewer.principal, since, now))
     context = {
+        "compliance": compliance,
+        "compliance_height": len(compliance) * (BAR_HEIGHT + 12),
+        "compliance_days": COMPLIANCE_DAYS,
+        "since": since,
+        "now": now,
+        "met_colour": MET,
+        "breached_colour": BREACHED,
         "viewer": viewer,
         "bars": bars,
         "colours": COLOURS,
