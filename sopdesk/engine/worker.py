@@ -5,98 +5,54 @@ Other parts of sopdesk register a handler per kind on `HANDLERS`; the worker onl
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
 
-from sqlalchemy import BigInteger, Select, any_, bindparam, delete, select, update
+from sqlalchemy import BigInteger, any_, bindparam, delete, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from sopdesk.domain.clock import Clock
+from sopdesk.engine.claims import (
+    due_outbox_query,
+    due_timers_query,
+    next_outbox_query,
+    next_timer_query,
+)
+from sopdesk.engine.jobs import (
+    HANDLER_MODULES,
+    HANDLERS,
+    Handler,
+    HandlerRegistry,
+    Job,
+    WorkContext,
+    import_handlers,
+)
 from sopdesk.settings import Settings
-from sopdesk.store.db import Database
 from sopdesk.store.models import OutboxMessage, Timer
+
+# Names other modules have always imported from here.
+__all__ = [
+    "HANDLERS",
+    "HANDLER_MODULES",
+    "Handler",
+    "HandlerRegistry",
+    "Job",
+    "TickResult",
+    "WorkContext",
+    "Worker",
+    "WorkerPolicy",
+    "due_outbox_query",
+    "due_timers_query",
+    "import_handlers",
+    "next_outbox_query",
+    "next_timer_query",
+]
 
 log = logging.getLogger("sopdesk.worker")
 
 MAX_ERROR_CHARS = 2000
-
-
-@dataclass(frozen=True)
-class Job:
-    """One claimed unit of work, detached from the database session that claimed it."""
-
-    source: Literal["timer", "outbox"]
-    id: int
-    kind: str
-    case_id: int | None
-    payload: dict[str, Any]
-    attempt: int
-    idempotency_key: str
-    # When the row was due before this claim leased it: lateness is `now - due_at`, and a
-    # graceful stop gives an unrun job back at this instant.
-    due_at: datetime | None = None
-
-
-@dataclass
-class WorkContext:
-    """What a handler may use: the database, the clock, (when loaded) the desk, and the
-    runtime's settings (channel handlers read their servers and secrets from them)."""
-
-    db: Database
-    clock: Clock
-    desk: Any = None
-    settings: Settings | None = None
-
-
-Handler = Callable[[Job, WorkContext], None]
-
-
-class HandlerRegistry:
-    """Handlers by kind; a kind with no handler is never claimed and stays pending."""
-
-    def __init__(self) -> None:
-        self._handlers: dict[str, Handler] = {}
-
-    def register(self, kind: str) -> Callable[[Handler], Handler]:
-        def decorate(handler: Handler) -> Handler:
-            self.add(kind, handler)
-            return handler
-
-        return decorate
-
-    def add(self, kind: str, handler: Handler) -> None:
-        if kind in self._handlers:
-            raise ValueError(f"a handler for {kind!r} is already registered")
-        self._handlers[kind] = handler
-
-    def get(self, kind: str) -> Handler | None:
-        return self._handlers.get(kind)
-
-    @property
-    def kinds(self) -> list[str]:
-        return sorted(self._handlers)
-
-
-HANDLERS = HandlerRegistry()
-
-# Modules that register handlers on HANDLERS when imported; each capability that writes timers
-# or outbox rows adds its module here, so `sopdesk serve` and `sopdesk worker` know its kinds.
-HANDLER_MODULES: tuple[str, ...] = (
-    "sopdesk.engine.sla",
-    "sopdesk.engine.playbooks",
-    "sopdesk.channels.handlers",
-)
-
-
-def import_handlers() -> None:
-    for name in HANDLER_MODULES:
-        importlib.import_module(name)
 
 
 @dataclass(frozen=True)
@@ -120,62 +76,6 @@ class WorkerPolicy:
     def backoff(self, attempt: int) -> timedelta:
         """Delay before retry number `attempt` + 1: doubles each time, capped at one day."""
         return timedelta(seconds=min(self.retry_seconds * 2 ** max(attempt - 1, 0), 86_400.0))
-
-
-def due_timers_query(kinds: list[str], now: datetime, limit: int) -> Select[Any]:
-    """The claim's select of timers: a range scan of `ix_timers_due (due_at, id)` that stops
-    after `limit` rows, `FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite has no row locks)."""
-    return (
-        select(Timer.id, Timer.due_at, Timer.kind, Timer.case_id, Timer.payload, Timer.attempts)
-        .where(Timer.due_at <= now, Timer.kind.in_(kinds))
-        .order_by(Timer.due_at, Timer.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-
-
-def due_outbox_query(kinds: list[str], now: datetime, limit: int) -> Select[Any]:
-    """The claim's select of outbox rows: a range scan of `ix_outbox_pending`."""
-    return (
-        select(
-            OutboxMessage.id,
-            OutboxMessage.next_attempt_at,
-            OutboxMessage.kind,
-            OutboxMessage.case_id,
-            OutboxMessage.payload,
-            OutboxMessage.attempts,
-            OutboxMessage.idempotency_key,
-        )
-        .where(
-            OutboxMessage.status == "pending",
-            OutboxMessage.next_attempt_at <= now,
-            OutboxMessage.kind.in_(kinds),
-        )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-
-
-def next_timer_query(kinds: list[str]) -> Select[Any]:
-    """The earliest timer a worker with `kinds` can fire: the first entry of `ix_timers_due`.
-
-    ORDER BY ... LIMIT 1 rather than MIN(): SQLite answers MIN() under a WHERE clause with a
-    full scan, but walks the index for an ORDER BY; PostgreSQL does the same for both.
-    """
-    return (
-        select(Timer.due_at).where(Timer.kind.in_(kinds)).order_by(Timer.due_at, Timer.id).limit(1)
-    )
-
-
-def next_outbox_query(kinds: list[str]) -> Select[Any]:
-    """The earliest pending outbox row of `kinds`: the first entry of `ix_outbox_pending`."""
-    return (
-        select(OutboxMessage.next_attempt_at)
-        .where(OutboxMessage.status == "pending", OutboxMessage.kind.in_(kinds))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
-    )
 
 
 @dataclass
