@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from sopdesk.domain.cases import Priority
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import (
     AddMessage,
@@ -34,7 +35,13 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 SYSTEM = Principal.system()
 
 
-def make_case(server: Server, subject: str, category: str | None, order: str | None = None) -> int:
+def make_case(
+    server: Server,
+    subject: str,
+    category: str | None,
+    order: str | None = None,
+    priority: Priority = Priority.NORMAL,
+) -> int:
     rt = server.runtime
     command = CreateCase(
         customer_email="casey@example.com",
@@ -43,6 +50,7 @@ def make_case(server: Server, subject: str, category: str | None, order: str | N
         body="Hello, something is wrong with my order.",
         category=category,
         order_ref=order,
+        priority=priority,
     )
     plan = check_create_case(rt.db, SYSTEM, rt.desk, command)
     return do_create_case(rt.db, rt.clock, rt.desk, SYSTEM, command, plan).id
@@ -172,3 +180,25 @@ def test_level_one_cannot_open_approvals_or_a_higher_case(page: Page, server: Se
     assert response is not None and response.status == 403
     expect(page.locator(".problem")).to_contain_text("level 3")
     shot(page, "level-one-refused")
+
+
+def test_a_critical_case_shows_its_sla_badge_and_escalates_with_a_reason(
+    page: Page, server: Server
+) -> None:
+    case_id = make_case(server, "Checkout is down for everyone", None, priority=Priority.CRITICAL)
+    sign_in(page, server, "senior")
+    page.goto(f"{server.url}/cases/{case_id}")
+    badge = page.locator("[data-sla=first_response]")
+    expect(badge).to_have_text("first response 1 h left")
+    expect(badge).to_have_class(re.compile(r"sla-ok"))
+    form = page.get_by_role("form", name="Escalate")
+    form.locator("#esc-level").select_option("2")
+    form.get_by_role("button", name="Change level").click()
+    expect(page.locator("#err-reason")).to_contain_text("say why the case changes level")
+    expect(page.locator("#esc-level")).to_have_value("2")
+    page.fill("#esc-reason", "payment provider outage needs level 2")
+    page.get_by_role("button", name="Change level").click()
+    timeline = page.locator(".timeline")
+    expect(timeline).to_contain_text("escalated from level 1: payment provider outage")
+    expect(page.locator(".case-head")).to_contain_text("level 2")
+    shot(page, "critical-sla-escalated")
