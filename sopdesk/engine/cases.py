@@ -5,7 +5,7 @@ Each change and its timeline events commit in one transaction; outgoing replies 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -25,8 +25,9 @@ from sopdesk.domain.clock import Clock
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.routing import route_by_category
 from sopdesk.engine import sla
-from sopdesk.engine.customers import ensure_customer, require_staff
-from sopdesk.engine.routing import check_signals, route_new_case
+from sopdesk.engine.customers import require_staff
+from sopdesk.engine.new_cases import write_new_case
+from sopdesk.engine.routing import check_signals
 from sopdesk.engine.timeline import append_event
 from sopdesk.errors import Forbidden, InvalidInput, NotFound
 from sopdesk.store.db import Database
@@ -118,6 +119,12 @@ class CaseView:
     closed_at: datetime | None
 
     @classmethod
+    def of_row(cls, case_id: int, row: dict[str, Any]) -> CaseView:
+        """The view of a case from its columns (as `write_new_case` wrote them)."""
+        values = {name: row[name] for name in _VIEW_COLUMNS}
+        return cls(id=case_id, **{**values, "tags": list(row["tags"] or [])})
+
+    @classmethod
     def of(cls, case: Case) -> CaseView:
         return cls(
             case.id,
@@ -140,6 +147,9 @@ class CaseView:
             case.due_at,
             case.closed_at,
         )
+
+
+_VIEW_COLUMNS = tuple(f.name for f in fields(CaseView) if f.name != "id")
 
 
 def _category_level(desk: DeskFacts, slug: str | None, field: str) -> int | None:
@@ -185,8 +195,8 @@ def do_create_case(
     plan: CasePlan,
 ) -> CaseView:
     with db.transaction() as session:
-        case, _ = insert_case(session, clock.now(), desk, principal, command, plan)
-        return CaseView.of(case)
+        written = write_new_case(session, clock.now(), desk, principal, command, plan)
+        return CaseView.of_row(written.id, written.row)
 
 
 def insert_case(
@@ -200,72 +210,15 @@ def insert_case(
     message_data: dict[str, Any] | None = None,
 ) -> tuple[Case, CaseEvent]:
     """The inserts of do_create_case inside the caller's transaction (e-mail intake adds the
-    original and the attachments to the same transaction); returns the case and its message."""
-    customer_id = ensure_customer(session, command.customer_email, command.customer_name, now)
-    case = Case(
-        customer_id=customer_id,
-        order_id=plan.order_id,
-        partner_id=plan.partner_id,
-        subject=command.subject.strip(),
-        channel=command.channel.value,
-        category=command.category,
-        # Counted as an offense from now on; set before the first flush so routing's offense
-        # count sees it without an UPDATE (decide_routing sets the same value).
-        offense=_offense_kind(desk, command.category),
-        level=plan.level,
-        priority=command.priority.value,
-        priority_rank=command.priority.rank,
-        status=CaseStatus.NEW.value,
-        board_column=None,
-        assignee_id=None,
-        tags=command.tags,
-        language=command.language or "en",
-        desk_version=desk.version,
-        created_at=now,
-        updated_at=now,
+    original and the attachments to the same transaction); returns the case and its message,
+    loaded into the session for callers that go on with them."""
+    written = write_new_case(
+        session, now, desk, principal, command, plan, message_data=message_data, message_id=True
     )
-    session.add(case)
-    session.flush()
-    append_event(
-        session,
-        case.id,
-        EventKind.CASE_CREATED,
-        now,
-        principal,
-        channel=case.channel,
-        data={"subject": case.subject, "desk_version": desk.version},
-    )
-    message = append_event(
-        session,
-        case.id,
-        EventKind.MESSAGE_IN,
-        now,
-        principal,
-        body=command.body,
-        channel=case.channel,
-        data={"from": command.customer_email, **(message_data or {})},
-    )
-    fallback = route_by_category(command.category, plan.level if command.category else None)
-    # Routing and the SLA clocks read rows that the pending events and outbox rows cannot
-    # change (identities, links, offenses, agents' loads, the customer's tier): without
-    # autoflush they are written in a few batched flushes instead of one per query.
-    with session.no_autoflush:
-        route_new_case(session, desk, case, command.signals, now, principal, fallback)
-        sla.start_case_clocks(session, desk, case, now)
-    session.flush()
-    from sopdesk.engine.playbooks import start_triggered_runs  # playbooks imports this module
-
-    start_triggered_runs(session, desk, case, now, principal, column=False)
+    case = session.get(Case, written.id)
+    message = session.get(CaseEvent, written.message_id)
+    assert case is not None and message is not None  # written above, in this transaction
     return case, message
-
-
-def _offense_kind(desk: DeskFacts, slug: str | None) -> str | None:
-    """The offense kind a case of this category counts as (None outside a full desk)."""
-    if slug is None:
-        return None
-    category = desk.category(slug)
-    offense = getattr(category, "offense", None)
-    return offense if isinstance(offense, str) else None
 
 
 def load_case(session: Session, principal: Principal, case_id: int) -> Case:

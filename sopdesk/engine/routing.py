@@ -8,10 +8,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import (
+    CompoundSelect,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter, ColumnClause
 
 from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, EventKind, IdentityKind
 from sopdesk.domain.clock import Clock
@@ -28,7 +42,7 @@ from sopdesk.domain.identity import (
 from sopdesk.domain.offenses import OffenseCount, OffenseEvent, count_offenses
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.routing import RoutingDecision, RoutingFacts, route_case
-from sopdesk.engine.customers import linked_ids, require_staff
+from sopdesk.engine.customers import CustomerFacts, linked_ids, require_staff
 from sopdesk.engine.timeline import append_event
 from sopdesk.errors import Forbidden, InvalidInput, NotFound, SopdeskError
 from sopdesk.store.db import Database
@@ -63,101 +77,146 @@ def _normalised(kind: IdentityKind, value: str) -> str | None:
         return None
 
 
-_IDENTITIES_OF = select(CustomerIdentity.kind, CustomerIdentity.normalized).where(
-    CustomerIdentity.customer_id == bindparam("customer_id")
-)
+# The hot statements below are built once over the tables themselves (Core, not ORM entities):
+# building and ORM-executing them cost more than running them (bench/ingest.py).
+_IDENTITIES = cast(Table, CustomerIdentity.__table__)
+_INSERT_IDENTITIES = insert(_IDENTITIES)
+_INSERT_LINKS = insert(cast(Table, CustomerLink.__table__))
 
 
-def save_identities(session: Session, customer: Customer, now: datetime) -> dict[str, str]:
-    """Stores the customer's e-mail and phone in normal form; returns {kind: normalised}."""
-    wanted: dict[str, tuple[str, str]] = {}
+_LINKS = cast(Table, CustomerLink.__table__)
+_LINK = "link"  # the kind of the rows that are the customer's existing links, either way round
+
+
+def _identity_graph(kinds: tuple[str, ...]) -> CompoundSelect[Any]:
+    """In one round trip, as (customer id, kind, value) rows: the customer's own identities of
+    these kinds and normal forms (bound by kind name), up to 200 other customers' identities
+    with the same normal forms, and the accounts already linked to the customer (kind "link")."""
+    columns = (_IDENTITIES.c.customer_id, _IDENTITIES.c.kind, _IDENTITIES.c.value)
+    same = or_(
+        *(and_(_IDENTITIES.c.kind == k, _IDENTITIES.c.normalized == bindparam(k)) for k in kinds)
+    )
+    me: BindParameter[int] = bindparam("customer_id")
+    mine = select(*columns).where(_IDENTITIES.c.customer_id == me, same)
+    others = select(*columns).where(_IDENTITIES.c.customer_id != me, same).limit(200).subquery()
+    link: ColumnClause[str] = literal_column(f"'{_LINK}'")
+    return union_all(
+        mine,
+        select(*others.c),
+        select(_LINKS.c.linked_id, link, null()).where(_LINKS.c.customer_id == me),
+        select(_LINKS.c.customer_id, link, null()).where(_LINKS.c.linked_id == me),
+    )
+
+
+_GRAPHS: dict[tuple[str, ...], CompoundSelect[Any]] = {
+    kinds: _identity_graph(kinds) for kinds in (("email",), ("phone",), ("email", "phone"))
+}
+
+
+def link_customer(session: Session, customer: CustomerFacts, now: datetime) -> list[int]:
+    """Stores the customer's e-mail and phone in normal form and links the accounts sharing a
+    normalised identity (every link says why); returns the customer's linked accounts, old
+    links included."""
+    wanted: dict[str, tuple[str, str]] = {}  # kind: (as given, normalised)
     for kind, raw in ((IdentityKind.EMAIL, customer.email), (IdentityKind.PHONE, customer.phone)):
         if raw:
             normal = _normalised(kind, raw)
             if normal is not None:
                 wanted[kind.value] = (raw, normal)
-    have = {tuple(r) for r in session.execute(_IDENTITIES_OF, {"customer_id": customer.id})}
-    for kind_value, (raw, normal) in wanted.items():
-        if (kind_value, normal) not in have:
-            session.add(
-                CustomerIdentity(
-                    customer_id=customer.id,
-                    kind=kind_value,
-                    value=raw,
-                    normalized=normal,
-                    created_at=now,
-                )
-            )
-    return {k: n for k, (_, n) in wanted.items()}
-
-
-def link_customer(session: Session, customer: Customer, now: datetime) -> list[int]:
-    """Links the accounts sharing a normalised identity (every link says why); returns the
-    customer's linked accounts, old links included."""
-    normal = save_identities(session, customer, now)
-    if normal:
-        matches = [
-            and_(CustomerIdentity.kind == k, CustomerIdentity.normalized == n)
-            for k, n in normal.items()
-        ]
-        rows = session.execute(
-            select(CustomerIdentity.customer_id, CustomerIdentity.kind, CustomerIdentity.value)
-            .where(or_(*matches), CustomerIdentity.customer_id != customer.id)
-            .limit(200)
-        ).all()
-        known: dict[int, dict[str, list[str]]] = {}
-        for other, kind, value in rows:
+    if not wanted:
+        return linked_ids(session, customer.id)
+    params: dict[str, object] = {k: n for k, (_, n) in wanted.items()}
+    params["customer_id"] = customer.id
+    have: set[str] = set()
+    known: dict[int, dict[str, list[str]]] = {}
+    existing: set[int] = set()
+    for other, kind, value in session.execute(_GRAPHS[tuple(wanted)], params):
+        if kind == _LINK:
+            existing.add(other)
+        elif other == customer.id:
+            have.add(kind)
+        else:
             known.setdefault(other, {}).setdefault(kind, []).append(value)
-        candidates = [
-            KnownAccount(
-                other,
-                Identities(emails=tuple(v.get("email", [])), phones=tuple(v.get("phone", []))),
-            )
-            for other, v in known.items()
-        ]
-        mine = Identities(
-            emails=(customer.email,) if customer.email else (),
-            phones=(customer.phone,) if customer.phone else (),
+    missing = [
+        {
+            "customer_id": customer.id,
+            "kind": kind,
+            "value": raw,
+            "normalized": normal,
+            "created_at": now,
+        }
+        for kind, (raw, normal) in wanted.items()
+        if kind not in have
+    ]
+    if missing:
+        session.execute(_INSERT_IDENTITIES, missing)
+    candidates = [
+        KnownAccount(
+            other,
+            Identities(emails=tuple(v.get("email", [])), phones=tuple(v.get("phone", []))),
         )
-        existing = set(linked_ids(session, customer.id))
-        added = set()
-        for link in link_accounts(mine, candidates):
-            if link.customer_id not in existing:
-                session.add(
-                    CustomerLink(
-                        customer_id=customer.id,
-                        linked_id=link.customer_id,
-                        reason="; ".join(link.reasons)[:500],
-                        created_at=now,
-                    )
-                )
-                added.add(link.customer_id)
-        if added:
-            session.flush()
-        # The links read above plus those just added are all there are: no second read.
-        return sorted(existing | added)
-    return linked_ids(session, customer.id)
+        for other, v in known.items()
+    ]
+    mine = Identities(
+        emails=(customer.email,) if customer.email else (),
+        phones=(customer.phone,) if customer.phone else (),
+    )
+    added = [link for link in link_accounts(mine, candidates) if link.customer_id not in existing]
+    if added:
+        session.execute(
+            _INSERT_LINKS,
+            [
+                {
+                    "customer_id": customer.id,
+                    "linked_id": link.customer_id,
+                    "reason": "; ".join(link.reasons)[:500],
+                    "created_at": now,
+                }
+                for link in added
+            ],
+        )
+    # The links read above plus those just added are all there are: no second read.
+    return sorted(existing | {link.customer_id for link in added})
 
 
 # Built once: building the statement per case cost more than running it.
-_OFFENSES = select(Case.offense, Case.created_at, Case.customer_id).where(
-    Case.customer_id.in_(bindparam("customer_ids", expanding=True)),
-    Case.offense.is_not(None),
-    Case.created_at >= bindparam("since"),
-    Case.status != CaseStatus.SPAM.value,
+_CASES = cast(Table, Case.__table__)
+_OFFENSES = select(_CASES.c.offense, _CASES.c.created_at, _CASES.c.customer_id).where(
+    _CASES.c.customer_id.in_(bindparam("customer_ids", expanding=True)),
+    _CASES.c.offense.is_not(None),
+    _CASES.c.created_at >= bindparam("since"),
+    _CASES.c.status != CaseStatus.SPAM.value,
+)
+# Most customers have no linked account: a plain equality skips expanding the IN list.
+_OFFENSES_OF_ONE = select(_CASES.c.offense, _CASES.c.created_at, _CASES.c.customer_id).where(
+    _CASES.c.customer_id == bindparam("customer_id"),
+    _CASES.c.offense.is_not(None),
+    _CASES.c.created_at >= bindparam("since"),
+    _CASES.c.status != CaseStatus.SPAM.value,
 )
 
 
 def offense_history(
-    session: Session, desk: Desk, customer_ids: list[int], now: datetime
+    session: Session,
+    desk: Desk,
+    customer_ids: list[int],
+    now: datetime,
+    unsaved: OffenseEvent | None = None,
 ) -> dict[str, OffenseCount]:
-    """Offenses (cases created in a category with an offense kind) in each kind's window."""
+    """Offenses (cases created in a category with an offense kind) in each kind's window;
+    `unsaved` is the offense of a case being created whose row is not written yet."""
     windows = {k: nominal(o.window) for k, o in desk.offense_kinds.items()}
     if not customer_ids:
         return {}
     since = now - max(windows.values(), default=timedelta(days=365))
-    rows = session.execute(_OFFENSES, {"customer_ids": customer_ids, "since": since}).all()
+    if len(customer_ids) == 1:
+        query = _OFFENSES_OF_ONE, {"customer_id": customer_ids[0], "since": since}
+    else:
+        query = _OFFENSES, {"customer_ids": customer_ids, "since": since}
+    rows = session.execute(*query).all()
     events = [OffenseEvent(kind, at, cid) for kind, at, cid in rows if kind]
+    if unsaved is not None:
+        events.append(unsaved)
     return count_offenses(
         events,
         customer_ids=customer_ids,
@@ -192,28 +251,50 @@ def _fulfilment(
     return decision, value
 
 
+_CUSTOMERS = cast(Table, Customer.__table__)
+_CUSTOMER_FACTS = select(
+    _CUSTOMERS.c.id, _CUSTOMERS.c.email, _CUSTOMERS.c.phone, _CUSTOMERS.c.tier
+).where(_CUSTOMERS.c.id == bindparam("customer_id"))
+
+
 def decide_routing(
     session: Session, desk: Desk, case: Case, signals: Iterable[str], now: datetime
 ) -> tuple[RoutingDecision, CustomerHistory]:
-    """Links the customer's accounts, counts offenses and applies the matrix (writes links)."""
-    customer = session.get(Customer, case.customer_id)
-    assert customer is not None  # the case was just inserted for it
+    """Links the customer's accounts, counts offenses and applies the matrix (writes links),
+    for a case already in the store."""
+    row = session.execute(_CUSTOMER_FACTS, {"customer_id": case.customer_id}).one()
     given = desk.categories.get(case.category) if case.category else None
     offense = given.offense if given else None  # counted from now on, this case included
-    if case.offense != offense:  # insert_case already set it before the case's INSERT
+    if case.offense != offense:
         case.offense = offense
         session.flush()
+    customer = CustomerFacts(int(row[0]), row[1], row[2], row[3])
+    return route_facts(session, desk, customer, case.category, case.order_id, signals, now)
+
+
+def route_facts(
+    session: Session,
+    desk: Desk,
+    customer: CustomerFacts,
+    category: str | None,
+    order_id: int | None,
+    signals: Iterable[str],
+    now: datetime,
+    unsaved: OffenseEvent | None = None,
+) -> tuple[RoutingDecision, CustomerHistory]:
+    """The routing decision for a case of `customer` in `category` (writes links); `unsaved`
+    is the case's own offense when its row is not written yet (see `offense_history`)."""
     linked = link_customer(session, customer, now)
     accounts = (
         sorted({customer.id, *linked})
         if desk.count_offenses_across_linked_accounts
         else [customer.id]
     )
-    offenses = offense_history(session, desk, accounts, now)
-    decision_f, value = _fulfilment(session, desk, case.order_id, now)
+    offenses = offense_history(session, desk, accounts, now, unsaved)
+    decision_f, value = _fulfilment(session, desk, order_id, now)
     fulfil = desk.fulfilment
     facts = RoutingFacts(
-        category=case.category,
+        category=category,
         offenses=offenses,
         signals=frozenset(signals),
         order_value=value,
@@ -228,17 +309,18 @@ def decide_routing(
 # Each agent's open cases are counted on ix_cases_assignee (assignee_id, status, id), so the cost
 # grows with the agents of one level and their open cases, not with every open case of the desk
 # (a GROUP BY over all assigned open cases was a sixth of case creation).
+_AGENTS = cast(Table, Agent.__table__)
 _OPEN_LOAD = (
     select(func.count())
-    .where(Case.assignee_id == Agent.id, Case.status.in_(OPEN_STATUSES))
-    .correlate(Agent)
+    .where(_CASES.c.assignee_id == _AGENTS.c.id, _CASES.c.status.in_(OPEN_STATUSES))
+    .correlate(_AGENTS)
     .scalar_subquery()
     .label("open_cases")
 )
 _LEAST_LOADED = (
-    select(Agent.id, _OPEN_LOAD)
-    .where(Agent.active.is_(True), Agent.level == bindparam("level"))
-    .order_by(_OPEN_LOAD, Agent.id)
+    select(_AGENTS.c.id, _OPEN_LOAD)
+    .where(_AGENTS.c.active.is_(True), _AGENTS.c.level == bindparam("level"))
+    .order_by(_OPEN_LOAD, _AGENTS.c.id)
     .limit(1)
 )
 
@@ -249,47 +331,57 @@ def least_loaded_agent(session: Session, level: int) -> tuple[int, int] | None:
     return None if row is None else (int(row[0]), int(row[1]))
 
 
+@dataclass(frozen=True)
+class Routed:
+    """Where a new case goes: its level, category and assignee, and the routing event's text."""
+
+    level: int
+    category: str | None
+    assignee_id: int | None
+    explanation: str
+    data: dict[str, object]
+
+
 def route_new_case(
     session: Session,
     desk: object,
-    case: Case,
+    customer: CustomerFacts,
+    category: str | None,
+    order_id: int | None,
     signals: Iterable[str],
     now: datetime,
-    actor: Principal,
     fallback: RoutingDecision,
-) -> None:
-    """Routes a just-inserted case, assigns it and explains both on the timeline."""
+    offense: str | None = None,
+) -> Routed:
+    """Routes a case about to be inserted (its `offense` counted as if it were) and picks its
+    assignee; the caller writes the case and the routing event from the answer."""
     data: dict[str, object] = {}
     decision = fallback
     if isinstance(desk, Desk):
-        decision, history = decide_routing(session, desk, case, signals, now)
-        case.level = decision.level
-        case.category = decision.category
+        unsaved = OffenseEvent(offense, now, customer.id) if offense else None
+        decision, history = route_facts(
+            session, desk, customer, category, order_id, signals, now, unsaved
+        )
+        category = decision.category
         data = {
             "rules": list(decision.rules),
             "linked_customer_ids": history.linked_customer_ids,
             "offenses": {k: c.count for k, c in history.offenses.items()},
         }
+    level = decision.level
     reasons = decision.explanation
-    agent = least_loaded_agent(session, case.level)
+    agent = least_loaded_agent(session, level)
+    assignee_id = agent[0] if agent is not None else None
     if agent is not None:
-        case.assignee_id = agent[0]
         reasons += (
-            f"; assigned to agent {agent[0]} (fewest open cases at level {case.level}: {agent[1]})"
+            f"; assigned to agent {agent[0]} (fewest open cases at level {level}: {agent[1]})"
         )
-    append_event(
-        session,
-        case.id,
-        EventKind.ROUTING,
-        now,
-        actor,
-        body=reasons,
-        data={
-            "level": case.level,
-            "category": case.category,
-            "assignee_id": case.assignee_id,
-            **data,
-        },
+    return Routed(
+        level,
+        category,
+        assignee_id,
+        reasons,
+        {"level": level, "category": category, "assignee_id": assignee_id, **data},
     )
 
 

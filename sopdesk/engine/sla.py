@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, Table, insert, select
 from sqlalchemy.orm import Session
 
 from sopdesk.domain.calendar import BusinessCalendar
@@ -28,7 +29,7 @@ from sopdesk.domain.sla import (
     start_clock,
     stop_clock,
 )
-from sopdesk.engine.timeline import append_event
+from sopdesk.engine.timeline import NewEvent, append_event
 from sopdesk.engine.worker import HANDLERS, Job, WorkContext
 from sopdesk.store.models import Case, Customer, OutboxMessage, SlaClockRow, Timer
 
@@ -156,19 +157,96 @@ def _start(
 
 
 _AT_CREATION = (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
+_CLOCKS = cast(Table, SlaClockRow.__table__)
+_INSERT_CLOCKS = insert(_CLOCKS).returning(_CLOCKS.c.id, sort_by_parameter_order=True)
+_INSERT_TIMERS = insert(cast(Table, Timer.__table__))
 
 
-def start_case_clocks(session: Session, desk: object, case: Case, now: datetime) -> None:
-    """At creation: first response and resolution start (next response waits for a reply)."""
+def plan_case_clocks(desk: object, facts: SlaFacts, now: datetime) -> list[dict[str, Any]]:
+    """At creation: first response and resolution start (next response waits for a reply).
+
+    The `sla_clocks` rows, computed before the case has an id (the case's due time is the
+    earliest of theirs); `write_case_clocks` writes them with their timers and events.
+    """
     if not isinstance(desk, Desk) or not desk.sla_policies:
-        return
-    if case.id is None:
-        session.flush()  # the clocks and timers need the case's id
-    facts = _facts(session, case)
-    started = [_start(session, desk, case, m, now, facts) for m in _AT_CREATION]
-    # A new case has no clocks but these: its due time is theirs, without reading them back.
-    due = [row.due_at for row in started if row is not None and row.due_at is not None]
-    case.due_at = min(due) if due else None
+        return []
+    chosen = policies_by_metric(desk.sla_policies, facts)
+    rows = []
+    for metric in _AT_CREATION:
+        if metric not in chosen:
+            continue
+        policy, target = chosen[metric]
+        calendar = _calendar(desk, policy.calendar)
+        clock = start_clock(policy, metric, target, now, calendar)
+        rows.append(
+            {
+                "policy": policy.id,
+                "metric": metric.value,
+                "calendar": policy.calendar,
+                "business": target.business,
+                "target_seconds": clock.target_seconds,
+                "warn_seconds": clock.warn_seconds,
+                "consumed_seconds": clock.consumed_seconds,
+                "started_at": clock.started_at,
+                "running_since": clock.running_since,
+                "paused_at": None,
+                "stopped_at": None,
+                "due_at": clock.due_at(calendar),
+                "warn_at": clock.warn_at(calendar),
+                "warned": False,
+                "breached": False,
+                "breached_at": None,
+                "token": 1,  # the first running stretch, as `_store` numbers them
+            }
+        )
+    return rows
+
+
+def write_case_clocks(
+    session: Session, case_id: int, clocks: list[dict[str, Any]], now: datetime
+) -> list[NewEvent]:
+    """Inserts a new case's clocks (from `plan_case_clocks`) and their warning and breach
+    timers; returns the clocks' "started" events for the caller to append with the others."""
+    if not clocks:
+        return []
+    rows = [{**c, "case_id": case_id} for c in clocks]
+    # One row as a plain INSERT … RETURNING: the batched form costs more for a single row.
+    ids = session.execute(_INSERT_CLOCKS, rows if len(rows) > 1 else rows[0]).scalars()
+    timers = []
+    events = []
+    for clock_id, clock in zip(ids, clocks, strict=True):
+        for kind, due in ((WARN, clock["warn_at"]), (BREACH, clock["due_at"])):
+            if due is not None:
+                timers.append(
+                    {
+                        "due_at": due,
+                        "kind": kind,
+                        "case_id": case_id,
+                        "payload": {"clock_id": clock_id, "token": clock["token"]},
+                        "attempts": 0,
+                        "created_at": now,
+                    }
+                )
+        due_at = clock["due_at"]
+        events.append(
+            NewEvent.of(
+                case_id,
+                EventKind.SLA_EVENT,
+                now,
+                Principal.system(),
+                body=f"{clock['metric'].replace('_', ' ')} clock ({clock['policy']}): started",
+                data={
+                    "sla": "started",
+                    "metric": clock["metric"],
+                    "policy": clock["policy"],
+                    "due_at": due_at.isoformat() if due_at else None,
+                    "target_seconds": clock["target_seconds"],
+                },
+            )
+        )
+    if timers:
+        session.execute(_INSERT_TIMERS, timers)
+    return events
 
 
 def _change(

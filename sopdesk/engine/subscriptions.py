@@ -7,13 +7,14 @@ worker's webhook handler signs it and posts it to every subscriber (sopdesk/chan
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from sopdesk.domain.cases import EventKind
 from sopdesk.store.db import Database
-from sopdesk.store.models import CaseEvent, OutboxMessage
+from sopdesk.store.models import OutboxMessage
 
 WEBHOOK_KIND = "webhook.post"
 # A flag on every session of a Database whose runtime has subscribers: without any, no rows.
@@ -25,7 +26,28 @@ PUBLISHED = {
 }
 
 
-def _event_name(event: CaseEvent) -> str | None:
+class TimelineEvent(Protocol):
+    """What publishing reads of an event: a stored `CaseEvent` or a batched `NewEvent`."""
+
+    @property
+    def case_id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor_kind(self) -> str: ...
+    @property
+    def actor_id(self) -> int | None: ...
+    @property
+    def channel(self) -> str | None: ...
+    @property
+    def body(self) -> str | None: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+
+def _event_name(event: TimelineEvent) -> str | None:
     if event.kind == EventKind.FIELD_CHANGE.value:
         return "case.status_changed" if (event.data or {}).get("field") == "status" else None
     return PUBLISHED.get(event.kind)
@@ -36,7 +58,7 @@ def enable_publishing(db: Database) -> None:
     db.sessions.configure(info={PUBLISH_FLAG: True})
 
 
-def publish_case_event(session: Session, event: CaseEvent) -> None:
+def publish_case_event(session: Session, event: TimelineEvent) -> None:
     """Adds the subscribers' copy of a timeline event to the outbox (internal notes never)."""
     if not session.info.get(PUBLISH_FLAG):
         return
