@@ -16,6 +16,7 @@ from sopdesk.domain.cases import CaseStatus, EventKind, Priority
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.principal import Principal
+from sopdesk.engine import sla
 from sopdesk.engine.timeline import append_event
 from sopdesk.errors import InvalidInput
 from sopdesk.store.models import (
@@ -280,6 +281,10 @@ class Applier:
         self._mail(effect.step, effect.to, effect.macro, key, reminder=effect.reminder)
         if effect.to == "customer" and self.case.status == CaseStatus.NEW.value:
             self._change("status", CaseStatus.OPEN.value, None)
+        if effect.to == "customer" and self.actor.is_agent:
+            # A macro sent because an agent worked the playbook is the desk's reply; one sent
+            # by a timer or on arrival (an acknowledgement) does not meet a response target.
+            sla.on_agent_reply(self.session, self.desk, self.case, self.now)
 
     def _task(self, effect: fx.OpenTask, key: str) -> None:
         self._event(
@@ -313,6 +318,8 @@ class Applier:
         if attribute == "status":
             self.case.closed_at = None if CaseStatus(new).is_open else self.now
         self._event(EventKind.FIELD_CHANGE, reason, field=attribute, **{"from": old, "to": new})
+        if attribute == "status":
+            sla.on_status_change(self.session, self.desk, self.case, old, new, self.now)
 
     def _set(self, effect: fx.SetFields) -> None:
         for name, value in effect.changes.items():

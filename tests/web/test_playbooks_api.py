@@ -201,3 +201,29 @@ def test_playbook_mail_is_signed_by_the_assignee_or_the_team(
             ).one()
         signed.append(mail.payload["text"].rstrip().splitlines()[-1])
     assert signed == [f"{runtime.desk.name} team", "Lead"]
+
+
+def test_playbook_steps_keep_the_sla_clocks(
+    client: TestClient, people: dict[str, Persona], runtime: Runtime
+) -> None:
+    """A macro an agent sends through the playbook is the desk's reply; a status the playbook
+    sets pauses or stops the clocks exactly as the same change made by hand."""
+    agent = people["admin"]
+    case_id = _case(client, agent, "proof-of-purchase-hold")
+
+    def clocks() -> dict[str, dict]:
+        response = client.get(f"/api/v1/cases/{case_id}/sla", headers=agent.headers)
+        return {c["metric"]: c for c in response.json()}
+
+    assert clocks()["first_response"]["state"] == "running"
+    run = _run(client, agent, case_id)
+    values = {"v_number": "V-7", "s_number": "S-7"}
+    _event(client, agent, run["id"], {"type": "tick", "item": "all", "values": values})
+    after = clocks()
+    # The on-hold mail answered the customer; the case now waits for them.
+    assert after["first_response"]["state"] == "stopped"
+    assert not after["first_response"]["breached"]
+    assert all(c["state"] != "running" for c in after.values())
+    case = client.get(f"/api/v1/cases/{case_id}", headers=agent.headers).json()
+    assert case["status"] == "waiting_customer"
+    assert case["due_at"] is None
