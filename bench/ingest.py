@@ -10,13 +10,15 @@ It creates N cases (default 5,000) three ways and prints cases/s with p50/p99 la
    are printed side by side, so a difference shows.
 2. in-process: the code path of POST /api/v1/cases without HTTP: the request body parsed into
    CreateCase, check_create_case, do_create_case, one after the other in this process.
-3. HTTP: POST /api/v1/cases to a real `sopdesk serve --no-worker` subprocess on 127.0.0.1, from
-   4 client threads (httpx, keep-alive), after 100 unmeasured warm-up requests. The clients
-   share this machine's CPUs with the server, as a load balancer's health checker would not.
+3. HTTP: POST /api/v1/cases to a real `sopdesk serve --no-worker --workers N` subprocess on
+   127.0.0.1 (N web processes, default 1), from 4 client threads (httpx, keep-alive), after 100
+   unmeasured warm-up requests. The clients share this machine's CPUs with the server, as a
+   load balancer's health checker would not.
 
 The figure is the ratio to raw. It also prints the resident memory (RSS) of the idle
-`sopdesk serve` process, before and after the load. Each way writes into its own fresh
-database (SQLite WAL files in a temporary folder, or fresh PostgreSQL databases it drops after).
+`sopdesk serve` (with --workers N, of its whole process tree), before and after the load.
+Each way writes into its own fresh database (SQLite WAL files in a temporary folder, or fresh
+PostgreSQL databases it drops after).
 Targets on a 2-core machine: in-process >= 25% of raw, HTTP c=4 >= 1,000 cases/s with p99 <= 20
 ms, idle RSS <= 150 MB.
 """
@@ -273,10 +275,14 @@ def free_port() -> int:
 
 
 def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants (the web processes of --workers N)."""
+    total = 0.0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+            total += int(line.split()[1]) / 1024
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        total += rss_mb(int(child))
+    return total
 
 
 def sopdesk_cli(env: dict[str, str], *args: str) -> str:
@@ -284,14 +290,26 @@ def sopdesk_cli(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def run_http(url: str, desk_dir: Path, n: int, concurrency: int) -> tuple[Stats, float, float]:
+def run_http(
+    url: str, desk_dir: Path, n: int, concurrency: int, workers: int
+) -> tuple[Stats, float, float]:
     env = {**os.environ, "SOPDESK_DATABASE_URL": url, "SOPDESK_DESK": str(desk_dir)}
     sopdesk_cli(env, "agent", "add", "--email", "bench@example.com", "--name", "Bench",
                 "--level", "4", "--role", "admin")  # fmt: skip
     token = sopdesk_cli(env, "token", "create", "--agent", "bench@example.com").split()[-1]
     port = free_port()
     server = subprocess.Popen(
-        [SOPDESK, "serve", "--no-worker", "--port", str(port), "--host", "127.0.0.1"],
+        [
+            SOPDESK,
+            "serve",
+            "--no-worker",
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+            "--workers",
+            str(workers),
+        ],
         env={**env, "SOPDESK_LOG_LEVEL": "warning"},
         stdout=subprocess.DEVNULL,
     )
@@ -344,6 +362,8 @@ def run_http(url: str, desk_dir: Path, n: int, concurrency: int) -> tuple[Stats,
         server.terminate()
         server.wait(timeout=30)
     label = f"HTTP POST /api/v1/cases, concurrency {concurrency}"
+    if workers > 1:
+        label += f", {workers} processes"
     return Stats(label, seconds, latencies), idle, after
 
 
@@ -353,6 +373,9 @@ def main() -> None:
     parser.add_argument("--db", help="postgresql://… server to use instead of SQLite")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--skip-http", action="store_true", help="leave out the HTTP way")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="web processes of the served app (default 1)"
+    )
     args = parser.parse_args()
     print(__doc__)
     engine = "PostgreSQL" if args.db else "SQLite (WAL, synchronous=NORMAL)"
@@ -376,7 +399,7 @@ def main() -> None:
         if args.skip_http:
             return
         with fresh_database(args.db, folder, "http") as url:
-            http, idle, after = run_http(url, desk_dir, args.n, args.concurrency)
+            http, idle, after = run_http(url, desk_dir, args.n, args.concurrency, args.workers)
         print(http.line(raw))
         print(f"{'sopdesk serve RSS':<40} {idle:8.1f} MB idle after start, {after:.1f} MB idle "
               f"after the load")  # fmt: skip

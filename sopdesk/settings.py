@@ -49,6 +49,13 @@ class Settings(BaseSettings):
         default=True,
         description="Run the worker inside `sopdesk serve` (turned off by --no-worker).",
     )
+    web_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Web processes of `sopdesk serve` (--workers); its worker runs once, in the "
+        "parent process.",
+    )
     worker_poll_seconds: float = Field(
         default=1.0, gt=0, le=60, description="Longest the worker sleeps between looks for work."
     )

@@ -1,6 +1,8 @@
 """`sopdesk serve` (the web app with its embedded worker) and `sopdesk worker` (the worker alone).
 
 Both stop cleanly on SIGINT or SIGTERM: requests and jobs in flight finish, then exit code 0.
+With `--workers N` (N > 1) the web app runs in N uvicorn processes; the embedded worker and the
+inbound mail services stay in the parent process, so they run once whatever N is.
 """
 
 from __future__ import annotations
@@ -10,23 +12,60 @@ import signal
 import threading
 from collections.abc import Callable
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
 
 from sopdesk.channels.email.intake_services import MailIntake
 from sopdesk.cli.app import app, friendly, out
 from sopdesk.cli.options import DatabaseOpt, DeskOpt, load_settings, start_runtime
 from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, WorkerPolicy, import_handlers
 from sopdesk.runtime import Runtime
+from sopdesk.settings import Settings
 from sopdesk.web.app import create_app
+from sopdesk.web.factory import FACTORY, export_settings
 
 
 def _worker_of(runtime: Runtime) -> Worker:
     import_handlers()
     context = WorkContext(runtime.db, runtime.clock, runtime.desk, runtime.settings)
     return Worker(context, HANDLERS, WorkerPolicy.of(runtime.settings))
+
+
+def _uvicorn_config(settings: Settings, app: Any, workers: int = 1) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        server_header=False,
+        factory=isinstance(app, str),
+        workers=workers,
+    )
+
+
+def _web_server(
+    settings: Settings, runtime: Runtime
+) -> tuple[Callable[[], None], Callable[[], bool]]:
+    """How to run the web app until a stop signal, and whether it started: in this process
+    (one web process), or in `web_workers` processes under uvicorn's supervisor."""
+    if settings.web_workers == 1:
+        server = uvicorn.Server(_uvicorn_config(settings, create_app(runtime)))
+        return server.run, lambda: server.started
+    settings.resolved_secret_key()  # generated once here, not raced for by the processes
+    export_settings(settings)
+    config = _uvicorn_config(settings, FACTORY, settings.web_workers)
+    # The supervisor binds the socket once and hands it to every process (started fresh, each
+    # with its own Runtime); SIGINT/SIGTERM stop them, each finishing the requests in flight.
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    return supervisor.run, lambda: all(p.exitcode != STARTUP_FAILURE for p in supervisor.processes)
 
 
 def _on_stop_signals(action: Callable[[], object]) -> None:
@@ -66,11 +105,21 @@ def serve(
             "(env SOPDESK_SMTP_LISTEN_PORT; default: off)",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Web processes to serve with; the embedded worker still runs once, in the "
+            "parent process. (env SOPDESK_WEB_WORKERS; default: 1)",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web app and the REST API until interrupted (Ctrl-C or SIGTERM).
 
     Migrates the database to the latest version first. Unless --no-worker is given, a worker
-    thread in the same process fires timers and delivers the outbox.
+    thread in the same process fires timers and delivers the outbox. With --workers N, N web
+    processes share the port; the worker thread stays in the parent, one for all of them.
 
     Example: sopdesk serve --desk ./desk --port 8000
     """
@@ -81,44 +130,39 @@ def serve(
         database_url=database_url,
         embedded_worker=False if no_worker else None,
         smtp_listen_port=smtp_port,
+        web_workers=workers,
     )
     runtime = start_runtime(settings)
     mail_in = MailIntake(runtime)
     worker = _worker_of(runtime) if settings.embedded_worker else None
     thread = None
-    config = uvicorn.Config(
-        create_app(runtime),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        access_log=False,
-        server_header=False,
-    )
-    server = uvicorn.Server(config)
     # uvicorn re-raises the signal it stopped on once it has shut down; with these handlers
     # installed that re-raise lands here instead of killing the process with a signal status.
+    # (With several web processes the supervisor installs its own handlers over these; the
+    # worker is stopped below once the processes have.)
     _on_stop_signals(lambda: worker.stop() if worker else None)
+    run, started = _web_server(settings, runtime)
     if worker is not None:
         thread = threading.Thread(target=worker.run, name="sopdesk-worker", daemon=True)
         thread.start()
     mail_in.start()
+    processes = f", {settings.web_workers} web processes" if settings.web_workers > 1 else ""
     out.print(
         f"sopdesk serving {settings.desk} on http://{settings.host}:{settings.port} "
-        f"({runtime.db.engine.dialect.name}, worker: {'embedded' if worker else 'off'})",
+        f"({runtime.db.engine.dialect.name}, worker: {'embedded' if worker else 'off'}"
+        f"{processes})",
         highlight=False,
+        soft_wrap=True,
     )
     try:
-        server.run()
+        run()
     finally:
         mail_in.stop()
         if worker is not None and thread is not None:
             worker.stop()
             thread.join(timeout=30)
         runtime.close()
-    if not server.started:
+    if not started():
         raise typer.Exit(1)
     out.print("sopdesk stopped", highlight=False)
 

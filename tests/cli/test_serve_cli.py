@@ -48,19 +48,33 @@ def stop(process: subprocess.Popen[str]) -> tuple[int, str, str]:
     return process.returncode, out, err
 
 
+def healthz(server: subprocess.Popen[str], port: int) -> httpx.Response:
+    """/healthz of a starting `sopdesk serve`, once it answers (60 s at most)."""
+    deadline = time.monotonic() + 60
+    while True:
+        assert server.poll() is None, server.communicate()
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "sopdesk serve did not answer in 60 s"
+            time.sleep(0.1)
+
+
+def web_processes(pid: int) -> list[int]:
+    """The uvicorn web processes a `sopdesk serve` started (Linux: read from /proc)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [
+        int(child)
+        for child in children
+        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]
+
+
 def test_serve_answers_healthz_then_stops_cleanly_on_sigterm(db_url, desk_dir) -> None:
     port = free_port()
     server = start("serve", "--desk", str(desk_dir), "--port", str(port), db_url=db_url)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.communicate()
-            try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "sopdesk serve did not answer in 60 s"
-                time.sleep(0.1)
+        answer = healthz(server, port)
         assert answer.status_code == 200
         assert answer.json()["status"] == "ok"
     finally:
@@ -69,6 +83,28 @@ def test_serve_answers_healthz_then_stops_cleanly_on_sigterm(db_url, desk_dir) -
     assert "worker: embedded" in out
     assert out.rstrip().endswith("sopdesk stopped")
     assert "Traceback" not in err
+
+
+def test_serve_with_two_web_processes_answers_then_stops_them_all_on_sigterm(
+    db_url, desk_dir
+) -> None:
+    port = free_port()
+    args = ("serve", "--desk", str(desk_dir), "--port", str(port), "--workers", "2")
+    server = start(*args, db_url=db_url)
+    processes: list[int] = []
+    try:
+        answer = healthz(server, port)
+        assert answer.status_code == 200
+        assert answer.json()["status"] == "ok"
+        processes = web_processes(server.pid)
+        assert len(processes) == 2
+    finally:
+        code, out, err = stop(server)
+    assert code == 0, err
+    assert "worker: embedded, 2 web processes" in out
+    assert out.rstrip().endswith("sopdesk stopped")
+    assert "Traceback" not in err
+    assert not any(Path(f"/proc/{pid}").exists() for pid in processes)
 
 
 def test_worker_runs_until_sigterm_and_exits_zero(db_url, desk_dir) -> None:
