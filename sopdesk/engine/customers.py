@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import cast
 
 from pydantic import BaseModel, EmailStr, Field, field_validator
-from sqlalchemy import Table, bindparam, insert, select, union_all
+from sqlalchemy import Table, bindparam, insert, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -88,8 +88,13 @@ class CustomerFacts:
 _CUSTOMERS = cast(Table, Customer.__table__)
 # Core over the table: an ORM-enabled select of the same columns cost twice as much to run.
 _CUSTOMER_BY_EMAIL = select(
-    _CUSTOMERS.c.id, _CUSTOMERS.c.email, _CUSTOMERS.c.phone, _CUSTOMERS.c.tier
+    _CUSTOMERS.c.id, _CUSTOMERS.c.email, _CUSTOMERS.c.phone, _CUSTOMERS.c.tier, _CUSTOMERS.c.name
 ).where(_CUSTOMERS.c.email == bindparam("email"))
+_NAME_BLANK_CUSTOMER = (
+    update(_CUSTOMERS)
+    .where(_CUSTOMERS.c.id == bindparam("customer_id"), _CUSTOMERS.c.name == "")
+    .values(name=bindparam("new_name"))
+)
 _INSERT_IDENTITY = insert(cast(Table, CustomerIdentity.__table__))
 
 
@@ -108,6 +113,9 @@ def ensure_customer_facts(session: Session, email: str, name: str, now: datetime
     # statement is built once (building an INSERT per call was a third of case creation).
     known = session.execute(_CUSTOMER_BY_EMAIL, {"email": email}).first()
     if known is not None:
+        if name and not known[4]:
+            # Known only by address so far (e.g. from an order import): the contact names them.
+            session.execute(_NAME_BLANK_CUSTOMER, {"customer_id": known[0], "new_name": name})
         return CustomerFacts(int(known[0]), known[1], known[2], known[3])
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = session.execute(

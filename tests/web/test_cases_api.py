@@ -324,3 +324,19 @@ def test_order_reference_links_the_order_and_its_shop(
     )
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["loc"] == ["body", "order_ref"]
+
+
+def test_a_contact_names_a_customer_known_only_by_address(
+    client: TestClient, people: dict[str, Persona]
+) -> None:
+    """An order import may know only the e-mail; the first contact that gives a name fills it,
+    and a later contact with another spelling does not overwrite it."""
+    admin = people["admin"].headers
+    order = {"external_ref": "N-1", "customer_email": "ann.buyer@example.com"}
+    order["placed_at"] = "2026-11-01T00:00:00Z"
+    client.put("/api/v1/orders", json={"orders": [order]}, headers=admin)
+    first = client.post("/api/v1/cases", json=contact(), headers=admin).json()
+    again = client.post("/api/v1/cases", json=contact(customer_name="A. B."), headers=admin)
+    customer = client.get(f"/api/v1/customers/{first['customer_id']}", headers=admin).json()
+    assert again.json()["customer_id"] == first["customer_id"]
+    assert customer["name"] == "Ann Buyer"
