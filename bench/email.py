@@ -105,7 +105,9 @@ def bench_smtp(count: int) -> float:
     return rate(count, seconds)
 
 
-def bench_big_attachment(megabytes: int) -> tuple[int, int, int]:
+def bench_big_attachment(megabytes: int) -> tuple[int, int, int, int]:
+    """Peak traced memory parsing a mail with one `megabytes` attachment, twice: read from a
+    file in chunks (the raw mail is never held), and given as bytes (counted in the peak)."""
     size = megabytes * 1024 * 1024
     msg = EmailMessage()
     msg["From"] = "ann@example.com"
@@ -117,13 +119,21 @@ def bench_big_attachment(megabytes: int) -> tuple[int, int, int]:
         path.write_bytes(msg.as_bytes())
         del msg
         store = BlobStore(Path(folder) / "blobs")
+        limit = size * 2
         tracemalloc.start()
-        raw = path.read_bytes()
-        parsed = parse_mail(raw, store, max_attachment_bytes=size * 2, max_body_chars=200_000)
-        _, peak = tracemalloc.get_traced_memory()
+        with path.open("rb") as handle:
+            parsed = parse_mail(handle, store, max_attachment_bytes=limit, max_body_chars=200_000)
+        _, streamed_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         assert parsed.attachments[0].size == size
-        return size, len(raw), peak
+        del parsed
+        tracemalloc.start()
+        raw = path.read_bytes()
+        parsed = parse_mail(raw, store, max_attachment_bytes=limit, max_body_chars=200_000)
+        _, held_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert parsed.attachments[0].size == size
+        return size, len(raw), streamed_peak, held_peak
 
 
 def main() -> None:
@@ -134,11 +144,15 @@ def main() -> None:
     )
     smtp = bench_smtp(count=600)
     print(f"SMTP end to end into cases (SQLite): {smtp:,.0f} msg/s; target >= 200/s")
-    size, raw_size, peak = bench_big_attachment(20)
+    size, raw_size, streamed, held = bench_big_attachment(20)
     print(
-        f"20 MB attachment: raw mail {raw_size / 2**20:.1f} MiB, peak traced memory "
-        f"{peak / 2**20:.1f} MiB = {peak / size:.2f}x the attachment "
-        f"({peak / raw_size:.2f}x the raw mail, which is itself counted); target < 3x"
+        f"20 MB attachment, mail read from a file in chunks: raw mail {raw_size / 2**20:.1f} MiB, "
+        f"peak traced memory {streamed / 2**20:.1f} MiB = {streamed / size:.2f}x the attachment;"
+        " target < 3x"
+    )
+    print(
+        f"20 MB attachment, mail given as bytes (as SMTP/IMAP/webhook hand it over): peak "
+        f"{held / 2**20:.1f} MiB = {held / size:.2f}x the attachment, the raw bytes counted"
     )
 
 

@@ -1,6 +1,7 @@
 """The one parser of inbound mail: raw RFC 5322/MIME bytes in, a ParsedMail out, files on disk.
 
-Uses the stdlib `email` package (policy.default); never raises on bad input, it notes defects.
+Uses the stdlib `email` package (policy.default, fed in chunks, big files spooled to disk as
+they are decoded: spool.py); never raises on bad input, it notes defects.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
-from email.parser import BytesFeedParser, BytesHeaderParser
+from email.parser import BytesHeaderParser
 from email.policy import default as POLICY
-from typing import Any
+from typing import Any, BinaryIO
 
 from sopdesk.channels.email.blobs import Blob, BlobStore
 from sopdesk.channels.email.parts import (
@@ -23,6 +24,7 @@ from sopdesk.channels.email.parts import (
     store_part,
 )
 from sopdesk.channels.email.quotes import strip_reply
+from sopdesk.channels.email.spool import MailPart, SpoolingParser
 from sopdesk.channels.email.text import clean, html_to_text, part_text
 from sopdesk.domain.mail_threading import CASE_HEADER
 
@@ -71,15 +73,39 @@ class ParsedMail:
         return tuple(seen)
 
 
-def parse_message(raw: bytes) -> EmailMessage:
-    """The stdlib parse of `raw`, fed in chunks (the feed parser never raises on bad MIME)."""
-    parser = BytesFeedParser(policy=POLICY)
-    view = memoryview(raw)
-    for start in range(0, len(view), FEED_CHUNK):
-        parser.feed(view[start : start + FEED_CHUNK].tobytes())
-    message = parser.close()
-    assert isinstance(message, EmailMessage)
-    return message
+def _feed(
+    source: bytes | BinaryIO, parser: SpoolingParser, blobs: BlobStore
+) -> tuple[Blob, bytes, Exception | None]:
+    """Feeds the parser in chunks while the original is stored; a mail given as a file is
+    never held whole. Returns the stored original, its first 64 KiB and any parse error."""
+    failure: Exception | None = None
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+        stored = blobs.write_bytes(data)
+        view = memoryview(data)
+        for start in range(0, len(view), FEED_CHUNK):
+            try:
+                parser.feed(view[start : start + FEED_CHUNK].tobytes())
+            except Exception as exc:  # the stdlib gave up; the original is kept
+                failure = exc
+                break
+        return stored, data[:FEED_CHUNK], failure
+    writer = blobs.writer()
+    head = b""
+    try:
+        while chunk := source.read(FEED_CHUNK):
+            head = head or chunk
+            writer.write(chunk)
+            if failure is None:
+                try:
+                    parser.feed(chunk)
+                except Exception as exc:
+                    failure = exc
+        return writer.commit(), head, failure
+    except BaseException:
+        writer.abort()
+        parser.abort()
+        raise
 
 
 def header(message: Message, name: str) -> str:
@@ -161,7 +187,7 @@ def _bounced_headers(message: EmailMessage) -> list[Message]:
 
 
 def parse_mail(
-    raw: bytes,
+    raw: bytes | BinaryIO,
     blobs: BlobStore,
     *,
     max_attachment_bytes: int,
@@ -169,18 +195,30 @@ def parse_mail(
     envelope_from: str | None = None,
     envelope_to: Sequence[str] = (),
 ) -> ParsedMail:
-    """Parses `raw`, stores it and its attachments under `blobs`, and never raises on bad mail."""
-    stored_raw = blobs.write_bytes(raw)
+    """Parses `raw` (bytes, or a binary file read in chunks), stores it and its attachments
+    under `blobs`, and never raises on bad mail."""
+    parser = SpoolingParser(blobs, max_attachment_bytes)
+    stored_raw, head, failure = _feed(raw, parser, blobs)
     try:
+        if failure is not None:
+            raise failure
+        message = parser.close()
         return _parse(
-            raw, stored_raw, blobs, max_attachment_bytes, max_body_chars, envelope_from, envelope_to
+            message,
+            stored_raw,
+            blobs,
+            max_attachment_bytes,
+            max_body_chars,
+            envelope_from,
+            envelope_to,
         )
     except Exception as exc:  # the stdlib gave up on this mail: keep the original, say so
-        return _unparsed(raw, stored_raw, exc, envelope_from)
+        parser.abort()
+        return _unparsed(head, stored_raw, exc, envelope_from)
 
 
 def _unparsed(raw: bytes, stored: Blob, exc: Exception, envelope_from: str | None) -> ParsedMail:
-    head = raw[:65536].decode("latin-1")
+    head = raw[:FEED_CHUNK].decode("latin-1")
     match = re.search(r"^From:[ \t]*(.+)$", head, re.IGNORECASE | re.MULTILINE)
     name, addr = email.utils.parseaddr(clean(match.group(1))) if match else ("", "")
     sender = addr.lower() if "@" in addr else (envelope_from or None)
@@ -209,7 +247,7 @@ def _unparsed(raw: bytes, stored: Blob, exc: Exception, envelope_from: str | Non
 
 
 def _parse(
-    raw: bytes,
+    message: MailPart,
     stored_raw: Blob,
     blobs: BlobStore,
     max_attachment_bytes: int,
@@ -218,7 +256,6 @@ def _parse(
     envelope_to: Sequence[str],
 ) -> ParsedMail:
     notes: list[str] = []
-    message = parse_message(raw)
     defects = [type(d).__name__ for part in message.walk() for d in part.defects]
 
     senders = addresses(message, "from") or addresses(message, "sender")

@@ -1,11 +1,10 @@
 """The parts of a MIME message: which one is the body, which are files, and storing files.
 
-Base64 files are decoded in slices straight to disk, so no second copy of a big file is made.
+Base64 files are decoded to disk while the parser reads them (see spool.py), or in slices.
 """
 
 from __future__ import annotations
 
-import binascii
 import mimetypes
 import re
 from collections.abc import Iterator
@@ -14,11 +13,10 @@ from email.message import EmailMessage, Message
 from email.policy import default as POLICY
 
 from sopdesk.channels.email.blobs import BlobStore, TooLarge
+from sopdesk.channels.email.spool import Base64Stream, MailPart
 from sopdesk.channels.email.text import clean
 
 SLICE = 1 << 20
-_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-_NOT_B64 = bytes(b for b in range(256) if b not in _B64_ALPHABET)
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
 
 
@@ -95,17 +93,11 @@ def filename_of(part: Message, index: int) -> str:
 
 
 def _base64_slices(payload: str) -> Iterator[bytes]:
-    """Decodes base64 text a slice at a time; stray characters and inner padding are skipped."""
-    carry = b""
+    """Decodes base64 text a slice at a time (parts the parser did not spool)."""
+    stream = Base64Stream()
     for start in range(0, len(payload), SLICE):
-        chunk = carry + payload[start : start + SLICE].encode("ascii", "ignore")
-        chunk = chunk.translate(None, _NOT_B64)
-        whole = len(chunk) - len(chunk) % 4
-        carry = chunk[whole:]
-        if whole:
-            yield binascii.a2b_base64(chunk[:whole])
-    if len(carry) >= 2:
-        yield binascii.a2b_base64(carry + b"=" * (4 - len(carry)))
+        yield stream.feed(payload[start : start + SLICE].encode("ascii", "ignore"))
+    yield stream.end()
 
 
 def part_bytes(part: Message) -> Iterator[bytes]:
@@ -129,8 +121,14 @@ def store_part(part: Message, index: int, blobs: BlobStore, limit: int) -> Store
     """Streams one file part to disk; an oversized or undecodable one is dropped with a reason."""
     filename = filename_of(part, index)
     kind = clean(part.get_content_type())[:200]
+    spool = part.spool if isinstance(part, MailPart) else None
     try:
-        blob = blobs.write(part_bytes(part), limit=limit)
+        if spool is not None:  # decoded to disk while the parser read it
+            if spool.blob is None:
+                return DroppedFile(filename, kind, spool.failure or "could not be decoded")
+            blob = spool.blob
+        else:
+            blob = blobs.write(part_bytes(part), limit=limit)
     except TooLarge:
         return DroppedFile(filename, kind, f"larger than the {limit}-byte attachment limit")
     except Exception as exc:  # a part the stdlib cannot decode; it stays in the original
