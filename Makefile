@@ -46,8 +46,13 @@ imap-server:
 	@command -v dovecot >/dev/null || (apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd)
 
+## bench: every benchmark with its default size (long: timers and sla schedule 1,000,000 rows)
 bench: install
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.console
+	$(BIN)/python -m bench.mail
+	$(BIN)/python -m bench.timers
+	$(BIN)/python -m bench.sla
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
