@@ -5,37 +5,29 @@ Baseline: the bare stdlib `email.message_from_bytes` rate on the same corpus. Pr
 
 from __future__ import annotations
 
-import os
-import sys
+import smtplib
+import socket
+import tempfile
+import time
+import tracemalloc
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
+from typing import Any
 
-# This file is named email.py: drop its folder from the path so `import email` is the stdlib's.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
-sys.path.insert(0, os.path.dirname(_HERE))
-
-import smtplib  # noqa: E402
-import socket  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import tracemalloc  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-from email import message_from_bytes  # noqa: E402
-from email.message import EmailMessage  # noqa: E402
-from email.policy import default  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-from sopdesk.channels.email.blobs import BlobStore  # noqa: E402
-from sopdesk.channels.email.inbound import MailReceiver  # noqa: E402
-from sopdesk.channels.email.parse import parse_mail  # noqa: E402
-from sopdesk.channels.email.smtp_in import SmtpListener  # noqa: E402
-from sopdesk.domain.clock import SystemClock  # noqa: E402
-from sopdesk.domain.mail_threading import ThreadClues, decide_thread  # noqa: E402
-from sopdesk.runtime import Runtime  # noqa: E402
-from sopdesk.settings import Settings  # noqa: E402
-from sopdesk.store.db import Database  # noqa: E402
-from sopdesk.store.migrate import upgrade  # noqa: E402
+from sopdesk.channels.email.blobs import BlobStore
+from sopdesk.channels.email.inbound import MailReceiver
+from sopdesk.channels.email.parse import parse_mail
+from sopdesk.channels.email.smtp_in import SmtpListener
+from sopdesk.domain.clock import SystemClock
+from sopdesk.domain.mail_threading import ThreadClues, decide_thread
+from sopdesk.runtime import Runtime
+from sopdesk.settings import Settings
+from sopdesk.store.db import Database
+from sopdesk.store.migrate import upgrade
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "channels" / "corpus"
 
