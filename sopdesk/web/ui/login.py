@@ -5,15 +5,23 @@ A failed sign-in shows the form again with the e-mail kept and a message next to
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
 from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from sopdesk.engine.accounts import authenticate_password
 from sopdesk.errors import TooManyRequests, Unauthorized
+from sopdesk.runtime import Runtime
+from sopdesk.store.db import Database
 from sopdesk.web.ratelimit import RateLimit
 from sopdesk.web.ui.rendering import PageRoute, redirect, render, session_of
 from sopdesk.web.ui.viewer import PostedForm, Rt
 
+T = TypeVar("T")
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
@@ -41,8 +49,25 @@ def login_page(request: Request, next: str | None = None) -> Response:
     return render(request, "login.html", {"values": {"next": next or ""}, "errors": {}})
 
 
-@router.post("/login")
-def login(request: Request, form: PostedForm, runtime: Rt) -> Response:
+@dataclass(frozen=True)
+class SignIn(Generic[T]):
+    """One sign-in attempt: what was typed, the messages by field, and who signed in."""
+
+    values: dict[str, str]
+    errors: dict[str, str]
+    status: int
+    who: T | None
+
+
+def attempt_sign_in(
+    request: Request,
+    form: FormData,
+    runtime: Runtime,
+    authenticate: Callable[[Database, str, str], T],
+    *,
+    scope: str = "",
+) -> SignIn[T]:
+    """Checks the form, counts the try against the rate limit of `scope`, authenticates."""
     email = str(form.get("email") or "").strip()
     password = str(form.get("password") or "")
     values = {"email": email, "next": str(form.get("next") or "")}
@@ -52,20 +77,27 @@ def login(request: Request, form: PostedForm, runtime: Rt) -> Response:
     if not password:
         errors["password"] = "enter your password"
     if errors:
-        return render(request, "login.html", {"values": values, "errors": errors}, status=422)
-    key = limit_key(request, email)
+        return SignIn(values, errors, 422, None)
+    key = scope + limit_key(request, email)
     try:
         login_limit(request).hit(key, runtime.clock.now())
-        principal = authenticate_password(runtime.db, email, password)
+        who = authenticate(runtime.db, email, password)
     except TooManyRequests as exc:
-        errors = {"": exc.message}
-        return render(request, "login.html", {"values": values, "errors": errors}, status=429)
+        return SignIn(values, {"": exc.message}, 429, None)
     except Unauthorized as exc:
-        errors = {"password": exc.message}
-        return render(request, "login.html", {"values": values, "errors": errors}, status=401)
+        return SignIn(values, {"password": exc.message}, 401, None)
     login_limit(request).clear(key)
-    session_of(request).sign_in(agent_id=principal.id)
-    return redirect(request, safe_next(values["next"], "/"))
+    return SignIn(values, {}, 200, who)
+
+
+@router.post("/login")
+def login(request: Request, form: PostedForm, runtime: Rt) -> Response:
+    attempt = attempt_sign_in(request, form, runtime, authenticate_password)
+    if attempt.who is None:
+        context = {"values": attempt.values, "errors": attempt.errors}
+        return render(request, "login.html", context, status=attempt.status)
+    session_of(request).sign_in(agent_id=attempt.who.id)
+    return redirect(request, safe_next(attempt.values["next"], "/"))
 
 
 @router.post("/logout")

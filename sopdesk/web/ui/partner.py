@@ -20,10 +20,10 @@ from sopdesk.engine.partner_tasks import (
     list_partner_tasks,
 )
 from sopdesk.engine.partner_users import authenticate_partner, partner_user_principal
-from sopdesk.errors import Forbidden, InvalidInput, TooManyRequests, Unauthorized
+from sopdesk.errors import Forbidden, InvalidInput, Unauthorized
 from sopdesk.web.auth import get_runtime
 from sopdesk.web.ui.forms import FormRefused, parse, refused, text_fields
-from sopdesk.web.ui.login import limit_key, login_limit, safe_next
+from sopdesk.web.ui.login import attempt_sign_in, safe_next
 from sopdesk.web.ui.rendering import PageRoute, redirect, render, session_of
 from sopdesk.web.ui.viewer import PostedForm, Rt
 
@@ -68,31 +68,14 @@ def login_page(request: Request, next: str | None = None) -> Response:
 
 @router.post("/partner/login")
 def login(request: Request, form: PostedForm, runtime: Rt) -> Response:
-    email = str(form.get("email") or "").strip()
-    password = str(form.get("password") or "")
-    values = {"email": email, "next": str(form.get("next") or "")}
-    errors: dict[str, str] = {}
-    if "@" not in email or len(email) > 320:
-        errors["email"] = "enter the e-mail address you sign in with"
-    if not password:
-        errors["password"] = "enter your password"
-    status = 422
-    if not errors:
-        key = "partner|" + limit_key(request, email)
-        try:
-            login_limit(request).hit(key, runtime.clock.now())
-            user_id, _ = authenticate_partner(runtime.db, email, password)
-        except TooManyRequests as exc:
-            errors, status = {"": exc.message}, 429
-        except Unauthorized as exc:
-            errors, status = {"password": exc.message}, 401
-        else:
-            login_limit(request).clear(key)
-            session_of(request).sign_in(partner_user_id=user_id)
-            target = safe_next(values["next"], HOME)
-            return redirect(request, target if target.startswith(HOME) else HOME)
-    context = {"values": values, "errors": errors}
-    return render(request, "partner_login.html", context, status=status)
+    attempt = attempt_sign_in(request, form, runtime, authenticate_partner, scope="partner|")
+    if attempt.who is None:
+        context = {"values": attempt.values, "errors": attempt.errors}
+        return render(request, "partner_login.html", context, status=attempt.status)
+    user_id, _ = attempt.who
+    session_of(request).sign_in(partner_user_id=user_id)
+    target = safe_next(attempt.values["next"], HOME)
+    return redirect(request, target if target.startswith(HOME) else HOME)
 
 
 @router.post("/partner/logout")
