@@ -363,9 +363,9 @@ def _work_the_case(
     )
     for message in steps:
         check_add_message(db, agent, case_id, message)
-        do_add_message(db, clock, agent, case_id, message)
+        do_add_message(db, clock, agent, case_id, message, desk=desk)
     status = rng.choice([CaseStatus.WAITING_CUSTOMER, CaseStatus.SOLVED, CaseStatus.OPEN])
     change = ChangeCase(status=status, assignee_id=agent.id)
     clock.advance(timedelta(minutes=rng.randint(1, 60)))
     changes = check_change_case(db, agent, desk, case_id, change)
-    do_change_case(db, clock, agent, case_id, changes, None)
+    do_change_case(db, clock, agent, case_id, changes, None, desk=desk)

@@ -22,6 +22,7 @@ from sopdesk.store.models import (
     OutboxMessage,
     Partner,
     Shipment,
+    SlaClockRow,
 )
 
 TABLES = (Agent, Partner, Customer, CustomerLink, Order, Shipment, Case, CaseEvent, OutboxMessage)
@@ -68,3 +69,21 @@ def test_demo_loads_a_realistic_desk_once(db, clock) -> None:
     admin = authenticate_password(db, "admin@sopdesk.local", DEMO_PASSWORD)
     assert admin.level == 4
     assert {r.value for r in admin.roles} >= {"admin"}
+
+
+def test_demo_cases_keep_their_sla_clocks(db, clock) -> None:
+    """Demo agents reply and solve through the same functions as the console, so a solved demo
+    case has no clock still running and no due time left in the queue."""
+    desk = load_desk(pack_path("starter"))
+    load_demo(db, clock, desk, customers=60, cases=60)
+    with db.transaction(write=False) as session:
+        solved = select(Case.id).where(Case.status == "solved")
+        assert session.scalar(select(func.count()).select_from(solved.subquery())) > 0
+        running = session.scalars(
+            select(SlaClockRow.case_id).where(
+                SlaClockRow.case_id.in_(solved), SlaClockRow.stopped_at.is_(None)
+            )
+        ).all()
+        due = session.scalars(select(Case.id).where(Case.id.in_(solved), Case.due_at.isnot(None)))
+        assert running == []
+        assert list(due) == []
