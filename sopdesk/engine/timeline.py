@@ -7,7 +7,7 @@ at once, `append_events`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -36,16 +36,8 @@ def append_event(
     channel: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> CaseEvent:
-    event = CaseEvent(
-        case_id=case_id,
-        kind=kind.value,
-        at=at,
-        actor_kind=actor.kind.value,
-        actor_id=actor.id,
-        channel=channel,
-        body=body,
-        data=data or {},
-    )
+    new = NewEvent.of(case_id, kind, at, actor, body=body, channel=channel, data=data)
+    event = CaseEvent(**asdict(new))
     session.add(event)
     publish_case_event(session, event)
     return event
