@@ -1,0 +1,42 @@
+"""The tables of sopdesk (SQLAlchemy 2 declarative models), one module per area.
+
+Importing this package registers every table on `Base.metadata` (Alembic and the tests read it).
+"""
+
+from __future__ import annotations
+
+from sopdesk.store.models.agents import Agent, ApiToken
+from sopdesk.store.models.base import NAMING, Base
+from sopdesk.store.models.cases import Attachment, Case, CaseEvent
+from sopdesk.store.models.commerce import Order, OrderItem, Shipment
+from sopdesk.store.models.customers import Customer, CustomerIdentity, CustomerLink
+from sopdesk.store.models.email import EmailMessage
+from sopdesk.store.models.partners import Partner, PartnerUser
+from sopdesk.store.models.playbooks import LedgerEntry, PlaybookRun, PlaybookVersion
+from sopdesk.store.models.sla import SlaClockRow
+from sopdesk.store.models.work import OutboxMessage, Timer
+
+__all__ = [
+    "NAMING",
+    "Agent",
+    "ApiToken",
+    "Attachment",
+    "Base",
+    "Case",
+    "CaseEvent",
+    "Customer",
+    "CustomerIdentity",
+    "CustomerLink",
+    "EmailMessage",
+    "LedgerEntry",
+    "Order",
+    "OrderItem",
+    "OutboxMessage",
+    "Partner",
+    "PartnerUser",
+    "PlaybookRun",
+    "PlaybookVersion",
+    "Shipment",
+    "SlaClockRow",
+    "Timer",
+]
