@@ -11,12 +11,13 @@ from sopdesk.channels.email.blobs import BlobStore
 from sopdesk.channels.email.config import MailSettings
 from sopdesk.channels.email.outgoing import EMAIL_KINDS, EmailSender
 from sopdesk.channels.webhooks import WebhookError, encode_event, post_event
+from sopdesk.engine.outbox import OutboxKind
 from sopdesk.engine.subscriptions import WEBHOOK_KIND
 from sopdesk.engine.worker import HANDLERS, Job, WorkContext
 from sopdesk.errors import ConfigError
 from sopdesk.settings import Settings
 
-CHAT_KIND = "chat.post"
+CHAT_KIND = OutboxKind.CHAT.value
 
 
 def _settings(ctx: WorkContext) -> Settings:
@@ -37,7 +38,7 @@ def email_sender(settings: Settings) -> EmailSender:
 
 
 def deliver_email(job: Job, ctx: WorkContext) -> None:
-    """`message.out` / `email.out`: build the MIME message and hand it to the SMTP server."""
+    """`message.out`: build the MIME message and hand it to the SMTP server."""
     email_sender(_settings(ctx))(job, ctx)
 
 

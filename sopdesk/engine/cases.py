@@ -27,11 +27,12 @@ from sopdesk.domain.routing import route_by_category
 from sopdesk.engine import sla
 from sopdesk.engine.customers import require_staff
 from sopdesk.engine.new_cases import write_new_case
+from sopdesk.engine.outbox import OutboxKind, write_outbox
 from sopdesk.engine.routing import check_signals
 from sopdesk.engine.timeline import append_event
 from sopdesk.errors import Forbidden, InvalidInput, NotFound
 from sopdesk.store.db import Database
-from sopdesk.store.models import Agent, Case, CaseEvent, Order, OutboxMessage
+from sopdesk.store.models import Agent, Case, CaseEvent, Order
 
 Tag = Field(min_length=1, max_length=50, pattern=r"^[\w][\w .:/-]*$")
 
@@ -420,16 +421,13 @@ def do_add_message(
         if command.kind == "reply":
             # Delivered by the worker through the channel adapter; written here so the reply
             # and its sending commit together.
-            session.add(
-                OutboxMessage(
-                    kind="message.out",
-                    idempotency_key=f"message-out:{event.id}",
-                    case_id=case.id,
-                    payload={"event_id": event.id, "channel": channel},
-                    status="pending",
-                    next_attempt_at=now,
-                    created_at=now,
-                )
+            write_outbox(
+                session,
+                OutboxKind.MESSAGE,
+                key=f"message-out:{event.id}",
+                case_id=case.id,
+                payload={"event_id": event.id, "channel": channel},
+                now=now,
             )
             if case.status == CaseStatus.NEW.value:
                 _set_status(session, case, CaseStatus.OPEN, now, principal)

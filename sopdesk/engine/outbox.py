@@ -1,72 +1,51 @@
-"""The dead-letter outbox: rows the worker gave up on, listed for admins and sent again.
+"""The one writer of outbox rows: every side effect that leaves the database is written here,
+in the transaction of the change that caused it, with a typed kind and an idempotency key.
 
-Retrying puts a dead row back to pending, due now, attempts reset; the worker does the rest.
+The worker claims the rows and hands them to the handler registered for their kind.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from sopdesk.domain.cases import Role
-from sopdesk.domain.clock import Clock
-from sopdesk.domain.principal import Principal
-from sopdesk.engine.accounts import require_role
-from sopdesk.errors import Conflict, NotFound
-from sopdesk.store.db import Database
 from sopdesk.store.models import OutboxMessage
 
-DEAD = "dead"
+
+class OutboxKind(StrEnum):
+    """What an outbox row asks the worker to do; each kind has one handler."""
+
+    MESSAGE = "message.out"  # a reply or a macro to a customer, partner or other recipient
+    CHAT = "chat.post"  # a post to a team-chat channel
+    WEBHOOK = "webhook.post"  # a case event to the outgoing-webhook subscribers
 
 
-@dataclass(frozen=True)
-class OutboxView:
-    id: int
-    kind: str
-    case_id: int | None
-    status: str
-    attempts: int
-    last_error: str | None
-    created_at: datetime
+PENDING = "pending"
 
-    @classmethod
-    def of(cls, row: OutboxMessage) -> OutboxView:
-        return cls(
-            row.id, row.kind, row.case_id, row.status, row.attempts, row.last_error, row.created_at
+
+def write_outbox(
+    session: Session,
+    kind: OutboxKind,
+    *,
+    key: str,
+    case_id: int | None,
+    payload: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Adds one pending row, due now. `key` must be unique for this side effect: the worker
+    and every receiver dedupe on it, so a retry after a crash never acts twice."""
+    session.add(
+        OutboxMessage(
+            kind=kind.value,
+            idempotency_key=key,
+            case_id=case_id,
+            payload=payload,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
         )
-
-
-def list_dead(db: Database, principal: Principal, *, limit: int = 100) -> list[OutboxView]:
-    require_role(principal, Role.ADMIN)
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == DEAD)
-        .order_by(OutboxMessage.id.desc())
-        .limit(limit)
     )
-    with db.transaction(write=False) as session:
-        return [OutboxView.of(row) for row in session.scalars(query)]
-
-
-def check_retry_outbox(db: Database, principal: Principal, outbox_id: int) -> None:
-    require_role(principal, Role.ADMIN)
-    with db.transaction(write=False) as session:
-        row = session.get(OutboxMessage, outbox_id)
-        if row is None:
-            raise NotFound(f"no outbox message with id {outbox_id}")
-        if row.status != DEAD:
-            raise Conflict(f"outbox message {outbox_id} is {row.status}; only dead ones retry")
-
-
-def do_retry_outbox(db: Database, clock: Clock, outbox_id: int) -> OutboxView:
-    with db.transaction() as session:
-        row = session.get(OutboxMessage, outbox_id)
-        if row is None:
-            raise NotFound(f"no outbox message with id {outbox_id}")
-        if row.status == DEAD:
-            row.status = "pending"
-            row.attempts = 0
-            row.next_attempt_at = clock.now()
-        return OutboxView.of(row)

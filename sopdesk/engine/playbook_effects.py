@@ -17,6 +17,7 @@ from sopdesk.domain.desk import Desk
 from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.principal import Principal
 from sopdesk.engine import sla
+from sopdesk.engine.outbox import OutboxKind, write_outbox
 from sopdesk.engine.timeline import append_event
 from sopdesk.errors import InvalidInput
 from sopdesk.store.models import (
@@ -25,15 +26,12 @@ from sopdesk.store.models import (
     Customer,
     LedgerEntry,
     Order,
-    OutboxMessage,
     Partner,
     PlaybookRun,
     Timer,
 )
 
 TIMER_KIND = "playbook.timer"
-CHAT_KIND = "chat.post"
-MAIL_KIND = "message.out"
 _CASE_FIELDS = {"column": "board_column"}
 
 
@@ -185,7 +183,7 @@ class Applier:
             self._send(effect, key)
         elif isinstance(effect, fx.PostChat):
             text = fill(effect.template, self.context)
-            self._outbox(CHAT_KIND, key, {"channel": effect.channel, "text": text})
+            self._outbox(OutboxKind.CHAT, key, {"channel": effect.channel, "text": text})
             self._event(EventKind.NOTE, text, step=effect.step, chat=effect.channel)
         elif isinstance(effect, fx.StartTimer):
             payload = {"run_id": self.run.id, "token": effect.token, "purpose": effect.purpose}
@@ -230,18 +228,14 @@ class Applier:
                 options=list(effect.options),
             )
 
-    def _outbox(self, kind: str, key: str, payload: dict[str, Any]) -> None:
-        self.session.add(
-            OutboxMessage(
-                kind=kind,
-                idempotency_key=f"playbook:{self.run.id}:{key}",
-                case_id=self.case.id,
-                payload=payload,
-                status="pending",
-                attempts=0,
-                next_attempt_at=self.now,
-                created_at=self.now,
-            )
+    def _outbox(self, kind: OutboxKind, key: str, payload: dict[str, Any]) -> None:
+        write_outbox(
+            self.session,
+            kind,
+            key=f"playbook:{self.run.id}:{key}",
+            case_id=self.case.id,
+            payload=payload,
+            now=self.now,
         )
 
     def _mail(self, step: str, to: str, macro_slug: str, key: str, **extra: Any) -> None:
@@ -274,7 +268,9 @@ class Applier:
         if address:
             payload = {"channel": "email", "event_id": event.id, "macro": macro_slug, "to": address}
             self._outbox(
-                MAIL_KIND, key, {**payload, "recipient": to, "subject": subject, "text": body}
+                OutboxKind.MESSAGE,
+                key,
+                {**payload, "recipient": to, "subject": subject, "text": body},
             )
 
     def _send(self, effect: fx.SendMacro, key: str) -> None:

@@ -29,9 +29,10 @@ from sopdesk.domain.sla import (
     start_clock,
     stop_clock,
 )
+from sopdesk.engine.outbox import OutboxKind, write_outbox
 from sopdesk.engine.timeline import NewEvent, append_event
 from sopdesk.engine.worker import HANDLERS, Job, WorkContext
-from sopdesk.store.models import Case, Customer, OutboxMessage, SlaClockRow, Timer
+from sopdesk.store.models import Case, Customer, SlaClockRow, Timer
 
 WARN, BREACH = "sla.warn", "sla.breach"
 
@@ -385,20 +386,16 @@ def _run_actions(
         if action.add_tags:
             case.tags = sorted({*(case.tags or []), *action.add_tags})
         if action.notify:
-            session.add(
-                OutboxMessage(
-                    kind="chat.post",
-                    idempotency_key=f"sla:{row.id}:{row.token}:{what}:{i}",
-                    case_id=case.id,
-                    payload={
-                        "channel": action.notify,
-                        "text": _render(action.message or "", case, row),
-                    },
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
+            write_outbox(
+                session,
+                OutboxKind.CHAT,
+                key=f"sla:{row.id}:{row.token}:{what}:{i}",
+                case_id=case.id,
+                payload={
+                    "channel": action.notify,
+                    "text": _render(action.message or "", case, row),
+                },
+                now=now,
             )
     case.updated_at = now
 

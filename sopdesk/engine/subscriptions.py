@@ -13,10 +13,10 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from sopdesk.domain.cases import EventKind
+from sopdesk.engine.outbox import OutboxKind, write_outbox
 from sopdesk.store.db import Database
-from sopdesk.store.models import OutboxMessage
 
-WEBHOOK_KIND = "webhook.post"
+WEBHOOK_KIND = OutboxKind.WEBHOOK.value
 # A flag on every session of a Database whose runtime has subscribers: without any, no rows.
 PUBLISH_FLAG = "sopdesk.publish_case_events"
 PUBLISHED = {
@@ -78,16 +78,12 @@ def publish_case_event(session: Session, event: TimelineEvent) -> None:
     elif name == "case.message_added":
         payload["direction"] = "in" if event.kind == EventKind.MESSAGE_IN.value else "out"
         payload["body"] = event.body or ""
-    session.add(
-        OutboxMessage(
-            kind=WEBHOOK_KIND,
-            # Fixed when written, so every retry carries the same key (receivers dedupe on it).
-            idempotency_key=f"webhook:{uuid.uuid4().hex}",
-            case_id=event.case_id,
-            payload=payload,
-            status="pending",
-            attempts=0,
-            next_attempt_at=event.at,
-            created_at=event.at,
-        )
+    write_outbox(
+        session,
+        OutboxKind.WEBHOOK,
+        # Fixed when written, so every retry carries the same key (receivers dedupe on it).
+        key=f"webhook:{uuid.uuid4().hex}",
+        case_id=event.case_id,
+        payload=payload,
+        now=event.at,
     )

@@ -29,11 +29,12 @@ from sopdesk.domain.mail_threading import (
     subject_with_tag,
 )
 from sopdesk.engine.mail_index import last_inbound
+from sopdesk.engine.outbox import OutboxKind
 from sopdesk.engine.worker import HandlerRegistry, Job, WorkContext
 from sopdesk.errors import SopdeskError
 from sopdesk.store.models import Attachment, Case, CaseEvent, Customer
 
-EMAIL_KINDS = ("message.out", "email.out")
+EMAIL_KINDS = (OutboxKind.MESSAGE.value,)
 MAX_REFERENCES = 20
 
 
@@ -60,7 +61,7 @@ def text_to_html(text: str) -> str:
 
 
 class EmailSender:
-    """Delivers `message.out` rows of the e-mail channel (and `email.out` macro sends)."""
+    """Delivers `message.out` rows of the e-mail channel."""
 
     def __init__(
         self,
@@ -82,7 +83,7 @@ class EmailSender:
             registry.add(kind, self)
 
     def __call__(self, job: Job, ctx: WorkContext) -> None:
-        if job.kind == "message.out" and job.payload.get("channel") != Channel.EMAIL.value:
+        if job.kind == OutboxKind.MESSAGE and job.payload.get("channel") != Channel.EMAIL.value:
             return  # replies on other channels are shown where the customer reads them
         with ctx.db.transaction(write=False) as session:
             message = self.build(session, int(job.payload["event_id"]), ctx)

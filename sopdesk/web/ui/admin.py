@@ -22,7 +22,7 @@ from sopdesk.engine.accounts import (
     list_agents,
     require_role,
 )
-from sopdesk.engine.outbox import check_retry_outbox, do_retry_outbox, list_dead
+from sopdesk.engine.dead_letters import check_retry_outbox, do_retry_outbox, list_dead
 from sopdesk.errors import Conflict, InvalidInput
 from sopdesk.web.ui.forms import FormRefused, parse, refused, text_fields
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
