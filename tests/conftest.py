@@ -18,11 +18,15 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from sopdesk.domain.clock import ManualClock
+from sopdesk.engine.jobs import import_handlers
 from sopdesk.store.db import Database, normalise_url
 from sopdesk.store.migrate import upgrade
 from sopdesk.store.models import Base
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+
+# As `sopdesk serve` and `sopdesk worker` do at start: every capability registers its handlers.
+import_handlers()
 
 
 def _postgres_admin_url() -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sopdesk.domain.cases import MAX_LEVEL, MIN_LEVEL, ActorKind, Role
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.principal import Principal
+from sopdesk.engine.access import require_role
 from sopdesk.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from sopdesk.store.db import Database
 from sopdesk.store.models import Agent, ApiToken
@@ -83,12 +84,6 @@ class AgentView:
     @classmethod
     def of(cls, agent: Agent) -> AgentView:
         return cls(agent.id, agent.email, agent.name, agent.level, list(agent.roles), agent.active)
-
-
-def require_role(principal: Principal, *roles: Role) -> None:
-    if not any(principal.has(role) for role in roles):
-        names = " or ".join(role.value for role in roles)
-        raise Forbidden(f"this needs the {names} role")
 
 
 def check_create_agent(db: Database, principal: Principal, command: CreateAgent) -> None:

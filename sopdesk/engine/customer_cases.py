@@ -14,13 +14,11 @@ from sqlalchemy.orm import Session
 
 from sopdesk.channels.email.blobs import Blob
 from sopdesk.channels.links import CaseLink
-from sopdesk.domain.cases import ActorKind, CaseStatus, Channel, EventKind
+from sopdesk.domain.cases import ActorKind, Channel, EventKind
 from sopdesk.domain.clock import Clock
+from sopdesk.domain.desk import Desk
 from sopdesk.domain.principal import Principal
-from sopdesk.engine import sla
-from sopdesk.engine.cases import _set_status
-from sopdesk.engine.playbooks import feed_reply
-from sopdesk.engine.timeline import append_event
+from sopdesk.engine.customer_messages import customer_wrote
 from sopdesk.errors import InvalidInput, NotFound
 from sopdesk.store.db import Database
 from sopdesk.store.models import Attachment, Case, CaseEvent
@@ -108,25 +106,23 @@ def check_customer_reply(body: str, upload: Upload | None) -> str:
 
 
 def do_customer_reply(
-    db: Database, clock: Clock, desk: object, link: CaseLink, text: str, upload: Upload | None
+    db: Database, clock: Clock, desk: Desk, link: CaseLink, text: str, upload: Upload | None
 ) -> int:
     """Records the reply (and document) as the customer's message, in one transaction."""
     now = clock.now()
     with db.transaction() as session:
         case = _case_of(session, link)
         author = Principal(kind=ActorKind.CUSTOMER, id=link.customer_id)
-        data = {"via": "customer-link"}
-        event = append_event(
+        event = customer_wrote(
             session,
-            case.id,
-            EventKind.MESSAGE_IN,
-            now,
+            desk,
+            case,
             author,
+            now,
             body=text,
             channel=Channel.PORTAL.value,
-            data=data,
+            data={"via": "customer-link"},
         )
-        session.flush()
         if upload is not None:
             session.add(
                 Attachment(
@@ -139,10 +135,4 @@ def do_customer_reply(
                     created_at=now,
                 )
             )
-        old_status = case.status
-        if case.status in (CaseStatus.WAITING_CUSTOMER.value, CaseStatus.SOLVED.value):
-            _set_status(session, case, CaseStatus.OPEN, now, author)
-        sla.customer_wrote(session, desk, case, old_status, now)
-        feed_reply(session, desk, case, "customer", now, author)
-        case.updated_at = now
         return event.id

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from sopdesk.domain.cases import IdentityKind
 from sopdesk.domain.principal import Principal
-from sopdesk.errors import Conflict, Forbidden, NotFound
+from sopdesk.engine.access import require_staff
+from sopdesk.errors import Conflict, NotFound
 from sopdesk.store.db import Database
 from sopdesk.store.models import Customer, CustomerIdentity, CustomerLink
 
@@ -68,11 +69,6 @@ class CustomerView:
             customer.created_at,
             linked_ids or [],
         )
-
-
-def require_staff(principal: Principal) -> None:
-    if not principal.is_staff:
-        raise Forbidden("only agents can do this")
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ from sqlalchemy import select
 
 from sopdesk.domain.cases import ActorKind, CaseStatus, Channel, Priority, Role
 from sopdesk.domain.clock import Clock, ManualClock
+from sopdesk.domain.desk import Desk
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.accounts import CreateAgent, check_create_agent, do_create_agent, principal_of
 from sopdesk.engine.cases import (
     AddMessage,
     ChangeCase,
     CreateCase,
-    DeskFacts,
     check_add_message,
     check_change_case,
     check_create_case,
@@ -90,7 +90,7 @@ class DemoResult:
 
 
 def load_demo(
-    db: Database, clock: Clock, desk: DeskFacts, *, customers: int = 300, cases: int = 300
+    db: Database, clock: Clock, desk: Desk, *, customers: int = 300, cases: int = 300
 ) -> DemoResult:
     """Loads the demo data set; each part is skipped where it is already there."""
     rng = random.Random(SEED)
@@ -113,9 +113,9 @@ def load_demo(
     return result
 
 
-def _named_approvers(desk: DeskFacts) -> list[tuple[str, str, int, list[Role]]]:
+def _named_approvers(desk: Desk) -> list[tuple[str, str, int, list[Role]]]:
     """The desk's named approvers (seed 001's Arvin) as agents, so their approvals can be given."""
-    approvers = getattr(desk, "approvers", {}) or {}
+    approvers = desk.approvers
     return [(a.email, a.name, 2, [Role.APPROVER]) for a in approvers.values() if a.email]
 
 
@@ -303,13 +303,13 @@ def _staff(db: Database) -> list[Principal]:
 def _cases(
     db: Database,
     rng: random.Random,
-    desk: DeskFacts,
+    desk: Desk,
     now: datetime,
     people: list[CustomerRow],
     orders: list[OrderIn],
     count: int,
 ) -> int:
-    categories: list[Any] = list(getattr(desk, "categories", {}).values())
+    categories: list[Any] = list(desk.categories.values())
     by_customer: dict[str, list[OrderIn]] = {}
     for placed in orders:
         by_customer.setdefault(str(placed.customer_email), []).append(placed)
@@ -343,7 +343,7 @@ def _cases(
 def _work_the_case(
     db: Database,
     rng: random.Random,
-    desk: DeskFacts,
+    desk: Desk,
     clock: ManualClock,
     staff: list[Principal],
     case_id: int,

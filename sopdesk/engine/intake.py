@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sopdesk.channels.email.parse import ParsedMail
-from sopdesk.domain.cases import ActorKind, CaseStatus, Channel, EventKind, Role
+from sopdesk.domain.cases import ActorKind, Channel, Role
 from sopdesk.domain.clock import Clock
+from sopdesk.domain.desk import Desk
 from sopdesk.domain.mail_threading import (
     SUBJECT_WINDOW,
     ThreadClues,
@@ -26,16 +27,8 @@ from sopdesk.domain.mail_threading import (
     tagged_case,
 )
 from sopdesk.domain.principal import Principal
-from sopdesk.engine import sla
-from sopdesk.engine.accounts import require_role
-from sopdesk.engine.cases import (
-    CasePlan,
-    CreateCase,
-    DeskFacts,
-    _set_status,
-    check_create_case,
-    insert_case,
-)
+from sopdesk.engine.access import require_role
+from sopdesk.engine.customer_messages import customer_wrote
 from sopdesk.engine.customers import ensure_customer
 from sopdesk.engine.mail_index import (
     case_facts,
@@ -45,9 +38,8 @@ from sopdesk.engine.mail_index import (
     record_message_id,
     sender_customers,
 )
+from sopdesk.engine.new_cases import CasePlan, CreateCase, check_create_case, insert_case
 from sopdesk.engine.partner_tasks import answer_task_by_mail
-from sopdesk.engine.playbooks import feed_reply
-from sopdesk.engine.timeline import append_event
 from sopdesk.errors import InvalidInput
 from sopdesk.store.db import Database
 from sopdesk.store.models import Attachment, Case, CaseEvent, EmailMessage
@@ -96,7 +88,7 @@ def check_inbound_mail(
     db: Database,
     clock: Clock,
     principal: Principal,
-    desk: DeskFacts,
+    desk: Desk,
     mail: ParsedMail,
     secret: str,
 ) -> MailPlan:
@@ -201,7 +193,7 @@ def _store_files(session: Session, event: CaseEvent, mail: ParsedMail, now: date
 
 
 def do_inbound_mail(
-    db: Database, clock: Clock, desk: DeskFacts, principal: Principal, plan: MailPlan
+    db: Database, clock: Clock, desk: Desk, principal: Principal, plan: MailPlan
 ) -> IntakeResult:
     """Writes the mail in one transaction; a Message-ID seen meanwhile is a duplicate."""
     if plan.skip is not None:
@@ -226,7 +218,7 @@ def _duplicate(seen: EmailMessage) -> IntakeResult:
 def _write_mail(
     db: Database,
     now: datetime,
-    desk: DeskFacts,
+    desk: Desk,
     principal: Principal,
     plan: MailPlan,
     data: dict[str, Any],
@@ -261,29 +253,18 @@ def _write_mail(
             return IntakeResult("appended", case_row.id, answer.id, plan.thread.reason)
         customer_id = ensure_customer(session, mail.sender, mail.sender_name[:200], now)
         author = Principal(kind=ActorKind.CUSTOMER, id=customer_id)
-        event = append_event(
+        # Auto-replies and bounces are recorded, but never reopen a case or feed a playbook.
+        event = customer_wrote(
             session,
-            case_row.id,
-            EventKind.MESSAGE_IN,
-            now,
+            desk,
+            case_row,
             author,
+            now,
             body=mail.reply_text or mail.text or "(no text in this message; see the original)",
             channel=Channel.EMAIL.value,
             data=data,
+            automatic=mail.auto is not None,
         )
-        session.flush()
         record_message_id(session, mail.message_id, case_row.id, event.id, "in", now)
         _store_files(session, event, mail, now)
-        old_status = case_row.status
-        # Auto-replies and bounces never reopen a case (no mail loops, no false SLA restarts).
-        if mail.auto is None and case_row.status in (
-            CaseStatus.WAITING_CUSTOMER.value,
-            CaseStatus.SOLVED.value,
-        ):
-            _set_status(session, case_row, CaseStatus.OPEN, now, author)
-        if mail.auto is None:
-            sla.customer_wrote(session, desk, case_row, old_status, now)
-            # A waiting playbook run moves on in the same transaction as the reply it waited for.
-            feed_reply(session, desk, case_row, "customer", now, author)
-        case_row.updated_at = now
         return IntakeResult("appended", case_row.id, event.id, plan.thread.reason)

@@ -77,7 +77,7 @@ HANDLERS = HandlerRegistry()
 # Modules that register handlers on HANDLERS when imported; each capability that writes timers
 # or outbox rows adds its module here, so `sopdesk serve` and `sopdesk worker` know its kinds.
 HANDLER_MODULES: tuple[str, ...] = (
-    "sopdesk.engine.sla",
+    "sopdesk.engine.sla_timers",
     "sopdesk.engine.playbooks",
     "sopdesk.channels.handlers",
 )

@@ -1,4 +1,6 @@
-"""Writing a new case: routing and SLA clocks decided first, then its rows in a few Core INSERTs.
+"""Creating a case, from every door (API, console, e-mail, form, bot): the one place it happens.
+
+Routing and SLA clocks are decided first, then its rows go in with a few Core INSERTs.
 
 The case row goes in once, complete (level, assignee and due time known), with its events,
 clocks and timers in batches: no ORM unit of work on the intake path (see bench/ingest.py).
@@ -8,23 +10,149 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from pydantic import BaseModel, EmailStr, Field, field_validator
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from sopdesk.domain.cases import CaseStatus, EventKind
+from sopdesk.domain.cases import CaseStatus, Channel, EventKind, Priority
+from sopdesk.domain.clock import Clock
+from sopdesk.domain.desk import Desk
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.routing import route_by_category
 from sopdesk.domain.sla import SlaFacts
 from sopdesk.engine import sla
+from sopdesk.engine.access import require_staff
+from sopdesk.engine.case_views import CaseView
 from sopdesk.engine.customers import ensure_customer_facts
-from sopdesk.engine.routing import route_new_case
+from sopdesk.engine.playbooks import start_triggered_runs
+from sopdesk.engine.routing import check_signals, route_new_case
+from sopdesk.engine.sla_notify import mail_notes
 from sopdesk.engine.timeline import NewEvent, append_events
-from sopdesk.store.models import Case
+from sopdesk.errors import InvalidInput
+from sopdesk.store.db import Database
+from sopdesk.store.models import Case, CaseEvent, Order
 
-if TYPE_CHECKING:
-    from sopdesk.engine.cases import CasePlan, CreateCase, DeskFacts
+Tag = Field(min_length=1, max_length=50, pattern=r"^[\w][\w .:/-]*$")
+
+
+class CreateCase(BaseModel):
+    """An inbound contact that becomes a case."""
+
+    customer_email: EmailStr
+    customer_name: str = Field(default="", max_length=200)
+    subject: str = Field(min_length=1, max_length=300)
+    body: str = Field(min_length=1, max_length=200_000)
+    channel: Channel = Channel.API
+    order_ref: str | None = Field(default=None, min_length=1, max_length=100)
+    category: str | None = Field(default=None, min_length=1, max_length=100)
+    priority: Priority = Priority.NORMAL
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2}(-\w+)?$")
+    tags: list[str] = Field(default_factory=list, max_length=30)
+    signals: list[str] = Field(default_factory=list, max_length=10)  # fraud, legal-threat, ...
+
+    @field_validator("subject", "body")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        return _valid_tags(value)
+
+
+def _valid_tags(tags: list[str]) -> list[str]:
+    cleaned = []
+    for tag in tags:
+        tag = tag.strip().lower()
+        if not tag or len(tag) > 50 or any(c in tag for c in ",\n\r\t"):
+            raise ValueError(f"tag {tag!r} must be 1-50 characters without commas or newlines")
+        cleaned.append(tag)
+    return sorted(set(cleaned))
+
+
+@dataclass(frozen=True)
+class CasePlan:
+    """What check_create_case found out, handed to do_create_case."""
+
+    order_id: int | None
+    partner_id: int | None
+    level: int
+    routing: str
+
+
+def _category_level(desk: Desk, slug: str | None, field: str) -> int | None:
+    if slug is None:
+        return None
+    category = desk.category(slug)
+    if category is None:
+        raise InvalidInput(
+            f"unknown category '{slug}'; GET /api/v1/taxonomy lists the categories",
+            errors=[{"loc": ["body", field], "msg": f"unknown category '{slug}'"}],
+        )
+    return int(category.level)
+
+
+def check_create_case(
+    db: Database, principal: Principal, desk: Desk, command: CreateCase
+) -> CasePlan:
+    require_staff(principal)
+    level = _category_level(desk, command.category, "category")
+    check_signals(desk, command.signals)
+    decision = route_by_category(command.category, level)
+    order_id = partner_id = None
+    if command.order_ref is not None:
+        with db.transaction(write=False) as session:
+            row = session.execute(
+                select(Order.id, Order.partner_id).where(Order.external_ref == command.order_ref)
+            ).first()
+        if row is None:
+            raise InvalidInput(
+                f"no order with reference '{command.order_ref}'; import it first",
+                errors=[{"loc": ["body", "order_ref"], "msg": "unknown order reference"}],
+            )
+        order_id, partner_id = row
+    return CasePlan(order_id, partner_id, decision.level, decision.explanation)
+
+
+def do_create_case(
+    db: Database,
+    clock: Clock,
+    desk: Desk,
+    principal: Principal,
+    command: CreateCase,
+    plan: CasePlan,
+) -> CaseView:
+    with db.transaction() as session:
+        written = write_new_case(session, clock.now(), desk, principal, command, plan)
+        return CaseView.of_row(written.id, written.row)
+
+
+def insert_case(
+    session: Session,
+    now: datetime,
+    desk: Desk,
+    principal: Principal,
+    command: CreateCase,
+    plan: CasePlan,
+    *,
+    message_data: dict[str, Any] | None = None,
+) -> tuple[Case, CaseEvent]:
+    """The inserts of do_create_case inside the caller's transaction (e-mail intake adds the
+    original and the attachments to the same transaction); returns the case and its message,
+    loaded into the session for callers that go on with them."""
+    written = write_new_case(
+        session, now, desk, principal, command, plan, message_data=message_data, message_id=True
+    )
+    case = session.get(Case, written.id)
+    message = session.get(CaseEvent, written.message_id)
+    assert case is not None and message is not None  # written above, in this transaction
+    return case, message
+
 
 CASES = cast(Table, Case.__table__)
 _INSERT_CASE = insert(CASES).returning(CASES.c.id)
@@ -43,7 +171,7 @@ class NewCase:
 def write_new_case(
     session: Session,
     now: datetime,
-    desk: DeskFacts,
+    desk: Desk,
     principal: Principal,
     command: CreateCase,
     plan: CasePlan,
@@ -56,7 +184,6 @@ def write_new_case(
     the playbooks its category starts. `message_id` asks for the message event's id."""
     customer = ensure_customer_facts(session, command.customer_email, command.customer_name, now)
     offense = _offense_kind(desk, command.category)
-    fallback = route_by_category(command.category, plan.level if command.category else None)
     routed = route_new_case(
         session,
         desk,
@@ -65,7 +192,6 @@ def write_new_case(
         plan.order_id,
         command.signals,
         now,
-        fallback,
         offense,
     )
     channel = command.channel.value
@@ -88,6 +214,7 @@ def write_new_case(
         "board_column": None,
         "assignee_id": routed.assignee_id,
         "tags": command.tags,
+        "signals": sorted(set(command.signals)),
         "language": command.language or "en",
         "desk_version": desk.version,
         "created_at": now,
@@ -96,7 +223,8 @@ def write_new_case(
         "closed_at": None,
     }
     case_id = int(session.execute(_INSERT_CASE, row).scalar_one())
-    sla_events = sla.write_case_clocks(session, case_id, clocks, now)
+    values = {"id": case_id, "subject": subject, "level": routed.level, "priority": row["priority"]}
+    sla_events, start_mails = sla.write_case_clocks(session, desk, values, clocks, now)
     events = [
         NewEvent.of(
             case_id,
@@ -121,13 +249,14 @@ def write_new_case(
         *sla_events,
     ]
     ids = append_events(session, events, returning=message_id)
+    mail_notes(session, start_mails, f"case:{case_id}:sla-start", now)
     row = _start_playbooks(session, desk, case_id, row, now, principal)
     return NewCase(case_id, row, ids[1] if message_id else None)
 
 
 def _start_playbooks(
     session: Session,
-    desk: DeskFacts,
+    desk: Desk,
     case_id: int,
     row: dict[str, Any],
     now: datetime,
@@ -135,14 +264,11 @@ def _start_playbooks(
 ) -> dict[str, Any]:
     """Starts the playbooks the case's category triggers; returns the case's columns as they
     are after (a playbook may change the case). Most cases start none and load nothing."""
-    playbooks = getattr(desk, "playbooks", None)
     category = row["category"]
-    if not playbooks or category is None:
+    if category is None:
         return row
-    if not any(category in p.trigger.categories for p in playbooks.values()):
+    if not any(category in p.trigger.categories for p in desk.playbooks.values()):
         return row
-    from sopdesk.engine.playbooks import start_triggered_runs  # playbooks imports cases
-
     case = session.get(Case, case_id)
     assert case is not None  # inserted above, in this transaction
     start_triggered_runs(session, desk, case, now, principal, column=False)
@@ -150,10 +276,7 @@ def _start_playbooks(
     return {column.key: getattr(case, column.key) for column in CASES.columns if column.key != "id"}
 
 
-def _offense_kind(desk: DeskFacts, slug: str | None) -> str | None:
-    """The offense kind a case of this category counts as (None outside a full desk)."""
-    if slug is None:
-        return None
-    category = desk.category(slug)
-    offense = getattr(category, "offense", None)
-    return offense if isinstance(offense, str) else None
+def _offense_kind(desk: Desk, slug: str | None) -> str | None:
+    """The offense kind a case of this category counts as, if any."""
+    category = desk.categories.get(slug) if slug is not None else None
+    return category.offense if category is not None else None

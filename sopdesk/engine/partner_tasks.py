@@ -329,7 +329,7 @@ def do_answer_task(
 
 def answer_task_by_mail(
     session: Session,
-    desk: object,
+    desk: Desk,
     case: Case,
     sender: str,
     text: str,
@@ -338,7 +338,7 @@ def answer_task_by_mail(
 ) -> CaseEvent | None:
     """Mail from the case's partner (a partner user's or the partner's own address) answers the
     partner's open task on the case; None when it is not such a mail (intake goes on as usual)."""
-    if not isinstance(desk, Desk) or case.partner_id is None:
+    if case.partner_id is None:
         return None
     address = sender.strip().lower()
     partner = session.get(Partner, case.partner_id)

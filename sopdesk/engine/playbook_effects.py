@@ -12,12 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sopdesk.desk.templates import BY_AUDIENCE, COMMON, render, render_macro
-from sopdesk.domain.cases import CaseStatus, EventKind, Priority
+from sopdesk.domain.cases import EventKind
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.principal import Principal
-from sopdesk.engine import sla
+from sopdesk.domain.sla_rules import ReplyOrigin
+from sopdesk.engine.case_fields import set_fields
 from sopdesk.engine.outbox import OutboxKind, write_outbox
+from sopdesk.engine.replies import OutgoingMessage, desk_replied
 from sopdesk.engine.timeline import append_event
 from sopdesk.errors import InvalidInput
 from sopdesk.store.models import (
@@ -151,9 +153,13 @@ class Applier:
         now: datetime,
         actor: Principal,
         variables: dict[str, Any],
+        origin: ReplyOrigin,
     ) -> None:
+        """`origin` says whether a person caused these effects (an agent worked the step) or
+        sopdesk did on its own (a triggered start, a timer): only a person's send answers."""
         self.session, self.desk, self.case, self.run = session, desk, case, run
-        self.now, self.actor = now, actor
+        self.now, self.actor, self.origin = now, actor, origin
+        self.changed: set[str] = set()
         self.facts = case_facts(session, desk, case, now)
         self.context = template_context(self.facts, variables)
         self.variables = variables
@@ -202,7 +208,7 @@ class Applier:
         elif isinstance(effect, fx.SetFields):
             self._set(effect)
         elif isinstance(effect, fx.Escalate):
-            self._change("level", max(self.case.level, effect.level), effect.reason)
+            self._change({"level": max(self.case.level, effect.level)}, effect.reason)
         elif isinstance(effect, fx.OpenTask):
             self._task(effect, key)
         elif isinstance(effect, fx.RecordResolution):
@@ -253,34 +259,26 @@ class Applier:
                 macro.text("", self.desk.default_language).body,
                 exc.message,
             )
-        data = {
-            "step": step,
-            "macro": macro_slug,
-            "recipient": to,
-            "to": address,
-            "subject": subject,
-        }
+        data: dict[str, Any] = {"step": step, "macro": macro_slug, **extra}
+        data.update({"run_id": self.run.id, "playbook": self.run.playbook})
         if error:
             data["render_error"] = error
-        event = self._event(EventKind.MESSAGE_OUT, body, channel="email", **data, **extra)
-        event.channel = "email"
-        self.session.flush()
-        if address:
-            payload = {"channel": "email", "event_id": event.id, "macro": macro_slug, "to": address}
-            self._outbox(
-                OutboxKind.MESSAGE,
-                key,
-                {**payload, "recipient": to, "subject": subject, "text": body},
-            )
+        message = OutgoingMessage(
+            body=body, channel="email", recipient=to, to=address, subject=subject, data=data
+        )
+        desk_replied(
+            self.session,
+            self.desk,
+            self.case,
+            message,
+            self.actor,
+            self.now,
+            self.origin,
+            key=f"playbook:{self.run.id}:{key}",
+        )
 
     def _send(self, effect: fx.SendMacro, key: str) -> None:
         self._mail(effect.step, effect.to, effect.macro, key, reminder=effect.reminder)
-        if effect.to == "customer" and self.case.status == CaseStatus.NEW.value:
-            self._change("status", CaseStatus.OPEN.value, None)
-        if effect.to == "customer" and self.actor.is_agent:
-            # A macro sent because an agent worked the playbook is the desk's reply; one sent
-            # by a timer or on arrival (an acknowledgement) does not meet a response target.
-            sla.on_agent_reply(self.session, self.desk, self.case, self.now)
 
     def _task(self, effect: fx.OpenTask, key: str) -> None:
         self._event(
@@ -303,26 +301,20 @@ class Applier:
             if payload.get("run_id") == self.run.id and payload.get("token") == token:
                 self.session.delete(timer)
 
-    def _change(self, name: str, new: Any, reason: str | None) -> None:
-        attribute = _CASE_FIELDS.get(name, name)
-        old = getattr(self.case, attribute)
-        if old == new:
-            return
-        setattr(self.case, attribute, new)
-        if attribute == "priority":
-            self.case.priority_rank = Priority(new).rank
-        if attribute == "status":
-            self.case.closed_at = None if CaseStatus(new).is_open else self.now
-        self._event(EventKind.FIELD_CHANGE, reason, field=attribute, **{"from": old, "to": new})
-        if attribute == "status":
-            sla.on_status_change(self.session, self.desk, self.case, old, new, self.now)
+    def _change(self, changes: dict[str, Any], reason: str | None = None) -> None:
+        """Through the case core, like any other door: clocks, routing, assignee follow."""
+        changes = {_CASE_FIELDS.get(name, name): value for name, value in changes.items()}
+        why = reason or f"playbook '{self.run.playbook}'"
+        self.changed |= set_fields(
+            self.session, self.desk, self.case, changes, self.actor, self.now, reason=why
+        )
 
     def _set(self, effect: fx.SetFields) -> None:
-        for name, value in effect.changes.items():
-            self._change(name, value, None)
+        changes = dict(effect.changes)
         if effect.add_tags or effect.remove_tags:
             tags = (set(self.case.tags or []) | set(effect.add_tags)) - set(effect.remove_tags)
-            self._change("tags", sorted(tags), None)
+            changes["tags"] = sorted(tags)
+        self._change(changes)
 
     def _resolve(self, effect: fx.RecordResolution) -> None:
         self.session.add(

@@ -21,11 +21,11 @@ from sopdesk.domain.playbooks.interpreter import advance, begin
 from sopdesk.domain.playbooks.state import RunState
 from sopdesk.domain.playbooks.steps import offered_options
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.cases import load_case
-from sopdesk.engine.customers import require_staff
+from sopdesk.domain.sla_rules import ReplyOrigin
+from sopdesk.engine.access import load_case, require_staff
+from sopdesk.engine.jobs import HANDLERS, Job, WorkContext
 from sopdesk.engine.playbook_effects import TIMER_KIND, Applier, case_facts
 from sopdesk.engine.playbook_views import RunView, store_version, version_of
-from sopdesk.engine.worker import HANDLERS, Job, WorkContext
 from sopdesk.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sopdesk.store.db import Database
 from sopdesk.store.models import Agent, Case, PlaybookRun, Timer
@@ -53,9 +53,17 @@ def _save(row: PlaybookRun, state: RunState, now: datetime) -> None:
 
 
 def start_run_in(
-    session: Session, desk: Desk, case: Case, playbook: Playbook, now: datetime, actor: Principal
+    session: Session,
+    desk: Desk,
+    case: Case,
+    playbook: Playbook,
+    now: datetime,
+    actor: Principal,
+    origin: ReplyOrigin = ReplyOrigin.AUTOMATIC,
 ) -> PlaybookRun:
-    """Starts `playbook` on `case` inside the caller's transaction, effects included."""
+    """Starts `playbook` on `case` inside the caller's transaction, effects included. A start
+    a person asked for is `PERSON` (its first send answers the customer); one a category or
+    column triggered is `AUTOMATIC` (an acknowledgement)."""
     version = store_version(session, playbook, now)
     facts = case_facts(session, desk, case, now)
     state, effects = begin(playbook, now, desk.business_calendar(), facts, by=actor.name)
@@ -73,7 +81,9 @@ def start_run_in(
     _save(row, state, now)
     session.add(row)
     session.flush()
-    Applier(session, desk, case, row, now, actor, dict(state.variables)).apply(effects, "1")
+    applier = Applier(session, desk, case, row, now, actor, dict(state.variables), origin)
+    applier.apply(effects, "1")
+    follow_up_changes(session, desk, case, applier.changed, now, actor, feed=False)
     return row
 
 
@@ -91,15 +101,12 @@ def _active(session: Session, case_id: int, slug: str) -> bool:
 
 
 def start_triggered_runs(
-    session: Session, desk: Any, case: Case, now: datetime, actor: Principal, *, column: bool
+    session: Session, desk: Desk, case: Case, now: datetime, actor: Principal, *, column: bool
 ) -> list[int]:
     """Starts the playbooks whose trigger matches the case's category (or, with `column`,
     its board column) and that do not already run on it. Called inside case transactions."""
-    playbooks = getattr(desk, "playbooks", None)
-    if not playbooks:
-        return []
     started = []
-    for playbook in playbooks.values():
+    for playbook in desk.playbooks.values():
         trigger = playbook.trigger
         hit = (
             case.board_column is not None and trigger.column == case.board_column
@@ -109,6 +116,31 @@ def start_triggered_runs(
         if hit and not _active(session, case.id, playbook.slug):
             started.append(start_run_in(session, desk, case, playbook, now, actor).id)
     return started
+
+
+def follow_up_changes(
+    session: Session,
+    desk: Desk,
+    case: Case,
+    changed: set[str],
+    now: datetime,
+    actor: Principal,
+    *,
+    feed: bool = True,
+) -> None:
+    """What a change of fields means for playbooks, whoever made it: a new category or board
+    column starts the playbooks it triggers (a playbook's own category change included), and
+    with `feed` the waiting runs hear of each change."""
+    if "category" in changed:
+        start_triggered_runs(session, desk, case, now, actor, column=False)
+    if "board_column" in changed:
+        start_triggered_runs(session, desk, case, now, actor, column=True)
+    if feed:
+        for name in sorted(changed):
+            value = getattr(case, name)
+            feed_case_event(
+                session, desk, case, ev.FieldChanged(field=name, value=value), now, actor
+            )
 
 
 def check_start_run(
@@ -134,8 +166,13 @@ def do_start_run(
         case = load_case(session, principal, case_id)
         if _active(session, case_id, playbook.slug):
             raise Conflict(f"playbook '{playbook.slug}' already runs on case {case_id}")
-        row = start_run_in(session, desk, case, playbook, now, principal)
+        row = start_run_in(session, desk, case, playbook, now, principal, _origin(principal))
         return RunView.of(row, playbook)
+
+
+def _origin(principal: Principal) -> ReplyOrigin:
+    """An agent acting is a person; the system (a timer, intake) is not."""
+    return ReplyOrigin.PERSON if principal.is_agent else ReplyOrigin.AUTOMATIC
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -222,8 +259,10 @@ def apply_event_in(
     event: ev._Event,
     now: datetime,
     actor: Principal,
+    origin: ReplyOrigin = ReplyOrigin.AUTOMATIC,
 ) -> bool:
-    """Advances a locked run by one event and applies the effects; False if nothing changed."""
+    """Advances a locked run by one event and applies the effects; False if nothing changed.
+    `origin` is PERSON when an agent's act caused the event (see `start_run_in`)."""
     playbook = version_of(session, row.version)
     state = RunState.model_validate(row.state)
     facts = case_facts(session, desk, case, now)
@@ -235,9 +274,9 @@ def apply_event_in(
         session.flush()  # UPDATE … WHERE revision = <the one read>; bumps it
     except StaleDataError:
         raise Conflict(f"run {row.id} changed while this event was applied; try again") from None
-    Applier(session, desk, case, row, now, actor, dict(new.variables)).apply(
-        effects, str(row.revision)
-    )
+    applier = Applier(session, desk, case, row, now, actor, dict(new.variables), origin)
+    applier.apply(effects, str(row.revision))
+    follow_up_changes(session, desk, case, applier.changed, now, actor, feed=False)
     return True
 
 
@@ -249,7 +288,7 @@ def do_send_event(
     event = event.model_copy(update={"by": principal.name or principal.kind.value})
     with db.transaction() as session:
         row, case = _load_run(session, principal, run_id, lock=True)
-        apply_event_in(session, desk, row, case, event, now, principal)
+        apply_event_in(session, desk, row, case, event, now, principal, _origin(principal))
         return RunView.of(row, version_of(session, row.version))
 
 
@@ -260,11 +299,9 @@ def do_stop_run(
 
 
 def feed_case_event(
-    session: Session, desk: Any, case: Case, event: ev._Event, now: datetime, actor: Principal
+    session: Session, desk: Desk, case: Case, event: ev._Event, now: datetime, actor: Principal
 ) -> None:
     """Feeds a reply or a field change to every waiting run of a case (intake calls this)."""
-    if not isinstance(desk, Desk):
-        return
     rows = session.scalars(
         select(PlaybookRun)
         .where(PlaybookRun.case_id == case.id, PlaybookRun.status == "waiting")
@@ -275,7 +312,7 @@ def feed_case_event(
 
 
 def feed_reply(
-    session: Session, desk: Any, case: Case, party: str, now: datetime, actor: Principal
+    session: Session, desk: Desk, case: Case, party: str, now: datetime, actor: Principal
 ) -> None:
     """A message arrived on the case from `party` (customer, partner, other-customer)."""
     replied = ev.Replied(party=party, by=party)  # type: ignore[arg-type]
@@ -292,7 +329,7 @@ def fire_timer(job: Job, ctx: WorkContext) -> None:
     fired (by a worker that died before marking it done, or by another worker) is gone.
     """
     desk = ctx.desk
-    if desk is None:
+    if not isinstance(desk, Desk):
         raise RuntimeError("playbook timers need the desk loaded in the worker")
     now = ctx.clock.now()
     system = Principal.system()
@@ -327,6 +364,7 @@ __all__ = [
     "do_stop_run",
     "feed_case_event",
     "feed_reply",
+    "follow_up_changes",
     "get_run",
     "list_case_runs",
     "list_waiting_runs",

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import (
     CompoundSelect,
     Table,
@@ -27,8 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter, ColumnClause
 
-from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, EventKind, IdentityKind
-from sopdesk.domain.clock import Clock
+from sopdesk.domain.cases import CaseStatus, IdentityKind
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.desk.base import nominal
 from sopdesk.domain.fulfilment import FulfilmentDecision, ShipmentFacts, assess_fulfilment
@@ -40,12 +38,9 @@ from sopdesk.domain.identity import (
     normalise_phone,
 )
 from sopdesk.domain.offenses import OffenseCount, OffenseEvent, count_offenses
-from sopdesk.domain.principal import Principal
 from sopdesk.domain.routing import RoutingDecision, RoutingFacts, route_case
-from sopdesk.engine.customers import CustomerFacts, linked_ids, require_staff
-from sopdesk.engine.timeline import append_event
-from sopdesk.errors import Forbidden, InvalidInput, NotFound, SopdeskError
-from sopdesk.store.db import Database
+from sopdesk.engine.customers import CustomerFacts, linked_ids
+from sopdesk.errors import InvalidInput, SopdeskError
 from sopdesk.store.models import Agent, Case, Customer, CustomerIdentity, CustomerLink, Order
 
 OPEN_STATUSES = [s.value for s in CaseStatus if s.is_open]
@@ -60,8 +55,8 @@ class CustomerHistory:
     offenses: dict[str, OffenseCount]
 
 
-def check_signals(desk: object, signals: Iterable[str]) -> None:
-    known = desk.signals if isinstance(desk, Desk) else {}
+def check_signals(desk: Desk, signals: Iterable[str]) -> None:
+    known = desk.signals
     unknown = sorted(set(signals) - set(known))
     if unknown:
         raise InvalidInput(
@@ -344,30 +339,26 @@ class Routed:
 
 def route_new_case(
     session: Session,
-    desk: object,
+    desk: Desk,
     customer: CustomerFacts,
     category: str | None,
     order_id: int | None,
     signals: Iterable[str],
     now: datetime,
-    fallback: RoutingDecision,
     offense: str | None = None,
 ) -> Routed:
     """Routes a case about to be inserted (its `offense` counted as if it were) and picks its
     assignee; the caller writes the case and the routing event from the answer."""
-    data: dict[str, object] = {}
-    decision = fallback
-    if isinstance(desk, Desk):
-        unsaved = OffenseEvent(offense, now, customer.id) if offense else None
-        decision, history = route_facts(
-            session, desk, customer, category, order_id, signals, now, unsaved
-        )
-        category = decision.category
-        data = {
-            "rules": list(decision.rules),
-            "linked_customer_ids": history.linked_customer_ids,
-            "offenses": {k: c.count for k, c in history.offenses.items()},
-        }
+    unsaved = OffenseEvent(offense, now, customer.id) if offense else None
+    decision, history = route_facts(
+        session, desk, customer, category, order_id, signals, now, unsaved
+    )
+    category = decision.category
+    data: dict[str, object] = {
+        "rules": list(decision.rules),
+        "linked_customer_ids": history.linked_customer_ids,
+        "offenses": {k: c.count for k, c in history.offenses.items()},
+    }
     level = decision.level
     reasons = decision.explanation
     agent = least_loaded_agent(session, level)
@@ -383,85 +374,3 @@ def route_new_case(
         reasons,
         {"level": level, "category": category, "assignee_id": assignee_id, **data},
     )
-
-
-def escalate_case(
-    session: Session, case: Case, level: int, reason: str, now: datetime, actor: Principal
-) -> None:
-    """Moves a case to another level with a reason, reassigning it within that level."""
-    if not 1 <= level <= MAX_LEVEL:
-        raise InvalidInput(f"level must be 1..{MAX_LEVEL}")
-    old = case.level
-    case.level = level
-    agent = least_loaded_agent(session, level)
-    case.assignee_id = agent[0] if agent else None
-    case.updated_at = now
-    verb = "escalated" if level > old else "de-escalated"
-    append_event(
-        session,
-        case.id,
-        EventKind.ROUTING,
-        now,
-        actor,
-        body=f"level {level} because: {verb} from level {old}: {reason}",
-        data={"level": level, "from": old, "assignee_id": case.assignee_id, "manual": True},
-    )
-
-
-# --- services: manual escalation and the customer history of a case -------------------------
-
-
-class Escalate(BaseModel):
-    """Move a case to another level (up or down); the reason goes on the timeline."""
-
-    level: int = Field(ge=1, le=MAX_LEVEL)
-    reason: str = Field(min_length=1, max_length=1000)
-
-    @field_validator("reason")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
-
-
-def check_escalate_case(
-    db: Database, principal: Principal, case_id: int, command: Escalate
-) -> None:
-    require_staff(principal)
-    with db.transaction(write=False) as session:
-        case = _load_visible(session, principal, case_id)
-        if case.level == command.level:
-            raise InvalidInput(f"case {case_id} is already at level {command.level}")
-
-
-def do_escalate_case(
-    db: Database, clock: Clock, principal: Principal, case_id: int, command: Escalate
-) -> int:
-    """Returns the case's new assignee id (0 when no active agent of that level exists)."""
-    with db.transaction() as session:
-        case = _load_visible(session, principal, case_id)
-        escalate_case(session, case, command.level, command.reason, clock.now(), principal)
-        return case.assignee_id or 0
-
-
-def _load_visible(session: Session, principal: Principal, case_id: int) -> Case:
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"no case with id {case_id}")
-    if not principal.sees_level(case.level):
-        raise Forbidden(f"case {case_id} is at level {case.level}; your level cannot open it")
-    return case
-
-
-def get_customer_history(
-    db: Database, clock: Clock, principal: Principal, desk: Desk, case_id: int
-) -> CustomerHistory:
-    """The case customer's linked accounts and offense counts now (this case included)."""
-    require_staff(principal)
-    with db.transaction(write=False) as session:
-        case = _load_visible(session, principal, case_id)
-        linked = linked_ids(session, case.customer_id)
-        accounts = sorted({case.customer_id, *linked})
-        offenses = offense_history(session, desk, accounts, clock.now())
-        return CustomerHistory(case.customer_id, linked, offenses)

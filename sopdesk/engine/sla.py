@@ -5,7 +5,6 @@ Warnings and breaches fire from durable `timers` rows at their exact due instant
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
@@ -14,9 +13,9 @@ from sqlalchemy import Select, Table, insert, select
 from sqlalchemy.orm import Session
 
 from sopdesk.domain.calendar import BusinessCalendar
-from sopdesk.domain.cases import CaseStatus, EventKind, Priority
+from sopdesk.domain.cases import CaseStatus, EventKind
 from sopdesk.domain.desk import Desk
-from sopdesk.domain.desk.sla import WAITING, SlaAction, SlaPolicy
+from sopdesk.domain.desk.sla import WAITING, SlaPolicy
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla import (
     Metric,
@@ -29,9 +28,18 @@ from sopdesk.domain.sla import (
     start_clock,
     stop_clock,
 )
-from sopdesk.engine.outbox import OutboxKind, write_outbox
+from sopdesk.domain.sla_rules import (
+    ClockMove,
+    ClockState,
+    NextResponse,
+    ReplyOrigin,
+    clock_moves,
+    metrics_met_by_reply,
+    next_response_on_customer_message,
+    retarget_clock,
+)
+from sopdesk.engine.sla_notify import notify_for_clock, run_clock_actions
 from sopdesk.engine.timeline import NewEvent, append_event
-from sopdesk.engine.worker import HANDLERS, Job, WorkContext
 from sopdesk.store.models import Case, Customer, SlaClockRow, Timer
 
 WARN, BREACH = "sla.warn", "sla.breach"
@@ -41,7 +49,7 @@ def _calendar(desk: Desk, name: str) -> BusinessCalendar:
     return desk.business_calendar(name if name in desk.calendars else "business")
 
 
-def _policy(desk: Desk, policy_id: str) -> SlaPolicy | None:
+def policy_of(desk: Desk, policy_id: str) -> SlaPolicy | None:
     return next((p for p in desk.sla_policies if p.id == policy_id), None)
 
 
@@ -89,7 +97,7 @@ def _store(
             )
 
 
-def _event(
+def record_clock_event(
     session: Session, case_id: int, now: datetime, what: str, row: SlaClockRow, **extra: object
 ) -> None:
     due = row.due_at.isoformat() if row.due_at else None
@@ -153,7 +161,8 @@ def _start(
     clock = start_clock(policy, metric, target, now, calendar)
     row.target_seconds, row.warn_seconds = clock.target_seconds, clock.warn_seconds
     _store(session, row, clock, calendar, now)
-    _event(session, case.id, now, "started", row, target_seconds=clock.target_seconds)
+    record_clock_event(session, case.id, now, "started", row, target_seconds=clock.target_seconds)
+    run_clock_actions(session, case, row, policy.on_start, "start", now)
     return row
 
 
@@ -163,13 +172,13 @@ _INSERT_CLOCKS = insert(_CLOCKS).returning(_CLOCKS.c.id, sort_by_parameter_order
 _INSERT_TIMERS = insert(cast(Table, Timer.__table__))
 
 
-def plan_case_clocks(desk: object, facts: SlaFacts, now: datetime) -> list[dict[str, Any]]:
+def plan_case_clocks(desk: Desk, facts: SlaFacts, now: datetime) -> list[dict[str, Any]]:
     """At creation: first response and resolution start (next response waits for a reply).
 
     The `sla_clocks` rows, computed before the case has an id (the case's due time is the
     earliest of theirs); `write_case_clocks` writes them with their timers and events.
     """
-    if not isinstance(desk, Desk) or not desk.sla_policies:
+    if not desk.sla_policies:
         return []
     chosen = policies_by_metric(desk.sla_policies, facts)
     rows = []
@@ -204,17 +213,21 @@ def plan_case_clocks(desk: object, facts: SlaFacts, now: datetime) -> list[dict[
 
 
 def write_case_clocks(
-    session: Session, case_id: int, clocks: list[dict[str, Any]], now: datetime
-) -> list[NewEvent]:
+    session: Session, desk: Desk, case: dict[str, Any], clocks: list[dict[str, Any]], now: datetime
+) -> tuple[list[NewEvent], list[NewEvent]]:
     """Inserts a new case's clocks (from `plan_case_clocks`) and their warning and breach
-    timers; returns the clocks' "started" events for the caller to append with the others."""
+    timers, and queues their policies' start notifications (e.g. paging the on-call rota for a
+    critical case). Returns the clocks' "started" events for the caller to append with the
+    others, and the notes of start mails (for `mail_notes`, which needs their ids)."""
     if not clocks:
-        return []
+        return [], []
+    case_id = int(case["id"])
     rows = [{**c, "case_id": case_id} for c in clocks]
     # One row as a plain INSERT … RETURNING: the batched form costs more for a single row.
     ids = session.execute(_INSERT_CLOCKS, rows if len(rows) > 1 else rows[0]).scalars()
     timers = []
-    events = []
+    events: list[NewEvent] = []
+    mails: list[NewEvent] = []
     for clock_id, clock in zip(ids, clocks, strict=True):
         for kind, due in ((WARN, clock["warn_at"]), (BREACH, clock["due_at"])):
             if due is not None:
@@ -245,9 +258,15 @@ def write_case_clocks(
                 },
             )
         )
+        policy = policy_of(desk, clock["policy"])
+        if policy is not None and policy.on_start:
+            stored = {**clock, "id": clock_id}
+            notify = [(a.notify, a.message or "") for a in policy.on_start if a.notify]
+            mail = [(a.email, a.message or "") for a in policy.on_start if a.email]
+            mails += notify_for_clock(session, case, stored, notify, mail, "start", now)
     if timers:
         session.execute(_INSERT_TIMERS, timers)
-    return events
+    return events, mails
 
 
 def _change(
@@ -260,186 +279,135 @@ def _change(
     now: datetime,
 ) -> None:
     _store(session, row, clock, _calendar(desk, row.calendar), now)
-    _event(session, case.id, now, what, row)
+    record_clock_event(session, case.id, now, what, row)
+
+
+def _pause_when(desk: Desk, row: SlaClockRow) -> list[str]:
+    policy = policy_of(desk, row.policy)
+    return list(policy.pause_when) if policy else list(WAITING)
 
 
 def on_status_change(
-    session: Session, desk: object, case: Case, old: str, new: str, now: datetime
+    session: Session, desk: Desk, case: Case, old: str, new: str, now: datetime
 ) -> None:
-    """Closing statuses stop every clock; a policy's pause statuses pause its clocks; any other
-    open status resumes them, and reopening a solved case resumes its resolution clock."""
-    if not isinstance(desk, Desk) or old == new:
+    """Moves the case's clocks up or down the status ladder (sopdesk.domain.sla_rules)."""
+    if old == new:
         return
-    status = CaseStatus(new)
-    for row in _clocks(session, case).values():
+    rows = _clocks(session, case)
+    states = [
+        ClockState(
+            Metric(r.metric),
+            r.running_since is not None,
+            r.stopped_at is not None,
+            _pause_when(desk, r),
+        )
+        for r in rows.values()
+    ]
+    for metric, move in clock_moves(CaseStatus(old), CaseStatus(new), states):
+        row = rows[metric.value]
         calendar = _calendar(desk, row.calendar)
         clock = _domain(row)
-        policy = _policy(desk, row.policy)
-        pausing = policy.pause_when if policy else list(WAITING)
-        if not status.is_open:
-            if clock.stopped_at is None:
-                _change(session, desk, case, row, stop_clock(clock, now, calendar), "stopped", now)
-        elif new in pausing:
-            if clock.running:
-                _change(session, desk, case, row, pause_clock(clock, now, calendar), "paused", now)
-        elif clock.stopped_at is not None:
-            if row.metric == Metric.RESOLUTION.value and not CaseStatus(old).is_open:
-                reopened = resume_clock(replace(clock, stopped_at=None, paused_at=now), now)
-                _change(session, desk, case, row, reopened, "resumed", now)
-        elif not clock.running:
-            _change(session, desk, case, row, resume_clock(clock, now), "resumed", now)
+        if move is ClockMove.STOP:
+            moved = stop_clock(clock, now, calendar)
+        elif move is ClockMove.PAUSE:
+            moved = pause_clock(clock, now, calendar)
+        elif move is ClockMove.REOPEN:
+            moved = resume_clock(replace(clock, stopped_at=None, paused_at=now), now)
+        else:
+            moved = resume_clock(clock, now)
+        _change(session, desk, case, row, moved, move.value, now)
     refresh_due(session, case)
 
 
-def on_agent_reply(session: Session, desk: object, case: Case, now: datetime) -> None:
-    """An agent's reply meets the first-response and next-response targets."""
-    if not isinstance(desk, Desk):
+def on_desk_reply(
+    session: Session,
+    desk: Desk,
+    case: Case,
+    now: datetime,
+    origin: ReplyOrigin,
+    *,
+    to_customer: bool,
+) -> None:
+    """The desk's message stops the response clocks it meets (a person's answer only)."""
+    metrics = metrics_met_by_reply(origin, to_customer)
+    if not metrics:
         return
-    for metric in (Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE):
-        row = _clocks(session, case).get(metric.value)
+    rows = _clocks(session, case)
+    for metric in metrics:
+        row = rows.get(metric.value)
         if row is not None and row.stopped_at is None:
             clock = stop_clock(_domain(row), now, _calendar(desk, row.calendar))
             _change(session, desk, case, row, clock, "stopped by a reply", now)
     refresh_due(session, case)
 
 
-def on_customer_message(session: Session, desk: object, case: Case, now: datetime) -> None:
-    """A customer writing (e-mail, portal note) after a reply starts the next-response clock."""
-    if not isinstance(desk, Desk):
-        return
+def on_customer_message(session: Session, desk: Desk, case: Case, now: datetime) -> None:
+    """A customer writing after a reply starts (or restarts) the next-response clock."""
     rows = _clocks(session, case)
     first = rows.get(Metric.FIRST_RESPONSE.value)
-    if first is not None and first.stopped_at is None:
-        return  # still waiting for the first reply: that clock covers this message too
     row = rows.get(Metric.NEXT_RESPONSE.value)
-    if row is None:
+    state = (
+        None
+        if row is None
+        else ClockState(
+            Metric.NEXT_RESPONSE, row.running_since is not None, row.stopped_at is not None
+        )
+    )
+    decision = next_response_on_customer_message(
+        first is not None and first.stopped_at is None, state
+    )
+    if decision is NextResponse.START:
         _start(session, desk, case, Metric.NEXT_RESPONSE, now)
-    elif row.stopped_at is not None:
+    elif decision is NextResponse.RESTART and row is not None:
         row.warned = row.breached = False
         _change(session, desk, case, row, restart_clock(_domain(row), now), "restarted", now)
     refresh_due(session, case)
 
 
-def customer_wrote(
-    session: Session, desk: object, case: Case, old_status: str, now: datetime
-) -> None:
-    """For channels that reopen a case themselves: the status change, then the message."""
-    on_status_change(session, desk, case, old_status, case.status, now)
-    on_customer_message(session, desk, case, now)
+def retarget_clocks(session: Session, desk: Desk, case: Case, now: datetime) -> list[SlaClockRow]:
+    """After a change of priority, category, level or channel: each clock not yet stopped
+    moves to the policy and target that apply now (a case raised to critical gets the
+    critical target); a metric the case had no clock for starts if it is one of creation's.
+    Returns the re-targeted clocks (their policy's start actions are the caller's)."""
+    facts = _facts(session, case)
+    chosen = policies_by_metric(desk.sla_policies, facts)
+    rows = _clocks(session, case)
+    retargeted: list[SlaClockRow] = []
+    for metric, (policy, target) in chosen.items():
+        row = rows.get(metric.value)
+        if row is None:
+            if metric in _AT_CREATION and not _met_before(session, case, metric):
+                _start(session, desk, case, metric, now, facts)
+            continue
+        if row.stopped_at is not None:
+            continue
+        calendar = _calendar(desk, policy.calendar)
+        clock = _domain(row)
+        moved = retarget_clock(clock, policy, target, now, calendar)
+        if moved.policy == clock.policy and moved.target_seconds == clock.target_seconds:
+            continue
+        row.policy, row.calendar, row.business = policy.id, policy.calendar, target.business
+        row.target_seconds, row.warn_seconds = moved.target_seconds, moved.warn_seconds
+        row.warned = row.warned and moved.warn_seconds == clock.warn_seconds
+        _store(session, row, moved, calendar, now)
+        record_clock_event(
+            session,
+            case.id,
+            now,
+            f"re-targeted under '{policy.title}'",
+            row,
+            target_seconds=moved.target_seconds,
+        )
+        retargeted.append(row)
+    refresh_due(session, case)
+    return retargeted
 
 
-# --- firing ---------------------------------------------------------------------------------
-
-_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\.([a-z_]+)\s*\}\}")
-
-
-def _render(template: str, case: Case, row: SlaClockRow) -> str:
-    values = {
-        ("case", "id"): str(case.id),
-        ("case", "number"): str(case.id),
-        ("case", "subject"): case.subject,
-        ("case", "level"): str(case.level),
-        ("case", "priority"): case.priority,
-        ("sla", "metric"): row.metric.replace("_", " "),
-        ("sla", "policy"): row.policy,
-        ("sla", "due_at"): row.due_at.isoformat() if row.due_at else "",
-    }
-    return _PLACEHOLDER.sub(lambda m: values.get((m[1], m[2]), m[0]), template)
-
-
-def _run_actions(
-    session: Session,
-    case: Case,
-    row: SlaClockRow,
-    actions: list[SlaAction],
-    what: str,
-    now: datetime,
-) -> None:
-    system = Principal.system()
-    for i, action in enumerate(actions):
-        if action.set_priority and Priority(action.set_priority).rank > case.priority_rank:
-            old = case.priority
-            case.priority, case.priority_rank = (
-                action.set_priority,
-                Priority(action.set_priority).rank,
-            )
-            append_event(
-                session,
-                case.id,
-                EventKind.FIELD_CHANGE,
-                now,
-                system,
-                body=f"SLA {what} of {row.metric}",
-                data={"field": "priority", "from": old, "to": case.priority},
-            )
-        if action.escalate_to and action.escalate_to > case.level:
-            old_level, case.level = case.level, action.escalate_to
-            append_event(
-                session,
-                case.id,
-                EventKind.ROUTING,
-                now,
-                system,
-                body=f"level {case.level} because: SLA {what} of {row.metric} ({row.policy})",
-                data={"level": case.level, "from": old_level},
-            )
-        if action.add_tags:
-            case.tags = sorted({*(case.tags or []), *action.add_tags})
-        if action.notify:
-            write_outbox(
-                session,
-                OutboxKind.CHAT,
-                key=f"sla:{row.id}:{row.token}:{what}:{i}",
-                case_id=case.id,
-                payload={
-                    "channel": action.notify,
-                    "text": _render(action.message or "", case, row),
-                },
-                now=now,
-            )
-    case.updated_at = now
-
-
-@dataclass(frozen=True)
-class Fired:
-    what: str
-    late_seconds: float
-
-
-def fire_sla_timer(job: Job, ctx: WorkContext) -> Fired | None:
-    """Records a warning or breach if the timer is still current; a stale one does nothing."""
-    what = "warning" if job.kind == WARN else "breach"
-    now = ctx.clock.now()
-    with ctx.db.transaction() as session:
-        row = session.get(SlaClockRow, int(job.payload["clock_id"]), with_for_update=True)
-        if row is None or row.token != job.payload.get("token") or row.running_since is None:
-            return None
-        if (row.warned if what == "warning" else row.breached) or row.stopped_at is not None:
-            return None
-        due = row.warn_at if what == "warning" else row.due_at
-        assert due is not None  # a running clock has both instants it had a timer for
-        case = session.get(Case, row.case_id)
-        assert case is not None  # the clock's row cascades with its case
-        if what == "warning":
-            row.warned = True
-        else:
-            row.breached, row.breached_at = True, now
-        late = (now - due).total_seconds()
-        _event(session, case.id, now, what, row, late_seconds=late)
-        desk = ctx.desk if isinstance(ctx.desk, Desk) else None
-        policy = _policy(desk, row.policy) if desk else None
-        if policy is not None:
-            actions = policy.on_warning if what == "warning" else policy.on_breach
-            _run_actions(session, case, row, actions, what, now)
-        return Fired(what, late)
-
-
-def _handle(job: Job, ctx: WorkContext) -> None:
-    fire_sla_timer(job, ctx)
-
-
-HANDLERS.add(WARN, _handle)
-HANDLERS.add(BREACH, _handle)
+def _met_before(session: Session, case: Case, metric: Metric) -> bool:
+    """A first response already given (a reply on the timeline) is never owed again."""
+    if metric is not Metric.FIRST_RESPONSE:
+        return False
+    return case.status not in (CaseStatus.NEW.value,)
 
 
 # --- reading --------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,33 +23,25 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from sopdesk.channels.email.inbound import MailReceiver
+from sopdesk.desk import load_desk
 from sopdesk.domain.clock import ManualClock
 from sopdesk.runtime import Runtime
 from sopdesk.settings import Settings
 from sopdesk.store.db import Database
 
 CORPUS = Path(__file__).parent / "corpus"
-
-
-@dataclass
-class TestDesk:
-    """The desk facts intake needs; the loaded starter desk replaces it once it lands."""
-
-    version: str = "test-desk"
-    columns: list[Any] = field(default_factory=list)
-
-    def category(self, slug: str) -> Any:
-        return None
+BASE_DESK = Path(__file__).parent.parent / "fixtures" / "desks" / "base"
 
 
 @pytest.fixture
 def mail_runtime(db: Database, tmp_path: Path, clock: ManualClock) -> Runtime:
+    # A small real desk (tests/fixtures/desks/base): intake runs routing and SLA as it does live.
     desk = tmp_path / "desk"
-    desk.mkdir()
+    shutil.copytree(BASE_DESK, desk)
     settings = Settings(
         desk=desk, database_url=db.url, max_attachment_bytes=64 * 1024, secret_key="s" * 40
     )
-    return Runtime(settings=settings, db=db, desk=TestDesk(), clock=clock)  # type: ignore[arg-type]
+    return Runtime(settings=settings, db=db, desk=load_desk(desk), clock=clock)
 
 
 @pytest.fixture

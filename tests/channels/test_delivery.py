@@ -142,7 +142,7 @@ def test_case_events_reach_subscribers_signed(
     enable_publishing(rt.db)
     case_id = receiver.receive((CORPUS / "01-gmail-plain.eml").read_bytes()).case_id or 0
     reply = AddMessage(kind="reply", body="We ship a new card today.", channel="email")
-    do_add_message(rt.db, rt.clock, Principal.system(), case_id, reply)
+    do_add_message(rt.db, rt.clock, Principal.system(), case_id, reply, rt.desk)
     worker = worker_for(rt, webhook_urls=[f"{url}/hook"], webhook_secret=WEBHOOK_SECRET)
     received.status = 503
     worker.tick()

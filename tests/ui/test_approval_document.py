@@ -17,7 +17,7 @@ from sopdesk.channels.links import make_link_token
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import get_case
 from sopdesk.engine.playbooks import list_case_runs
-from sopdesk.engine.routing import Escalate, do_escalate_case
+from sopdesk.engine.escalation import Escalate, do_escalate_case
 from sopdesk.runtime import Runtime
 from sopdesk.store.models import Attachment
 from sopdesk.web.app import create_app
@@ -83,9 +83,8 @@ def test_an_uploaded_proof_of_purchase_is_shown_inline_to_the_approver_only(
     assert ticked.status_code == 303
     assert list_case_runs(runtime.db, SYSTEM, case_id)[0].step == "wait-for-proof"
     # Trade-in fraud is a level-2 matter here: a level-1 agent no longer sees the case.
-    do_escalate_case(
-        runtime.db, runtime.clock, SYSTEM, case_id, Escalate(level=2, reason="stolen-device check")
-    )
+    escalate = Escalate(level=2, reason="stolen-device check")
+    do_escalate_case(runtime.db, runtime.clock, SYSTEM, case_id, escalate, runtime.desk)
     customer_id = get_case(runtime.db, SYSTEM, case_id).customer_id
     secret = runtime.settings.resolved_secret_key()
     link = make_link_token(secret, case_id, customer_id, runtime.clock.now() + timedelta(days=7))

@@ -150,7 +150,7 @@ def _settings_and_sla(refs: _Refs) -> None:
             refs.category(sla.where, (*at, "applies_to", "categories", c), slug)
         for lv, level in enumerate(policy.applies_to.levels):
             refs.level(sla.where, (*at, "applies_to", "levels", lv), level)
-        for key in ("on_warning", "on_breach"):
+        for key in ("on_start", "on_warning", "on_breach"):
             for a, action in enumerate(getattr(policy, key)):
                 refs.channel(sla.where, (*at, key, a, "notify"), action.notify)
                 refs.level(sla.where, (*at, key, a, "escalate_to"), action.escalate_to)

@@ -49,6 +49,7 @@ class SlaAction(DeskModel):
     """What happens on a warning or a breach; give one or more of the fields."""
 
     notify: str | None = None  # a team-chat channel from desk.yaml
+    email: str | None = None  # an address to mail at once, e.g. the on-call rota's
     message: str | None = None  # template for the chat message
     escalate_to: int | None = Field(default=None, ge=1, le=4)
     set_priority: Priority | None = None
@@ -56,10 +57,12 @@ class SlaAction(DeskModel):
 
     @model_validator(mode="after")
     def _something(self) -> SlaAction:
-        if not (self.notify or self.escalate_to or self.set_priority or self.add_tags):
-            raise ValueError("an action needs notify, escalate_to, set_priority or add_tags")
-        if self.notify and not self.message:
-            raise ValueError("a notify action needs a message")
+        if not (
+            self.notify or self.email or self.escalate_to or self.set_priority or self.add_tags
+        ):
+            raise ValueError("an action needs notify, email, escalate_to, set_priority or add_tags")
+        if (self.notify or self.email) and not self.message:
+            raise ValueError("a notify or email action needs a message")
         return self
 
 
@@ -73,6 +76,7 @@ class SlaPolicy(DeskModel):
     pause_when: list[Status] = Field(default_factory=lambda: list(WAITING))
     warn_before: DeskDuration | None = None
     warn_at_share: float | None = Field(default=None, gt=0, lt=1)  # 0.75: at 3/4 of the target
+    on_start: list[SlaAction] = Field(default_factory=list)  # e.g. page the on-call rota at once
     on_warning: list[SlaAction] = Field(default_factory=list)
     on_breach: list[SlaAction] = Field(default_factory=list)
     note: str = ""

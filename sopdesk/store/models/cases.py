@@ -49,6 +49,9 @@ class Case(Base):
     board_column: Mapped[str | None] = mapped_column(String(100))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Level-4 signals (fraud, chargeback, legal threat, injury, foreign object): set at intake or
+    # later by an agent; the escalation matrix routes on them.
+    signals: Mapped[list[str]] = mapped_column(JSON, default=list)
     language: Mapped[str] = mapped_column(String(10), default="en")
     desk_version: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime]

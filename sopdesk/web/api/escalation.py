@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from sopdesk.engine.cases import load_case
 from sopdesk.engine.customers import require_staff
-from sopdesk.engine.routing import (
+from sopdesk.engine.escalation import (
     Escalate,
     check_escalate_case,
     do_escalate_case,
@@ -26,7 +26,7 @@ def escalate(case_id: int, body: Escalate, caller: Caller, runtime: Rt) -> dict[
     """The case may leave the caller's sight when it goes above their level; the answer says
     where it went and to whom, not the case itself."""
     check_escalate_case(runtime.db, caller, case_id, body)
-    assignee = do_escalate_case(runtime.db, runtime.clock, caller, case_id, body)
+    assignee = do_escalate_case(runtime.db, runtime.clock, caller, case_id, body, runtime.desk)
     return {"id": case_id, "level": body.level, "assignee_id": assignee or None}
 
 

@@ -18,7 +18,7 @@ from sopdesk.engine.cases import (
     do_add_message,
     do_change_case,
 )
-from sopdesk.engine.routing import Escalate, check_escalate_case, do_escalate_case
+from sopdesk.engine.escalation import Escalate, check_escalate_case, do_escalate_case
 from sopdesk.errors import InvalidInput
 from sopdesk.web.ui.case_page import case_context
 from sopdesk.web.ui.forms import FormRefused, parse, refused, text_fields
@@ -124,7 +124,7 @@ def escalate(
             raise refused(exc, "level") from None
     except FormRefused as exc:
         return _again(request, runtime, viewer, case_id, "escalate", exc, values)
-    do_escalate_case(runtime.db, runtime.clock, viewer.principal, case_id, command)
+    do_escalate_case(runtime.db, runtime.clock, viewer.principal, case_id, command, runtime.desk)
     if not viewer.principal.sees_level(command.level):
         # The case went above the agent's level: it is out of their sight now.
         return redirect(request, "/?moved=" + str(case_id))

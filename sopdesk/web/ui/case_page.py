@@ -17,8 +17,8 @@ from sopdesk.engine.accounts import load_agent
 from sopdesk.engine.case_facts import read_linked_accounts
 from sopdesk.engine.cases import CaseView, get_case, load_case
 from sopdesk.engine.customers import CustomerView, get_customer
+from sopdesk.engine.escalation import get_customer_history
 from sopdesk.engine.orders import OrderView, get_order
-from sopdesk.engine.routing import get_customer_history
 from sopdesk.engine.sla import read_clocks
 from sopdesk.engine.timeline import EventView, read_timeline
 from sopdesk.errors import NotFound, SopdeskError

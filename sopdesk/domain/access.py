@@ -1,0 +1,62 @@
+"""Who may see and change a case: the one access policy every door of sopdesk asks.
+
+Pure: a principal and the facts of a case in, a decision with a reason a person can act on out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sopdesk.domain.cases import ActorKind, Role, can_see_level
+from sopdesk.domain.principal import Principal
+
+
+class CaseAction(StrEnum):
+    SEE = "see"
+    CHANGE = "change"
+    CLEAR_SPAM = "clear-spam"  # seed 002: clearing spam is a level-2 duty
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    """The facts of a case the policy reads."""
+
+    case_id: int
+    level: int
+    partner_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+
+ALLOWED = Decision(True)
+SPAM_LEVEL = 2
+
+
+def decide_case_access(principal: Principal, case: CaseAccess, action: CaseAction) -> Decision:
+    """Staff see and change the cases of the levels they see (seed 002: each level handles
+    "anything from the levels below AND ..."); customers and partners reach a case only
+    through their own doors (the signed link, the partner task), never as staff."""
+    if principal.kind is ActorKind.SYSTEM:
+        return ALLOWED
+    if principal.kind is not ActorKind.AGENT:
+        return Decision(False, "only agents can do this")
+    if not can_see_level(principal.level, principal.roles, case.level):
+        return Decision(
+            False,
+            f"case {case.case_id} is at level {case.level}; your level ({principal.level}) "
+            "cannot open it",
+        )
+    leads = principal.has(Role.LEAD) or principal.has(Role.ADMIN)
+    if action is CaseAction.CLEAR_SPAM and principal.level < SPAM_LEVEL and not leads:
+        return Decision(False, "closing a case as spam needs level 2 or above")
+    return ALLOWED
+
+
+def may_work_level(agent_level: int, roles: frozenset[Role], case_level: int) -> bool:
+    """Whether an agent can be the assignee of a case at `case_level` (they must open it)."""
+    return can_see_level(agent_level, roles, case_level)

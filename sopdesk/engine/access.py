@@ -1,0 +1,52 @@
+"""The access check of every door: load a case only for a principal the policy allows.
+
+The decision is sopdesk.domain.access.decide_case_access; this module loads and refuses.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sopdesk.domain.access import CaseAccess, CaseAction, decide_case_access
+from sopdesk.domain.cases import Role
+from sopdesk.domain.principal import Principal
+from sopdesk.errors import Forbidden, NotFound
+from sopdesk.store.models import Case
+
+
+def require_staff(principal: Principal) -> None:
+    if not principal.is_staff:
+        raise Forbidden("only agents can do this")
+
+
+def require_role(principal: Principal, *roles: Role) -> None:
+    if not any(principal.has(role) for role in roles):
+        names = " or ".join(role.value for role in roles)
+        raise Forbidden(f"this needs the {names} role")
+
+
+def check_case_access(principal: Principal, case: Case, action: CaseAction) -> None:
+    decision = decide_case_access(
+        principal, CaseAccess(case.id, case.level, case.partner_id), action
+    )
+    if not decision.allowed:
+        raise Forbidden(decision.reason)
+
+
+def load_case(
+    session: Session,
+    principal: Principal,
+    case_id: int,
+    action: CaseAction = CaseAction.SEE,
+    *,
+    lock: bool = False,
+) -> Case:
+    """The case, if it exists and the principal may do `action` to it (404 / 403 otherwise).
+    `lock` takes the row lock (FOR UPDATE on PostgreSQL) for a change."""
+    query = select(Case).where(Case.id == case_id)
+    case = session.scalar(query.with_for_update() if lock else query)
+    if case is None:
+        raise NotFound(f"no case with id {case_id}")
+    check_case_access(principal, case, action)
+    return case
