@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sopdesk.channels.links import make_link_token
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import get_case
-from sopdesk.engine.playbooks import list_case_runs
 from sopdesk.engine.escalation import Escalate, do_escalate_case
+from sopdesk.engine.playbooks import list_case_runs
 from sopdesk.runtime import Runtime
 from sopdesk.store.models import Attachment
 from sopdesk.web.app import create_app
