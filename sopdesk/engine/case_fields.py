@@ -189,13 +189,4 @@ def reassign(session: Session, case: Case, actor: Principal, now: datetime) -> s
         else f"level {case.level}: no active agent at this level, so in the level's queue"
     )
     _write(session, case, "assignee_id", new, actor, now, why)
-    append_event(
-        session,
-        case.id,
-        EventKind.ROUTING,
-        now,
-        actor,
-        body=why,
-        data={"level": case.level, "assignee_id": new},
-    )
     return {"assignee_id"}

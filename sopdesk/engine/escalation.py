@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, field_validator
 
 from sopdesk.domain.access import CaseAction
-from sopdesk.domain.cases import MAX_LEVEL
+from sopdesk.domain.cases import MAX_LEVEL, EventKind
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.offenses import OffenseCount
@@ -19,6 +19,7 @@ from sopdesk.engine.case_fields import set_fields
 from sopdesk.engine.customers import linked_ids
 from sopdesk.engine.playbooks import follow_up_changes
 from sopdesk.engine.routing import CustomerHistory, offense_history
+from sopdesk.engine.timeline import append_event
 from sopdesk.errors import InvalidInput
 from sopdesk.store.db import Database
 
@@ -59,10 +60,25 @@ def do_escalate_case(
     now = clock.now()
     with db.transaction() as session:
         case = load_case(session, principal, case_id, CaseAction.CHANGE, lock=True)
-        verb = "escalated" if command.level > case.level else "de-escalated"
-        reason = f"{verb} from level {case.level}: {command.reason}"
+        old = case.level
+        verb = "escalated" if command.level > old else "de-escalated"
+        reason = f"{verb} from level {old}: {command.reason}"
         changed = set_fields(
             session, desk, case, {"level": command.level}, principal, now, reason=reason
+        )
+        append_event(
+            session,
+            case.id,
+            EventKind.ROUTING,
+            now,
+            principal,
+            body=f"level {case.level} because: {reason}",
+            data={
+                "level": case.level,
+                "from": old,
+                "assignee_id": case.assignee_id,
+                "manual": True,
+            },
         )
         follow_up_changes(session, desk, case, changed, now, principal)
         return case.assignee_id or 0

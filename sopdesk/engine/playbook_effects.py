@@ -20,7 +20,8 @@ from sopdesk.domain.sla_rules import ReplyOrigin
 from sopdesk.engine.case_fields import set_fields
 from sopdesk.engine.outbox import OutboxKind, write_outbox
 from sopdesk.engine.replies import OutgoingMessage, desk_replied
-from sopdesk.engine.timeline import append_event
+from sopdesk.engine.sla_notify import mail_notes
+from sopdesk.engine.timeline import NewEvent, append_event
 from sopdesk.errors import InvalidInput
 from sopdesk.store.models import (
     Agent,
@@ -226,6 +227,7 @@ class Applier:
                 document=effect.document,
                 until=effect.until.isoformat() if effect.until else None,
             )
+            self._tell_approver(effect, ask, key)
         elif isinstance(effect, fx.OfferOptions):
             self._event(
                 EventKind.PLAYBOOK_STEP,
@@ -233,6 +235,27 @@ class Applier:
                 step=effect.step,
                 options=list(effect.options),
             )
+
+    def _tell_approver(self, effect: fx.RequestApproval, ask: str, key: str) -> None:
+        """A named approver hears of the request at once: a mail, and team chat if set."""
+        named = self.desk.approvers.get(effect.approver) if effect.approver else None
+        if named is None:
+            return
+        subject = f"Approval needed on case {self.case.id}: {self.case.subject}"
+        text = f"{ask}\n\nCase {self.case.id}: {self.case.subject}"
+        note = NewEvent.of(
+            self.case.id,
+            EventKind.NOTE,
+            self.now,
+            self.actor,
+            body=text,
+            channel="email",
+            data={"to": named.email, "recipient": "team", "subject": subject, "step": effect.step},
+        )
+        mail_notes(self.session, [note], f"playbook:{self.run.id}:{key}:approver", self.now)
+        if named.chat:
+            chat = {"channel": named.chat, "text": f"{named.name}: {subject}"}
+            self._outbox(OutboxKind.CHAT, f"{key}:approver", chat)
 
     def _outbox(self, kind: OutboxKind, key: str, payload: dict[str, Any]) -> None:
         write_outbox(

@@ -13,7 +13,7 @@ from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from sopdesk.domain.cases import Role
+from sopdesk.domain.cases import EventKind, Role
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.desk import Desk, Playbook
 from sopdesk.domain.playbooks import events as ev
@@ -26,6 +26,7 @@ from sopdesk.engine.access import load_case, require_staff
 from sopdesk.engine.jobs import HANDLERS, Job, WorkContext
 from sopdesk.engine.playbook_effects import TIMER_KIND, Applier, case_facts
 from sopdesk.engine.playbook_views import RunView, store_version, version_of
+from sopdesk.engine.timeline import append_event
 from sopdesk.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sopdesk.store.db import Database
 from sopdesk.store.models import Agent, Case, PlaybookRun, Timer
@@ -220,6 +221,8 @@ def list_waiting_runs(db: Database, *, limit: int = 200) -> list[RunView]:
 
 
 def _may_approve(session: Session, principal: Principal, desk: Desk, step: Any) -> bool:
+    """A named approver is that person (or a delegate the desk lists), never just anyone with
+    the approver role; an approval by role needs that role."""
     approval = step.approval if step is not None else None
     if principal.has(Role.ADMIN) and not principal.is_agent:
         return True  # the system itself
@@ -228,9 +231,10 @@ def _may_approve(session: Session, principal: Principal, desk: Desk, step: Any) 
     if approval.approver is not None:
         named = desk.approvers.get(approval.approver)
         agent = session.get(Agent, principal.id) if principal.id is not None else None
-        if named is not None and agent is not None and agent.email == named.email:
-            return True
-        return principal.has(Role.APPROVER)
+        if named is None or agent is None:
+            return False
+        allowed = {named.email.lower(), *(d.lower() for d in named.delegates)}
+        return agent.email.lower() in allowed
     return principal.has(Role.APPROVER) or approval.role in {r.value for r in principal.roles}
 
 
@@ -245,9 +249,17 @@ def check_send_event(
             step = version_of(session, row.version).step(row.step)
             if not _may_approve(session, principal, desk, step):
                 who = step.approval.approver if step and step.approval else None
+                named = desk.approvers.get(who) if who else None
                 raise Forbidden(
-                    "approving needs the approver role"
-                    + (f" or to be the named approver '{who}'" if who else "")
+                    f"only {named.name} (or a delegate the desk names) can decide this approval"
+                    if named is not None
+                    else "deciding this approval needs the approver role"
+                )
+            if isinstance(event, ev.Rejected) and not event.comment.strip():
+                raise InvalidInput(
+                    "a rejection needs a reason: say what is wrong, so the case's agent can "
+                    "tell the customer",
+                    errors=[{"loc": ["body", "comment"], "msg": "give a reason"}],
                 )
 
 
@@ -274,6 +286,17 @@ def apply_event_in(
         session.flush()  # UPDATE … WHERE revision = <the one read>; bumps it
     except StaleDataError:
         raise Conflict(f"run {row.id} changed while this event was applied; try again") from None
+    if isinstance(event, ev.Approved | ev.Rejected):
+        decision = "approved" if isinstance(event, ev.Approved) else "rejected"
+        append_event(
+            session,
+            case.id,
+            EventKind.APPROVAL,
+            now,
+            actor,
+            body=f"{decision} by {event.by}" + (f": {event.comment}" if event.comment else ""),
+            data={"decision": decision, "comment": event.comment, "run_id": row.id},
+        )
     applier = Applier(session, desk, case, row, now, actor, dict(new.variables), origin)
     applier.apply(effects, str(row.revision))
     follow_up_changes(session, desk, case, applier.changed, now, actor, feed=False)

@@ -73,7 +73,17 @@ def desk_replied(
         OutboxKind.MESSAGE,
         key=key or f"message-out:{event.id}",
         case_id=case.id,
-        payload={"event_id": event.id, "channel": message.channel},
+        # The event is what the worker sends; the payload repeats it for people reading the
+        # outbox (admins, tests), never as a second source.
+        payload={
+            "event_id": event.id,
+            "channel": message.channel,
+            "recipient": message.recipient,
+            "to": message.to,
+            "subject": message.subject,
+            "macro": message.data.get("macro"),
+            "text": message.body,
+        },
         now=now,
     )
     to_customer = message.recipient == CUSTOMER

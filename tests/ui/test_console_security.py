@@ -99,7 +99,9 @@ def test_roles_decide_what_each_page_allows(
     assert agent.get("/admin/agents").status_code == 403
     assert agent.get("/admin/outbox").status_code == 403
     token = csrf_of(agent.get("/").text)
-    spam = agent.post("/cases/bulk", data={"action": "spam", "case": "1", "csrf_token": token})
+    visible = make_case(subject="Buy followers")  # at level 1: the agent sees it
+    form = {"action": "spam", "case": str(visible), "csrf_token": token}
+    spam = agent.post("/cases/bulk", data=form)
     assert spam.status_code == 403
     assert "level 2" in spam.text
     admin = signed_in("admin")

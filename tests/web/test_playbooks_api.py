@@ -61,27 +61,40 @@ def test_a_case_starts_its_playbook_and_runs_to_approval(
     assert response.status_code == 201
     run = client.get(f"/api/v1/runs/{run['id']}", headers=admin.headers).json()
     assert run["step"] == "ask-approval"
-    # An agent may not approve; the approver role may.
-    denied = client.post(
-        f"/api/v1/runs/{run['id']}/events",
-        json={"type": "approve"},
-        headers=people["agent"].headers,
-    )
-    assert denied.status_code == 403
-    run = _event(client, people["approver"], run["id"], {"type": "approve", "comment": "ok"})
+    # Seed 001 names Arvin: neither an agent nor anyone else with the approver role may decide.
+    for who in ("agent", "approver"):
+        denied = client.post(
+            f"/api/v1/runs/{run['id']}/events",
+            json={"type": "approve"},
+            headers=people[who].headers,
+        )
+        assert denied.status_code == 403
+        assert "only Arvin" in denied.json()["detail"]
+    arvin = _arvin(runtime)
+    run = _event(client, arvin, run["id"], {"type": "approve", "comment": "ok"})
     assert run["status"] == "done" and run["outcome"] == "approved"
     with runtime.db.transaction(write=False) as session:
         chats = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "chat.post"))
-        assert [c.payload["text"] for c in chats] == ["V-1 | S-2 | Proof of Purchase approved"]
+        texts = [c.payload["text"] for c in chats]
+    assert texts[-1] == "V-1 | S-2 | Proof of Purchase approved"
+    # Arvin was told when the approval waited for him: by mail and in #cs-handling.
+    assert texts[0].startswith(f"Arvin: Approval needed on case {case_id}")
 
 
-def test_the_named_approver_may_approve(
-    client: TestClient, people: dict[str, Persona], runtime: Runtime
-) -> None:
+def _arvin(runtime: Runtime) -> Persona:
+    """Seed 001's named approver, as the desk's approvers list gives his address."""
     arvin = do_create_agent(
         runtime.db, runtime.clock, CreateAgent(email="arvin@example.com", name="Arvin", level=1)
     )
-    token = do_create_token(runtime.db, runtime.clock, arvin.id, "t").token
+    return Persona(
+        "arvin", arvin.id, do_create_token(runtime.db, runtime.clock, arvin.id, "t").token
+    )
+
+
+def test_the_named_approver_may_reject_with_a_reason(
+    client: TestClient, people: dict[str, Persona], runtime: Runtime
+) -> None:
+    headers = _arvin(runtime).headers
     admin = people["admin"]
     run = _run(client, admin, _case(client, admin, "proof-of-purchase-hold"))
     _event(
@@ -91,12 +104,15 @@ def test_the_named_approver_may_approve(
         {"type": "tick", "item": "all", "values": {"v_number": "V", "s_number": "S"}},
     )
     _event(client, admin, run["id"], {"type": "replied", "party": "customer"})
-    headers = {"Authorization": f"Bearer {token}"}
-    response = client.post(
-        f"/api/v1/runs/{run['id']}/events", json={"type": "reject"}, headers=headers
-    )
+    path = f"/api/v1/runs/{run['id']}/events"
+    bare = client.post(path, json={"type": "reject"}, headers=headers)
+    assert bare.status_code == 422 and "needs a reason" in bare.json()["detail"]
+    reason = {"type": "reject", "comment": "the receipt is for another device"}
+    response = client.post(path, json=reason, headers=headers)
     assert response.status_code == 200, response.text
     assert response.json()["outcome"] == "rejected"
+    events = client.get(f"/api/v1/cases/{run['case_id']}/timeline", headers=admin.headers).json()
+    assert any("another device" in (e["body"] or "") for e in events["items"])
 
 
 def test_an_event_that_does_not_fit_is_409_and_changes_nothing(

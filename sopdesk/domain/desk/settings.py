@@ -37,6 +37,8 @@ class Approver(DeskModel):
     name: str
     email: EmailStr
     approves: list[str] = Field(default_factory=list)  # what they approve, in words
+    delegates: list[EmailStr] = Field(default_factory=list)  # who may decide in their stead
+    chat: str | None = None  # a team-chat channel told of each approval they are asked for
 
 
 class Handoff(DeskModel):
