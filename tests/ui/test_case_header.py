@@ -177,3 +177,24 @@ def test_escalate_and_de_escalate_with_a_reason_on_the_timeline(
         data={"level": "3", "reason": "legal threat", "csrf_token": token},
     )
     assert out_of_sight.status_code == 303 and out_of_sight.headers["location"].startswith("/?")
+
+
+def test_an_agent_sets_and_corrects_the_category_and_a_signal_from_the_case_page(
+    signed_in: Callable[[str], TestClient], make_case: Callable[..., int]
+) -> None:
+    case_id = make_case(subject="Where is my parcel")
+    lead = signed_in("senior")
+    page = lead.get(f"/cases/{case_id}").text
+    assert 'name="category"' in page and 'name="signal" value="chargeback"' in page
+    token = csrf_of(page)
+    form = {"category": "order-status", "signals_shown": "1", "csrf_token": token}
+    assert lead.post(f"/cases/{case_id}/fields", data=form).status_code == 303
+    page = lead.get(f"/cases/{case_id}").text
+    assert "category &#39;order-status&#39; is owned by level 1" in page or "order-status" in page
+    flagged = {**form, "signal": "chargeback", "reason": "bank dispute letter"}
+    moved = lead.post(f"/cases/{case_id}/fields", data=flagged)
+    # Level 4 now: out of a level-2 agent's sight, so back to the queue with a notice.
+    assert moved.status_code == 303 and moved.headers["location"].endswith(f"/?moved={case_id}")
+    page = signed_in("admin").get(f"/cases/{case_id}").text
+    assert "signal &#39;chargeback&#39;" in page
+    assert "Chargebacks" in page  # re-routed to level 4's category

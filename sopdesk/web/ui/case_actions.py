@@ -17,6 +17,7 @@ from sopdesk.engine.cases import (
     check_change_case,
     do_add_message,
     do_change_case,
+    get_case,
 )
 from sopdesk.engine.escalation import Escalate, check_escalate_case, do_escalate_case
 from sopdesk.errors import InvalidInput
@@ -89,7 +90,7 @@ def _change(
             raise refused(exc) from None
     except FormRefused as exc:
         return _again(request, runtime, viewer, case_id, name, exc, values)
-    do_change_case(
+    view = do_change_case(
         runtime.db,
         runtime.clock,
         viewer.principal,
@@ -98,6 +99,9 @@ def _change(
         command.reason,
         runtime.desk,
     )
+    if not viewer.principal.sees_level(view.level):
+        # Routing moved the case above the agent's level: it is out of their sight now.
+        return redirect(request, "/?moved=" + str(case_id))
     return redirect(request, f"/cases/{case_id}")
 
 
@@ -146,6 +150,11 @@ def change_fields(
         data["assignee_id"] = viewer.id
     elif assignee == "nobody":
         data["assignee_id"] = None
+    if values.get("signals_shown"):
+        signals = sorted({s for s in form.getlist("signal") if isinstance(s, str)})
+        current = get_case(runtime.db, viewer.principal, case_id).signals
+        if signals != sorted(current):
+            data["signals"] = signals
     if values.get("reason", "").strip():
         data["reason"] = values["reason"].strip()
     return _change(request, runtime, viewer, case_id, "fields", data, values)
