@@ -42,7 +42,7 @@ from sopdesk.domain.clock import SystemClock
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.routing import route_by_category
 from sopdesk.engine.routing import decide_routing
-from sopdesk.engine.sla import at_risk_query
+from sopdesk.engine.sla_views import at_risk_query
 from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, WorkerPolicy
 from sopdesk.packs import pack_path
 from sopdesk.store.db import Database

@@ -17,7 +17,7 @@ from sopdesk.domain.cases import Role
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla import Metric
 from sopdesk.engine.customers import require_staff
-from sopdesk.engine.sla import at_risk_query
+from sopdesk.engine.sla_views import at_risk_query
 from sopdesk.store.db import Database
 from sopdesk.store.models import Case, Customer, CustomerLink, SlaClockRow
 

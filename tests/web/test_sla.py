@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from sopdesk.desk import check_desk
 from sopdesk.domain.clock import ManualClock
-from sopdesk.engine.sla import at_risk_query
+from sopdesk.engine.sla_views import at_risk_query
 from sopdesk.engine.worker import HANDLERS, HandlerRegistry, WorkContext, Worker
 from sopdesk.packs import pack_path
 from sopdesk.runtime import Runtime

@@ -15,7 +15,7 @@ from sopdesk.engine.escalation import (
     do_escalate_case,
     get_customer_history,
 )
-from sopdesk.engine.sla import ClockView, read_clocks
+from sopdesk.engine.sla_views import ClockView, read_clocks
 from sopdesk.web.auth import Caller, Rt
 
 router = APIRouter(prefix="/cases", tags=["cases"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sopdesk.engine.sla import ClockView
+from sopdesk.engine.sla_views import ClockView
 
 
 def spoken(span: timedelta) -> str:

@@ -19,7 +19,7 @@ from sopdesk.engine.cases import CaseView, get_case, load_case
 from sopdesk.engine.customers import CustomerView, get_customer
 from sopdesk.engine.escalation import get_customer_history
 from sopdesk.engine.orders import OrderView, get_order
-from sopdesk.engine.sla import read_clocks
+from sopdesk.engine.sla_views import read_clocks
 from sopdesk.engine.timeline import EventView, read_timeline
 from sopdesk.errors import NotFound, SopdeskError
 from sopdesk.runtime import Runtime
