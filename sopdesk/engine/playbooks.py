@@ -238,6 +238,18 @@ def _may_approve(session: Session, principal: Principal, desk: Desk, step: Any) 
     return principal.has(Role.APPROVER) or approval.role in {r.value for r in principal.roles}
 
 
+def approval_decider(db: Database, principal: Principal, desk: Desk, run_id: int) -> str | None:
+    """None when the principal may decide the run's approval; else who may (for the page)."""
+    with db.transaction(write=False) as session:
+        row, _ = _load_run(session, principal, run_id)
+        step = version_of(session, row.version).step(row.step)
+        if _may_approve(session, principal, desk, step):
+            return None
+        who = step.approval.approver if step is not None and step.approval else None
+        named = desk.approvers.get(who) if who else None
+        return named.name if named is not None else "the approver role"
+
+
 def check_send_event(
     db: Database, principal: Principal, desk: Desk, run_id: int, event: ev._Event
 ) -> None:
@@ -380,6 +392,7 @@ __all__ = [
     "EVENT",
     "RunView",
     "StartRun",
+    "approval_decider",
     "check_send_event",
     "check_start_run",
     "do_send_event",

@@ -44,6 +44,7 @@ PASSWORD = "correct horse battery"
 PERSONAS = {
     "admin": (4, [Role.ADMIN]),
     "approver": (2, [Role.APPROVER]),
+    "arvin": (2, [Role.APPROVER]),  # seed 001's named approver (desk.yaml approvers)
     "agent": (1, [Role.AGENT]),
     "senior": (2, [Role.AGENT]),
 }

@@ -123,7 +123,7 @@ def test_missing_item_shipped_to_another_customer_ends_in_credit(
 def test_an_approver_approves_a_proof_of_purchase(page: Page, server: Server) -> None:
     rt = server.runtime
     case_id = make_case(server, "Trade-in: iPhone 16", "proof-of-purchase-hold")
-    sign_in(page, server, "approver")
+    sign_in(page, server, "arvin")  # the approval names Arvin: only he decides it
     page.goto(f"{server.url}/cases/{case_id}")
     panel = page.locator("#playbook")
     for _ in range(3):

@@ -14,10 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from sopdesk.channels.links import make_link_token
+from sopdesk.domain.playbooks import events as ev
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import get_case
 from sopdesk.engine.escalation import Escalate, do_escalate_case
-from sopdesk.engine.playbooks import list_case_runs
+from sopdesk.engine.playbooks import do_send_event, list_case_runs
 from sopdesk.runtime import Runtime
 from sopdesk.store.models import Attachment
 from sopdesk.web.app import create_app
@@ -114,3 +115,25 @@ def test_an_uploaded_proof_of_purchase_is_shown_inline_to_the_approver_only(
         assert denied.status_code in (403, 404)
         assert png not in denied.content and PDF not in denied.content
     assert agent.get("/approvals").status_code == 403
+
+
+def test_an_approval_for_arvin_shows_who_decides_and_a_refusal_stays_on_the_page(
+    runtime: Runtime, signed_in: Callable[[str], TestClient], make_case: Callable[..., int]
+) -> None:
+    case_id = make_case(subject="Trade-in: iPhone 16", category="proof-of-purchase-hold")
+    run = list_case_runs(runtime.db, SYSTEM, case_id)[0]
+    tick = ev.Ticked(item="all", values={"v_number": "V-1", "s_number": "S-2"})
+    do_send_event(runtime.db, runtime.clock, runtime.desk, SYSTEM, run.id, tick)
+    do_send_event(
+        runtime.db, runtime.clock, runtime.desk, SYSTEM, run.id, ev.Replied(party="customer")
+    )
+    approver = signed_in("approver")  # has the approver role, but is not Arvin
+    page = approver.get("/approvals").text
+    assert "Waits for Arvin" in page and 'value="approve"' not in page
+    token = csrf_of(page)
+    refused = approver.post(
+        f"/approvals/{run.id}", data={"decision": "approve", "csrf_token": token}
+    )
+    assert refused.status_code == 403
+    assert "only Arvin" in refused.text and "<h1>Approvals</h1>" in refused.text
+    assert list_case_runs(runtime.db, SYSTEM, case_id)[0].step == "ask-approval"

@@ -16,6 +16,7 @@ from sopdesk.engine.attachments import case_attachments, read_attachment
 from sopdesk.engine.cases import get_case
 from sopdesk.engine.playbooks import (
     RunView,
+    approval_decider,
     check_send_event,
     do_send_event,
     list_waiting_runs,
@@ -24,7 +25,7 @@ from sopdesk.errors import Forbidden, SopdeskError
 from sopdesk.web.ui.forms import text_fields
 from sopdesk.web.ui.playbook_panel import panel_of
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
-from sopdesk.web.ui.viewer import PostedForm, Rt, Viewer
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 INLINE = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
@@ -32,6 +33,12 @@ INLINE = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf
 
 @router.get("/approvals")
 def inbox(request: Request, viewer: Viewer, runtime: Rt) -> Response:
+    return _inbox(request, viewer, runtime)
+
+
+def _inbox(
+    request: Request, viewer: AgentViewer, runtime: Rt, problem: str = "", status: int = 200
+) -> Response:
     require_role(viewer.principal, Role.APPROVER, Role.ADMIN)
     items = []
     for run in list_waiting_runs(runtime.db):
@@ -42,8 +49,11 @@ def inbox(request: Request, viewer: Viewer, runtime: Rt) -> Response:
         except Forbidden:
             continue
         files = case_attachments(runtime.db, viewer.principal, run.case_id)
-        items.append((panel_of(runtime.desk, run), case, files, _ask(runtime, run)))
-    return render(request, "approvals.html", {"viewer": viewer, "items": items})
+        waits_for = approval_decider(runtime.db, viewer.principal, runtime.desk, run.id)
+        ask = _ask(runtime, run)
+        items.append((panel_of(runtime.desk, run), case, files, ask, waits_for))
+    context = {"viewer": viewer, "items": items, "problem": problem}
+    return render(request, "approvals.html", context, status=status)
 
 
 def _ask(runtime: Rt, run: RunView) -> tuple[str, str]:
@@ -71,8 +81,12 @@ def decide(
         event = ev.Approved(comment=comment)
     else:
         event = ev.Rejected(comment=comment)
-    check_send_event(runtime.db, viewer.principal, runtime.desk, run_id, event)
-    do_send_event(runtime.db, runtime.clock, runtime.desk, viewer.principal, run_id, event)
+    try:
+        check_send_event(runtime.db, viewer.principal, runtime.desk, run_id, event)
+        do_send_event(runtime.db, runtime.clock, runtime.desk, viewer.principal, run_id, event)
+    except SopdeskError as exc:
+        # The refusal stays on the page, in words the approver can act on.
+        return _inbox(request, viewer, runtime, exc.message, exc.status)
     return redirect(request, "/approvals")
 
 
