@@ -22,6 +22,7 @@ from sopdesk.domain.playbooks.state import RunState
 from sopdesk.domain.playbooks.steps import offered_options
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import load_case
+from sopdesk.engine.claims import timer_leased
 from sopdesk.engine.customers import require_staff
 from sopdesk.engine.playbook_effects import TIMER_KIND, Applier, case_facts
 from sopdesk.engine.playbook_views import RunView, store_version, version_of
@@ -297,7 +298,7 @@ def fire_timer(job: Job, ctx: WorkContext) -> None:
     now = ctx.clock.now()
     system = Principal.system()
     with ctx.db.transaction() as session:
-        deleted: CursorResult[Any] = session.execute(delete(Timer).where(Timer.id == job.id))
+        deleted: CursorResult[Any] = session.execute(delete(Timer).where(timer_leased(job)))
         gone = deleted.rowcount
         if gone != 1:
             return
