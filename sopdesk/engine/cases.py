@@ -26,8 +26,8 @@ from sopdesk.domain.principal import Principal
 from sopdesk.domain.routing import route_by_category
 from sopdesk.engine import sla
 from sopdesk.engine.customers import require_staff
+from sopdesk.engine.delivery import queue_reply
 from sopdesk.engine.new_cases import write_new_case
-from sopdesk.engine.outbox import OutboxKind, write_outbox
 from sopdesk.engine.routing import check_signals
 from sopdesk.engine.timeline import append_event
 from sopdesk.errors import Forbidden, InvalidInput, NotFound
@@ -419,16 +419,8 @@ def do_add_message(
         )
         session.flush()
         if command.kind == "reply":
-            # Delivered by the worker through the channel adapter; written here so the reply
-            # and its sending commit together.
-            write_outbox(
-                session,
-                OutboxKind.MESSAGE,
-                key=f"message-out:{event.id}",
-                case_id=case.id,
-                payload={"event_id": event.id, "channel": channel},
-                now=now,
-            )
+            # By the customer's reachable route, committed with the reply (engine/delivery.py).
+            queue_reply(session, case, event, now)
             if case.status == CaseStatus.NEW.value:
                 _set_status(session, case, CaseStatus.OPEN, now, principal)
             sla.on_agent_reply(session, desk, case, now)
