@@ -20,8 +20,13 @@ from sopdesk.domain.clock import ManualClock
 from sopdesk.domain.delivery import DeliveryState
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.cases import AddMessage, CreateCase, check_create_case, do_add_message
-from sopdesk.engine.cases import do_create_case
+from sopdesk.engine.cases import (
+    AddMessage,
+    CreateCase,
+    check_create_case,
+    do_add_message,
+    do_create_case,
+)
 from sopdesk.engine.delivery import cases_with_failed_delivery, delivery_states
 from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, import_handlers
 from sopdesk.packs import pack_path
