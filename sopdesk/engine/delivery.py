@@ -27,6 +27,7 @@ from sopdesk.domain.delivery import (
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.outbox import DEAD, PENDING, OutboxKind, write_outbox
 from sopdesk.engine.timeline import append_event
+from sopdesk.store.db import Database
 from sopdesk.store.models import Case, CaseEvent, Customer, OutboxMessage
 
 
@@ -108,6 +109,12 @@ def delivery_states(session: Session, events: Iterable[tuple[int, str]]) -> dict
         if is_message and event_id not in states:
             states[event_id] = Delivery(DeliveryState.NOT_SENT)
     return states
+
+
+def failed_deliveries(db: Database, case_ids: Iterable[int]) -> set[int]:
+    """`cases_with_failed_delivery` in a read transaction of its own (the queue page)."""
+    with db.transaction(write=False) as session:
+        return cases_with_failed_delivery(session, case_ids)
 
 
 def cases_with_failed_delivery(session: Session, case_ids: Iterable[int]) -> set[int]:
