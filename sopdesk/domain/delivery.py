@@ -85,3 +85,13 @@ def delivery_state(status: str | None, last_error: str | None) -> DeliveryState:
     if status == "dead":
         return DeliveryState.DEAD
     return DeliveryState.FAILED if last_error else DeliveryState.QUEUED
+
+
+def contact_acknowledgement(case_id: int, subject: str, name: str) -> tuple[str, str]:
+    """The subject and text of the mail the contact form promises: "we have your message"."""
+    hello = f"Hello {name.split()[0]}," if name.strip() else "Hello,"
+    text = (
+        f"{hello}\n\nwe have your message and opened case #{case_id} for it. "
+        "We will answer you by e-mail; to add anything, simply reply to this mail.\n"
+    )
+    return f"We have your message: {subject}", text

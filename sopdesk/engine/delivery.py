@@ -16,10 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sopdesk.domain.cases import Channel, EventKind
+from sopdesk.domain.clock import Clock
 from sopdesk.domain.delivery import (
     DeliveryState,
     Reach,
     Route,
+    contact_acknowledgement,
     delivery_state,
     not_sent_reason,
     reply_route,
@@ -27,6 +29,7 @@ from sopdesk.domain.delivery import (
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.outbox import DEAD, PENDING, OutboxKind, write_outbox
 from sopdesk.engine.timeline import append_event
+from sopdesk.errors import NotFound
 from sopdesk.store.db import Database
 from sopdesk.store.models import Case, CaseEvent, Customer, OutboxMessage
 
@@ -72,6 +75,32 @@ def queue_reply(session: Session, case: Case, event: CaseEvent, now: datetime) -
     return route
 
 
+def do_acknowledge_contact(db: Database, clock: Clock, case_id: int) -> Route:
+    """Sends the acknowledgement the contact form promises, as the desk (not a person: it
+    stops no response clock), by the customer's route, in one transaction."""
+    now = clock.now()
+    with db.transaction() as session:
+        case = session.get(Case, case_id)
+        if case is None:
+            raise NotFound(f"no case with id {case_id}")
+        customer = session.get(Customer, case.customer_id)
+        subject, text = contact_acknowledgement(
+            case.id, case.subject, customer.name if customer else ""
+        )
+        event = append_event(
+            session,
+            case.id,
+            EventKind.MESSAGE_OUT,
+            now,
+            Principal.system(),
+            body=text,
+            channel=case.channel,
+            data={"subject": subject, "acknowledgement": True},
+        )
+        session.flush()
+        return queue_reply(session, case, event, now)
+
+
 @dataclass(frozen=True)
 class Delivery:
     """The delivery state of one timeline event that went (or should have gone) out."""
@@ -82,7 +111,16 @@ class Delivery:
 
     @property
     def label(self) -> str:
-        return self.state.value.replace("_", " ")
+        return LABELS[self.state]
+
+
+LABELS = {
+    DeliveryState.QUEUED: "queued",
+    DeliveryState.SENT: "sent",
+    DeliveryState.FAILED: "failed, retrying",
+    DeliveryState.DEAD: "not sent (dead letter)",
+    DeliveryState.NOT_SENT: "not sent",
+}
 
 
 def delivery_states(session: Session, events: Iterable[tuple[int, str]]) -> dict[int, Delivery]:

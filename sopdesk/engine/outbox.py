@@ -26,6 +26,10 @@ class OutboxKind(StrEnum):
     DEAD_TIMER = "timer.dead"
 
 
+# Payload field: a timeline note ({"text", "step"}) the worker writes in the same commit that
+# marks the row delivered, so a step's "email sent" is never written before the mail was sent.
+NOTE_WHEN_SENT = "note_when_sent"
+
 PENDING = "pending"
 DELIVERED = "delivered"
 DEAD = "dead"
