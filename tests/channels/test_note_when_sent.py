@@ -10,9 +10,11 @@ from sqlalchemy import select
 
 from sopdesk.desk import load_desk
 from sopdesk.domain.clock import ManualClock
+from sopdesk.domain.delivery import DeliveryState
 from sopdesk.domain.desk import Desk, Playbook
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import CasePlan, CreateCase, insert_case
+from sopdesk.engine.delivery import delivery_states
 from sopdesk.engine.playbooks import start_run_in
 from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, import_handlers
 from sopdesk.packs import pack_path
@@ -81,3 +83,39 @@ def test_a_mail_that_was_refused_never_says_email_sent(
     case_id = _start(db, clock, desk)
     _worker(db, clock, desk, port, tmp_path).tick()
     assert "email sent" not in _notes(db, case_id)
+
+
+POST_TO_NOWHERE = Playbook.model_validate(
+    {
+        "playbook": "post-to-nowhere",
+        "title": "Tell a channel that has no webhook",
+        "steps": [
+            {"id": "tell", "notify": {"channel": "#nowhere", "message": "case needs a look"}},
+            {"id": "done", "end": {"outcome": "done"}},
+        ],
+    }
+)
+
+
+def test_a_chat_post_without_a_webhook_shows_as_not_sent_on_its_note(
+    db: Database, clock: ManualClock, desk: Desk, tmp_path: Path
+) -> None:
+    system = Principal.system()
+    command = CreateCase(customer_email="jamie@example.com", subject="trade-in", body="b")
+    with db.transaction() as session:
+        case, _ = insert_case(
+            session, clock.now(), desk, system, command, CasePlan(None, None, 1, "t")
+        )
+        start_run_in(session, desk, case, POST_TO_NOWHERE, clock.now(), system)
+        case_id = case.id
+    _worker(db, clock, desk, 1, tmp_path).tick()  # no chat URL anywhere: refused at once
+    with db.transaction(write=False) as session:
+        note = session.scalars(
+            select(CaseEvent).where(
+                CaseEvent.case_id == case_id, CaseEvent.body == "case needs a look"
+            )
+        ).one()
+        delivery = delivery_states(session, [(note.id, note.kind)])[note.id]
+    assert delivery.state is DeliveryState.DEAD
+    assert delivery.label == "not sent (dead letter)"
+    assert "no webhook URL for chat channel '#nowhere'" in (delivery.error or "")
