@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,7 +28,7 @@ from sopdesk.domain.delivery import (
     reply_route,
 )
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.outbox import DEAD, PENDING, OutboxKind, write_outbox
+from sopdesk.engine.outbox import DEAD, NOTE_WHEN_SENT, PENDING, OutboxKind, write_outbox
 from sopdesk.engine.timeline import append_event
 from sopdesk.errors import NotFound
 from sopdesk.store.db import Database
@@ -99,6 +100,25 @@ def do_acknowledge_contact(db: Database, clock: Clock, case_id: int) -> Route:
         )
         session.flush()
         return queue_reply(session, case, event, now)
+
+
+def note_when_sent(
+    session: Session, case_id: int | None, payload: dict[str, Any], now: datetime
+) -> None:
+    """The worker, in the commit that marks a message delivered: writes the note its step held
+    back until the message was sent (seed 001's "email sent"), if any."""
+    note = payload.get(NOTE_WHEN_SENT)
+    if not note or case_id is None:
+        return
+    append_event(
+        session,
+        case_id,
+        EventKind.NOTE,
+        now,
+        Principal.system(),
+        body=str(note.get("text") or ""),
+        data={"step": note.get("step"), "sent_event_id": payload.get("event_id")},
+    )
 
 
 @dataclass(frozen=True)

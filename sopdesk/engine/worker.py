@@ -13,8 +13,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from sopdesk.domain.cases import EventKind
-from sopdesk.domain.principal import Principal
 from sopdesk.engine.claims import (
     due_outbox_query,
     due_timers_query,
@@ -24,6 +22,7 @@ from sopdesk.engine.claims import (
     timer_leased,
     timers_leased,
 )
+from sopdesk.engine.delivery import note_when_sent
 from sopdesk.engine.jobs import (
     HANDLER_MODULES,
     HANDLERS,
@@ -35,8 +34,7 @@ from sopdesk.engine.jobs import (
     WorkerPolicy,
     import_handlers,
 )
-from sopdesk.engine.outbox import DEAD, DELIVERED, NOTE_WHEN_SENT, OutboxKind, write_outbox
-from sopdesk.engine.timeline import append_event
+from sopdesk.engine.outbox import DEAD, DELIVERED, OutboxKind, write_outbox
 from sopdesk.store.models import OutboxMessage, Timer
 
 # Names other modules have always imported from here.
@@ -335,18 +333,8 @@ class Worker:
                 .where(outbox_leased(job))
                 .values(status=DELIVERED, delivered_at=now, last_error=None)
             )
-            note = job.payload.get(NOTE_WHEN_SENT)
-            if done.rowcount and note and job.case_id is not None:
-                data = {"step": note.get("step"), "sent_event_id": job.payload.get("event_id")}
-                append_event(
-                    session,
-                    job.case_id,
-                    EventKind.NOTE,
-                    now,
-                    Principal.system(),
-                    body=str(note.get("text") or ""),
-                    data=data,
-                )
+            if done.rowcount:
+                note_when_sent(session, job.case_id, job.payload, now)
         if not done.rowcount:
             log.warning("outbox %s (%s): delivered after its lease ran out", job.id, job.kind)
 
