@@ -2,6 +2,7 @@
 
 Playbook `notify` steps and SLA actions write `{"channel": "#name", "text": ...}`; the URL of
 each channel comes from desk.yaml's `channels.chat_webhooks`, else SOPDESK_CHAT_WEBHOOK_URL.
+Every post carries the outbox row's `Idempotency-Key`, like the outgoing webhooks.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from slack_sdk.webhook import WebhookClient
 
 from sopdesk.errors import SopdeskError
 from sopdesk.settings import Settings
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class ChatError(SopdeskError):
@@ -37,9 +40,15 @@ def chat_url(channel: str, desk: Any, settings: Settings) -> str | None:
     return url or settings.chat_webhook_url
 
 
-def post_chat(url: str, channel: str, text: str, timeout: float) -> None:
-    """Posts one message; 429 and 5xx are temporary, other refusals permanent."""
-    client = WebhookClient(url, timeout=int(max(timeout, 1)))
+def post_chat(url: str, channel: str, text: str, timeout: float, key: str) -> None:
+    """Posts one message; 429 and 5xx are temporary, other refusals permanent.
+
+    `key` goes as the `Idempotency-Key` header, the same on every retry of one outbox row, so
+    a receiver (or a relay in front of the chat service) can drop the rare duplicate that a
+    crash between the post and marking it delivered makes."""
+    client = WebhookClient(
+        url, timeout=int(max(timeout, 1)), default_headers={IDEMPOTENCY_HEADER: key}
+    )
     try:
         response = client.send(text=text, unfurl_links=False)
     except OSError as exc:

@@ -53,7 +53,8 @@ def deliver_chat(job: Job, ctx: WorkContext) -> None:
             "channels.chat_webhooks or set SOPDESK_CHAT_WEBHOOK_URL",
             permanent=True,
         )
-    post_chat(url, channel, str(job.payload.get("text") or ""), settings.chat_timeout)
+    text = str(job.payload.get("text") or "")
+    post_chat(url, channel, text, settings.chat_timeout, job.idempotency_key)
 
 
 def deliver_webhook(job: Job, ctx: WorkContext) -> None:

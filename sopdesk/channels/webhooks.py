@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from sopdesk.channels.chat import IDEMPOTENCY_HEADER
 from sopdesk.errors import SopdeskError
 
 SIGNATURE_HEADER = "X-Sopdesk-Signature"
@@ -66,7 +67,7 @@ def post_event(
             "Content-Type": "application/json",
             "User-Agent": "sopdesk-webhooks",
             SIGNATURE_HEADER: signature_header(secret, timestamp, body),
-            "Idempotency-Key": key,
+            IDEMPOTENCY_HEADER: key,
             "X-Sopdesk-Event": event,
         },
     )

@@ -181,7 +181,9 @@ def do_add_message(
         if command.kind == "reply":
             # A reply written by a person answers the customer (response clocks stop).
             message = OutgoingMessage(body=command.body, channel=channel)
-            event = desk_replied(session, desk, case, message, principal, now, ReplyOrigin.PERSON)
+            event = desk_replied(
+                session, desk, case, message, principal, now, ReplyOrigin.PERSON
+            ).event
         elif command.kind == "inbound":
             event = customer_wrote(
                 session, desk, case, principal, now, body=command.body, channel=channel

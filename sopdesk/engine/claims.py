@@ -8,8 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, select, tuple_
 
+from sopdesk.engine.jobs import Job
 from sopdesk.store.models import OutboxMessage, Timer
 
 
@@ -67,3 +68,37 @@ def next_outbox_query(kinds: list[str]) -> Select[Any]:
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(1)
     )
+
+
+def timer_leased(job: Job) -> ColumnElement[bool]:
+    """The timer row of `job`, only while this claim's lease holds (a handler's own delete of
+    its timer and the worker's final writes use it): same id, same attempt count, and the due
+    time the claim set. A row claimed again since, or given back, does not match."""
+    return and_(Timer.id == job.id, *_lease(Timer.attempts, Timer.due_at, job))
+
+
+def outbox_leased(job: Job) -> ColumnElement[bool]:
+    """The outbox row of `job`, only while this claim's lease holds (see `timer_leased`)."""
+    return and_(
+        OutboxMessage.id == job.id,
+        OutboxMessage.status == "pending",
+        *_lease(OutboxMessage.attempts, OutboxMessage.next_attempt_at, job),
+    )
+
+
+def timers_leased(jobs: list[Job]) -> ColumnElement[bool]:
+    """The timer rows of one claim's `jobs` whose lease still holds: one statement for the
+    batch. All jobs of a claim share one lease end; the attempt count is matched per row."""
+    leased_until = {job.leased_until for job in jobs}
+    if len(leased_until) != 1 or None in leased_until:
+        raise ValueError("timers_leased takes the jobs of one claim")
+    return and_(
+        Timer.due_at == leased_until.pop(),
+        tuple_(Timer.id, Timer.attempts).in_([(job.id, job.attempt) for job in jobs]),
+    )
+
+
+def _lease(attempts: Any, due: Any, job: Job) -> list[ColumnElement[bool]]:
+    if job.leased_until is None:
+        return []
+    return [attempts == job.attempt, due == job.leased_until]

@@ -1,11 +1,12 @@
 """The dead-letter outbox: rows the worker gave up on, listed for admins and sent again.
 
 Retrying puts a dead row back to pending, due now, attempts reset; the worker does the rest.
+A dead timer (`timer.dead`) is set again as a timer due now, and its dead letter is removed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,11 +15,10 @@ from sopdesk.domain.cases import Role
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.accounts import require_role
+from sopdesk.engine.outbox import DEAD, PENDING, OutboxKind
 from sopdesk.errors import Conflict, NotFound
 from sopdesk.store.db import Database
-from sopdesk.store.models import OutboxMessage
-
-DEAD = "dead"
+from sopdesk.store.models import OutboxMessage, Timer
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,26 @@ def do_retry_outbox(db: Database, clock: Clock, outbox_id: int) -> OutboxView:
         row = session.get(OutboxMessage, outbox_id)
         if row is None:
             raise NotFound(f"no outbox message with id {outbox_id}")
-        if row.status == DEAD:
-            row.status = "pending"
-            row.attempts = 0
-            row.next_attempt_at = clock.now()
+        view = OutboxView.of(row)
+        if row.status != DEAD:
+            return view
+        if row.kind == OutboxKind.DEAD_TIMER.value:
+            payload = dict(row.payload or {})
+            kind = str(payload.pop("timer_kind"))
+            payload.pop("dead_timer_id", None)
+            session.add(
+                Timer(
+                    due_at=clock.now(),
+                    kind=kind,
+                    case_id=row.case_id,
+                    payload=payload,
+                    attempts=0,
+                    created_at=clock.now(),
+                )
+            )
+            session.delete(row)
+            return replace(view, status="retried")
+        row.status = PENDING
+        row.attempts = 0
+        row.next_attempt_at = clock.now()
         return OutboxView.of(row)

@@ -18,7 +18,7 @@ from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla_rules import ReplyOrigin
 from sopdesk.engine.case_fields import set_fields
-from sopdesk.engine.outbox import OutboxKind, write_outbox
+from sopdesk.engine.outbox import NOTE_WHEN_SENT, OutboxKind, write_outbox
 from sopdesk.engine.replies import OutgoingMessage, desk_replied
 from sopdesk.engine.sla_notify import mail_notes
 from sopdesk.engine.timeline import NewEvent, append_event
@@ -29,6 +29,7 @@ from sopdesk.store.models import (
     Customer,
     LedgerEntry,
     Order,
+    OutboxMessage,
     Partner,
     PlaybookRun,
     Timer,
@@ -164,6 +165,9 @@ class Applier:
         self.facts = case_facts(session, desk, case, now)
         self.context = template_context(self.facts, variables)
         self.variables = variables
+        # The mail each step sent in this batch (None: nothing could be queued), so the step's
+        # note ("email sent") is written when the mail is sent, not before (worker.py).
+        self._mailed: dict[str, OutboxMessage | None] = {}
 
     def apply(self, effects: list[fx.Effect], key: str) -> None:
         """`key` is unique per change of the run (its revision): outbox keys derive from it."""
@@ -190,8 +194,10 @@ class Applier:
             self._send(effect, key)
         elif isinstance(effect, fx.PostChat):
             text = fill(effect.template, self.context)
-            self._outbox(OutboxKind.CHAT, key, {"channel": effect.channel, "text": text})
-            self._event(EventKind.NOTE, text, step=effect.step, chat=effect.channel)
+            note = self._event(EventKind.NOTE, text, step=effect.step, chat=effect.channel)
+            self.session.flush()  # the post's delivery state shows on its note
+            payload = {"channel": effect.channel, "text": text, "event_id": note.id}
+            self._outbox(OutboxKind.CHAT, key, payload)
         elif isinstance(effect, fx.StartTimer):
             payload = {"run_id": self.run.id, "token": effect.token, "purpose": effect.purpose}
             self.session.add(
@@ -215,7 +221,7 @@ class Applier:
         elif isinstance(effect, fx.RecordResolution):
             self._resolve(effect)
         elif isinstance(effect, fx.AddComment):
-            self._event(EventKind.NOTE, fill(effect.template, self.context), step=effect.step)
+            self._comment(effect)
         elif isinstance(effect, fx.RequestApproval):
             ask = fill(effect.ask, self.context)
             self._event(
@@ -257,8 +263,17 @@ class Applier:
             chat = {"channel": named.chat, "text": f"{named.name}: {subject}"}
             self._outbox(OutboxKind.CHAT, f"{key}:approver", chat)
 
-    def _outbox(self, kind: OutboxKind, key: str, payload: dict[str, Any]) -> None:
-        write_outbox(
+    def _comment(self, effect: fx.AddComment) -> None:
+        text = fill(effect.template, self.context)
+        if effect.step not in self._mailed:
+            self._event(EventKind.NOTE, text, step=effect.step)
+            return
+        mail = self._mailed[effect.step]
+        if mail is not None:  # written by the worker once the mail server took the mail
+            mail.payload = {**mail.payload, NOTE_WHEN_SENT: {"text": text, "step": effect.step}}
+
+    def _outbox(self, kind: OutboxKind, key: str, payload: dict[str, Any]) -> OutboxMessage:
+        return write_outbox(
             self.session,
             kind,
             key=f"playbook:{self.run.id}:{key}",
@@ -289,7 +304,7 @@ class Applier:
         message = OutgoingMessage(
             body=body, channel="email", recipient=to, to=address, subject=subject, data=data
         )
-        desk_replied(
+        sent = desk_replied(
             self.session,
             self.desk,
             self.case,
@@ -299,6 +314,7 @@ class Applier:
             self.origin,
             key=f"playbook:{self.run.id}:{key}",
         )
+        self._mailed[step] = sent.outbox
 
     def _send(self, effect: fx.SendMacro, key: str) -> None:
         self._mail(effect.step, effect.to, effect.macro, key, reminder=effect.reminder)

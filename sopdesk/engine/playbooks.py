@@ -23,6 +23,7 @@ from sopdesk.domain.playbooks.steps import offered_options
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla_rules import ReplyOrigin
 from sopdesk.engine.access import load_case, require_staff
+from sopdesk.engine.claims import timer_leased
 from sopdesk.engine.jobs import HANDLERS, Job, WorkContext
 from sopdesk.engine.playbook_effects import TIMER_KIND, Applier, case_facts
 from sopdesk.engine.playbook_views import RunView, store_version, version_of
@@ -369,7 +370,7 @@ def fire_timer(job: Job, ctx: WorkContext) -> None:
     now = ctx.clock.now()
     system = Principal.system()
     with ctx.db.transaction() as session:
-        deleted: CursorResult[Any] = session.execute(delete(Timer).where(Timer.id == job.id))
+        deleted: CursorResult[Any] = session.execute(delete(Timer).where(timer_leased(job)))
         gone = deleted.rowcount
         if gone != 1:
             return

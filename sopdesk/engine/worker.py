@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, any_, bindparam, delete, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from sopdesk.engine.claims import (
@@ -19,17 +18,23 @@ from sopdesk.engine.claims import (
     due_timers_query,
     next_outbox_query,
     next_timer_query,
+    outbox_leased,
+    timer_leased,
+    timers_leased,
 )
+from sopdesk.engine.delivery import note_when_sent
 from sopdesk.engine.jobs import (
     HANDLER_MODULES,
     HANDLERS,
     Handler,
     HandlerRegistry,
     Job,
+    TickResult,
     WorkContext,
+    WorkerPolicy,
     import_handlers,
 )
-from sopdesk.settings import Settings
+from sopdesk.engine.outbox import DEAD, DELIVERED, OutboxKind, write_outbox
 from sopdesk.store.models import OutboxMessage, Timer
 
 # Names other modules have always imported from here.
@@ -53,43 +58,6 @@ __all__ = [
 log = logging.getLogger("sopdesk.worker")
 
 MAX_ERROR_CHARS = 2000
-
-
-@dataclass(frozen=True)
-class WorkerPolicy:
-    poll_seconds: float = 1.0
-    batch_size: int = 50
-    max_attempts: int = 8
-    retry_seconds: float = 30.0
-    lease_seconds: float = 300.0
-
-    @classmethod
-    def of(cls, settings: Settings) -> WorkerPolicy:
-        return cls(
-            poll_seconds=settings.worker_poll_seconds,
-            batch_size=settings.worker_batch_size,
-            max_attempts=settings.worker_max_attempts,
-            retry_seconds=settings.worker_retry_seconds,
-            lease_seconds=settings.worker_lease_seconds,
-        )
-
-    def backoff(self, attempt: int) -> timedelta:
-        """Delay before retry number `attempt` + 1: doubles each time, capped at one day."""
-        return timedelta(seconds=min(self.retry_seconds * 2 ** max(attempt - 1, 0), 86_400.0))
-
-
-@dataclass
-class TickResult:
-    """What one tick did with each job it claimed."""
-
-    done: list[Job] = field(default_factory=list)
-    retried: list[Job] = field(default_factory=list)
-    dead: list[Job] = field(default_factory=list)
-    released: list[Job] = field(default_factory=list)
-
-    @property
-    def claimed(self) -> int:
-        return len(self.done) + len(self.retried) + len(self.dead) + len(self.released)
 
 
 class Worker:
@@ -117,15 +85,20 @@ class Worker:
     4. Finish the timers whose handler returned with ONE delete of all their ids, one commit a
        batch instead of one a job. A crash before that delete fires those timers again after
        the lease, which the handlers of step 3 absorb; rows that a handler deleted itself are
-       simply not found.
+       simply not found. Ids are never reused (AUTOINCREMENT on SQLite, sequences on
+       PostgreSQL), and every final write (finish, delivered, retry, dead, release) matches
+       the lease of the claim (attempt count and leased due time, `claims.timer_leased`), so
+       a worker whose lease ran out changes nothing that another worker claimed since.
     5. Run each outbox row's handler (e-mail, chat, webhooks: effects outside the database)
        with `Job.idempotency_key`, and mark it `delivered` at once, one commit each: a crash
-       can then resend at most the one message in flight, never a whole batch.
+       can then resend at most the one message in flight, never a whole batch. A row whose
+       lease ran out before its turn is not delivered (`TickResult.lost`): it is another
+       worker's now.
     6. A failing job records its error and is due again after an exponential backoff
        (`retry_seconds * 2**(attempt-1)`, capped at a day), so it cannot crash-loop the worker.
        After `max_attempts` an outbox row becomes `dead` with its last error; a timer is moved
-       into the outbox as a `dead` row (same kind, its payload, `timer:<id>` key), so every
-       dead letter is found in one place.
+       into the outbox as a dead `timer.dead` row (its kind and payload, `timer:<id>` key),
+       so every dead letter is found in one place; retrying it sets the timer again.
     7. When a tick claimed nothing, sleep until the next due row (the first entry of the same
        indexes), at least 10 ms and at most `poll_seconds`, the bound within which rows written
        by other processes are seen. Idle, the worker wakes once per `poll_seconds`.
@@ -209,6 +182,10 @@ class Worker:
             if self._stop.is_set():
                 self._release(outbox[i:], result)
                 break
+            if job.lease_expired(self.ctx.clock.now()):
+                log.warning("outbox %s (%s): lease ran out before delivery", job.id, job.kind)
+                result.lost.append(job)
+                continue
             if self._run_one(job, result):
                 self._mark_delivered(job)
         return result
@@ -223,7 +200,7 @@ class Worker:
         with self.ctx.db.transaction() as session:
             jobs = self._claim_timers(session, kinds, now, lease_until)
             jobs += self._claim_outbox(session, kinds, now, lease_until)
-        return jobs
+        return [replace(job, leased_until=lease_until) for job in jobs]
 
     def _claim_timers(
         self, session: Session, kinds: list[str], now: datetime, lease_until: datetime
@@ -337,31 +314,29 @@ class Worker:
         return True
 
     def _finish_timers(self, fired: list[Job]) -> None:
-        """Deletes the fired timers in one statement (step 4); self-deleted rows are not found.
-
-        PostgreSQL gets the ids as one array parameter (`id = ANY(:ids)`), not one parameter
-        per id, which psycopg would adapt one by one."""
+        """Deletes the fired timers still under this claim's lease in one statement (step 4);
+        self-deleted rows are not found."""
         if not fired:
             return
-        ids = [job.id for job in fired]
-        matches = (
-            Timer.id.in_(ids)
-            if self.ctx.db.is_sqlite
-            else Timer.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
-        )
         with self.ctx.db.transaction() as session:
             session.execute(
-                delete(Timer).where(matches).execution_options(synchronize_session=False)
+                delete(Timer)
+                .where(timers_leased(fired))
+                .execution_options(synchronize_session=False)
             )
 
     def _mark_delivered(self, job: Job) -> None:
         now = self.ctx.clock.now()
         with self.ctx.db.transaction() as session:
-            session.execute(
+            done = session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == job.id)
-                .values(status="delivered", delivered_at=now, last_error=None)
+                .where(outbox_leased(job))
+                .values(status=DELIVERED, delivered_at=now, last_error=None)
             )
+            if done.rowcount:
+                note_when_sent(session, job.case_id, job.payload, now)
+        if not done.rowcount:
+            log.warning("outbox %s (%s): delivered after its lease ran out", job.id, job.kind)
 
     def _release(self, jobs: list[Job], result: TickResult) -> None:
         """Gives unrun jobs back as they were before the claim, so a stop does not delay them
@@ -375,13 +350,13 @@ class Worker:
                 if job.source == "timer":
                     session.execute(
                         update(Timer)
-                        .where(Timer.id == job.id, Timer.attempts == job.attempt)
+                        .where(timer_leased(job))
                         .values(due_at=due, attempts=job.attempt - 1)
                     )
                 else:
                     session.execute(
                         update(OutboxMessage)
-                        .where(OutboxMessage.id == job.id, OutboxMessage.attempts == job.attempt)
+                        .where(outbox_leased(job))
                         .values(next_attempt_at=due, attempts=job.attempt - 1)
                     )
         result.released.extend(jobs)
@@ -390,11 +365,11 @@ class Worker:
         due = self.ctx.clock.now() + self.policy.backoff(job.attempt)
         with self.ctx.db.transaction() as session:
             if job.source == "timer":
-                session.execute(update(Timer).where(Timer.id == job.id).values(due_at=due))
+                session.execute(update(Timer).where(timer_leased(job)).values(due_at=due))
             else:
                 session.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id == job.id)
+                    .where(outbox_leased(job))
                     .values(next_attempt_at=due, last_error=error)
                 )
 
@@ -404,21 +379,19 @@ class Worker:
             if job.source == "outbox":
                 session.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id == job.id)
-                    .values(status="dead", last_error=error)
+                    .where(outbox_leased(job))
+                    .values(status=DEAD, last_error=error)
                 )
                 return
-            session.execute(delete(Timer).where(Timer.id == job.id))
-            session.add(
-                OutboxMessage(
-                    kind=job.kind,
-                    idempotency_key=job.idempotency_key,
-                    case_id=job.case_id,
-                    payload={**job.payload, "dead_timer_id": job.id},
-                    status="dead",
-                    attempts=job.attempt,
-                    next_attempt_at=now,
-                    last_error=error,
-                    created_at=now,
-                )
+            gone = session.execute(delete(Timer).where(timer_leased(job)))
+            if not gone.rowcount:
+                return  # another worker holds the timer now
+            write_outbox(
+                session,
+                OutboxKind.DEAD_TIMER,
+                key=job.idempotency_key,
+                case_id=job.case_id,
+                payload={**job.payload, "dead_timer_id": job.id, "timer_kind": job.kind},
+                now=now,
+                dead=(job.attempt, error),
             )

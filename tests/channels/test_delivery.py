@@ -120,10 +120,16 @@ def test_chat_posts_reach_the_incoming_webhook(
 ) -> None:
     received, url = http_receiver
     _add_chat(mail_runtime, "#cs-handling")
-    worker_for(mail_runtime, chat_webhook_url=f"{url}/slack").tick()
-    [(path, _, body, _)] = received.posts
-    assert path == "/slack"
-    assert json.loads(body)["text"] == "SLA breached on case 7"
+    worker = worker_for(mail_runtime, chat_webhook_url=f"{url}/slack")
+    received.status = 503  # the first try fails; the retry carries the same key
+    worker.tick()
+    assert outbox(mail_runtime, "chat.post")[0].status == "pending"
+    received.status = 200
+    mail_runtime.clock.advance(worker.policy.backoff(1) * 2)  # type: ignore[attr-defined]
+    worker.tick()
+    assert [p[0] for p in received.posts] == ["/slack", "/slack"]
+    assert [p[1]["Idempotency-Key"] for p in received.posts] == ["chat:1", "chat:1"]
+    assert json.loads(received.posts[-1][2])["text"] == "SLA breached on case 7"
     assert outbox(mail_runtime, "chat.post")[0].status == "delivered"
 
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from sopdesk.domain.clock import ManualClock
+from sopdesk.engine.dead_letters import do_retry_outbox
 from sopdesk.engine.worker import HandlerRegistry, Job, WorkContext, Worker, WorkerPolicy
 from sopdesk.store.db import Database
 from sopdesk.store.models import OutboxMessage, Timer
@@ -151,10 +152,17 @@ def test_failing_timer_backs_off_then_becomes_a_dead_letter(db, clock, registry)
 
     assert timer_ids(db) == []
     [dead] = outbox_rows(db).values()
-    assert (dead.kind, dead.status, dead.attempts) == ("remind", "dead", 2)
+    assert (dead.kind, dead.status, dead.attempts) == ("timer.dead", "dead", 2)
     assert dead.idempotency_key == f"timer:{timer}"
-    assert dead.payload == {"x": 1, "dead_timer_id": timer}
+    assert dead.payload == {"x": 1, "dead_timer_id": timer, "timer_kind": "remind"}
     assert dead.last_error == "ZeroDivisionError: division by zero"
+
+    # Sent again, it is a timer due now (a new id: ids are never reused) and fires.
+    do_retry_outbox(db, clock, dead.id)
+    assert outbox_rows(db) == {}
+    [again] = timer_rows(db).values()
+    assert (again.kind, again.payload, again.attempts) == ("remind", {"x": 1}, 0)
+    assert again.id > timer
 
 
 def test_a_crashed_worker_s_claim_is_retried_after_its_lease(db, clock, registry) -> None:

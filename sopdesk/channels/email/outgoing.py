@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from sopdesk.channels.email.blobs import BlobStore
 from sopdesk.channels.email.config import MailSettings
 from sopdesk.channels.links import case_link
-from sopdesk.domain.cases import Channel
 from sopdesk.domain.mail_threading import (
     CASE_HEADER,
     make_reply_token,
@@ -83,8 +82,8 @@ class EmailSender:
             registry.add(kind, self)
 
     def __call__(self, job: Job, ctx: WorkContext) -> None:
-        if job.kind == OutboxKind.MESSAGE and job.payload.get("channel") != Channel.EMAIL.value:
-            return  # replies on other channels are shown where the customer reads them
+        # Every `message.out` row is a mail: the route was decided when it was written
+        # (engine/delivery.py), so nothing is marked delivered without being sent.
         with ctx.db.transaction(write=False) as session:
             message = self.build(session, int(job.payload["event_id"]), ctx)
         if message is not None:

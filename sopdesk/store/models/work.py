@@ -25,7 +25,9 @@ class Timer(Base):
     """A durable timer: fires once at `due_at`, claimed by exactly one worker."""
 
     __tablename__ = "timers"
-    __table_args__ = (Index("ix_timers_due", "due_at", "id"),)
+    # AUTOINCREMENT: SQLite must never hand a deleted timer's id to a new one (the worker's
+    # finishing delete of a fired timer would remove the next wait its run just set).
+    __table_args__ = (Index("ix_timers_due", "due_at", "id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     due_at: Mapped[datetime]
@@ -37,15 +39,23 @@ class Timer(Base):
 
 
 class OutboxMessage(Base):
-    """A side effect written in the same transaction as the state change that caused it."""
+    """A side effect written in the same transaction as the state change that caused it.
+
+    `event_id`: the timeline message it delivers (its delivery state shows on the timeline)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "status", "next_attempt_at", "id"),
+        Index("ix_outbox_event", "event_id"),
+        Index("ix_outbox_case_status", "case_id", "status"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     kind: Mapped[str] = mapped_column(String(50))
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id", ondelete="SET NULL"))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -17,6 +17,7 @@ from sopdesk.engine.accounts import load_agent
 from sopdesk.engine.case_facts import read_linked_accounts
 from sopdesk.engine.cases import CaseView, get_case, load_case
 from sopdesk.engine.customers import CustomerView, get_customer
+from sopdesk.engine.delivery import delivery_states
 from sopdesk.engine.escalation import get_customer_history
 from sopdesk.engine.orders import OrderView, get_order
 from sopdesk.engine.sla_views import read_clocks
@@ -59,6 +60,7 @@ def case_context(
     with runtime.db.transaction(write=False) as session:
         load_case(session, viewer.principal, case_id)
         events = read_timeline(session, case_id, limit=TIMELINE_LIMIT, after_id=None)
+        deliveries = delivery_states(session, [(e.id, e.kind) for e in events])
         clocks = read_clocks(session, case_id)
         linked = read_linked_accounts(session, case.customer_id)
     history = get_customer_history(
@@ -75,6 +77,10 @@ def case_context(
         "linked": linked,
         "offenses": sorted(history.offenses.values(), key=lambda c: c.kind),
         "events": events,
+        "deliveries": deliveries,
+        "undelivered": [
+            e.id for e in events if e.id in deliveries and deliveries[e.id].state.is_problem
+        ],
         "names": _names(runtime, events),
         "macros": sorted(macros, key=lambda m: m.title.lower()),
         "desk": runtime.desk,

@@ -25,6 +25,7 @@ from sopdesk.engine.customer_cases import (
     do_customer_reply,
     read_customer_case,
 )
+from sopdesk.engine.replies import do_acknowledge_contact
 from sopdesk.errors import InvalidInput, PayloadTooLarge, TooManyRequests
 from sopdesk.runtime import Runtime
 from sopdesk.web.csrf import HEADER, check_csrf
@@ -84,6 +85,7 @@ def contact(request: Request, form: PostedForm, runtime: Rt) -> Response:
     system = Principal.system()
     plan = check_create_case(runtime.db, system, runtime.desk, command)
     view = do_create_case(runtime.db, runtime.clock, runtime.desk, system, command, plan)
+    do_acknowledge_contact(runtime.db, runtime.clock, runtime.desk, view.id)
     return render(request, "contact_thanks.html", {"case_id": view.id})
 
 

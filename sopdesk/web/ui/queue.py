@@ -15,6 +15,7 @@ from starlette.responses import Response
 from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, Priority
 from sopdesk.engine.case_facts import count_at_risk
 from sopdesk.engine.cases import ChangeCase, check_change_case, do_change_case
+from sopdesk.engine.delivery import failed_deliveries
 from sopdesk.engine.queues import CaseFilter, CaseSort, count_cases, list_cases
 from sopdesk.errors import SopdeskError
 from sopdesk.web.ui.case_header import due_in
@@ -127,6 +128,7 @@ def queue(
             "first": not cursor,
             "risks": RISKS,
             "at_risk": at_risk,
+            "undelivered": failed_deliveries(runtime.db, [c.id for c in page.items]),
             "due": lambda due_at: due_in(due_at, now),
         },
     )
