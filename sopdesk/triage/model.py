@@ -99,11 +99,12 @@ class _Scorer:
 class CategoryModel:
     """Trained on (text, category) pairs; gives calibrated probabilities over the categories."""
 
-    def __init__(self, c: float = 0.5) -> None:
+    def __init__(self, c: float = 0.5, folds: int = MAX_FOLDS) -> None:
         self.pipeline = _pipeline(c)
         self.classes: list[str] = []
         self.temperature = 1.0
         self.c = c
+        self.folds = folds  # for the held-out scores calibration is fitted on
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> CategoryModel:
         counts = Counter(labels)
@@ -111,7 +112,7 @@ class CategoryModel:
             raise ValueError("triage needs examples of at least two categories to learn from")
         self.pipeline.fit(list(texts), list(labels))
         self.classes = [str(c) for c in self.pipeline.classes_]
-        folds = min(MAX_FOLDS, min(counts.values()))
+        folds = min(self.folds, min(counts.values()))
         if folds >= 2:
             held_out = cross_val_predict(
                 _pipeline(self.c),
