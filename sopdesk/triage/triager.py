@@ -6,6 +6,7 @@ saved under `<desk>/.models/` per desk version and loaded once per process.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from sopdesk.triage.text import read_text
 
 FORMAT = 1  # bump when what is saved changes; older files are retrained, not misread
 SPAM_CATEGORY = "spam"
+log = logging.getLogger(__name__)
 _loaded: dict[tuple[Path, str], Triager] = {}
 _lock = threading.Lock()
 
@@ -107,7 +109,10 @@ class Triager:
                 triager = cls.load(desk, model_dir)
                 if triager is None:
                     triager = cls.train(desk)
-                    triager.save(model_dir)
+                    try:
+                        triager.save(model_dir)
+                    except OSError as exc:  # a read-only desk folder: keep it in memory only
+                        log.warning("triage model not saved in %s: %s", model_dir, exc)
                 _loaded[key] = triager
             return _loaded[key]
 

@@ -111,3 +111,18 @@ def test_for_desk_loads_once_per_process(
 ) -> None:
     assert Triager.for_desk(starter_desk, model_dir) is triager
     assert model_path(model_dir, starter_desk).is_file()  # trained once, saved for next time
+
+
+def test_a_desk_folder_it_cannot_write_to_keeps_the_model_in_memory(
+    starter_desk: Desk, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the model folder would go", encoding="utf-8")
+    triager = Triager.for_desk(starter_desk, blocked)
+    assert triager.assess("", "Please cancel my order").categories[0].slug == "cancel-order"
+
+
+def test_urgency_words_and_outages_raise_the_priority(triager: Triager) -> None:
+    assert triager.assess("", "Total outage, nothing works in the dashboard").priority == "critical"
+    assert triager.assess("", "I need my address changed urgently").priority == "high"
+    assert triager.assess("", "What sizes does the jacket come in?").priority == "normal"
