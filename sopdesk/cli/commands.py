@@ -10,3 +10,4 @@ from sopdesk.cli import imports  # noqa: F401
 from sopdesk.cli import demo  # noqa: F401
 from sopdesk.cli import desk  # noqa: F401
 from sopdesk.cli import playbooks  # noqa: F401
+from sopdesk.cli import triage  # noqa: F401

@@ -148,6 +148,7 @@ def _assemble(
         limits=s.limits,
         bot=s.bot,
         status_page=s.status_page,
+        triage=s.triage,
     )
     return LoadedDesk(desk, settings, taxonomy, board, sla, playbooks, macros, articles)
 

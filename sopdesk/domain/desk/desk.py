@@ -18,6 +18,7 @@ from sopdesk.domain.desk.settings import (
     Channels,
     Limits,
     StatusPage,
+    Triage,
 )
 from sopdesk.domain.desk.sla import DEFAULT_CALENDAR, Fulfilment, SlaPolicy
 from sopdesk.domain.desk.taxonomy import (
@@ -71,6 +72,7 @@ class Desk(BaseModel):
     limits: Limits = Field(default_factory=Limits)
     bot: Bot = Field(default_factory=Bot)
     status_page: StatusPage = Field(default_factory=StatusPage)
+    triage: Triage = Field(default_factory=Triage)
     _built: dict[str, BusinessCalendar] = PrivateAttr(default_factory=dict)
 
     @property

@@ -5,6 +5,8 @@ Also the bot (answers from the knowledge base, hands off to the team) and the st
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import EmailStr, Field
 
 from sopdesk.domain.desk.base import DeskModel, Language, Slug
@@ -80,6 +82,15 @@ class Limits(DeskModel):
     refund_without_approval: float | None = Field(default=None, gt=0)
 
 
+class Triage(DeskModel):
+    """How sure triage must be before it categorises a case or calls it spam by itself."""
+
+    model: Literal["tfidf"] = "tfidf"  # word + character n-grams, linear, calibrated
+    category_threshold: float = Field(default=0.6, gt=0, le=1)
+    spam_threshold: float = Field(default=0.9, gt=0, le=1)
+    signal_threshold: float = Field(default=0.8, gt=0, le=1)  # a signal from the classifier
+
+
 class DeskSettings(DeskModel):
     """desk.yaml as written."""
 
@@ -95,3 +106,4 @@ class DeskSettings(DeskModel):
     limits: Limits = Field(default_factory=Limits)
     bot: Bot = Field(default_factory=Bot)
     status_page: StatusPage = Field(default_factory=StatusPage)
+    triage: Triage = Field(default_factory=Triage)

@@ -5,7 +5,9 @@ Seed 002's escalation matrix is written in these terms (taxonomy.yaml of the sta
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+import re
+
+from pydantic import Field, field_validator, model_validator
 
 from sopdesk.domain.desk.base import DeskDuration, DeskModel, Slug
 
@@ -70,6 +72,23 @@ class Signal(DeskModel):
 
     title: str
     examples: list[str] = Field(default_factory=list)
+    # Regular expressions (case-insensitive) that raise the signal when they occur in a
+    # customer's text; triage reports the words that matched.
+    patterns: list[str] = Field(default_factory=list)
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                compiled = re.compile(pattern, re.IGNORECASE)
+            except re.error as exc:
+                raise ValueError(
+                    f"pattern {pattern!r} is not a regular expression: {exc}"
+                ) from None
+            if compiled.search(""):
+                raise ValueError(f"pattern {pattern!r} matches empty text, so it always fires")
+        return patterns
 
 
 class RuleCondition(DeskModel):
