@@ -80,6 +80,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "sopdesk.engine.sla",
     "sopdesk.engine.playbooks",
     "sopdesk.channels.handlers",
+    "sopdesk.channels.status_mail",
 )
 
 

@@ -21,6 +21,7 @@ class OutboxKind(StrEnum):
     MESSAGE = "message.out"  # a reply or a macro to a customer, partner or other recipient
     CHAT = "chat.post"  # a post to a team-chat channel
     WEBHOOK = "webhook.post"  # a case event to the outgoing-webhook subscribers
+    STATUS_MAIL = "status.mail"  # a status-page mail to one subscriber (not about a case)
 
 
 PENDING = "pending"
