@@ -26,6 +26,7 @@ from sopdesk.web.ui import (
     playbook_panel,
     queue,
     reports,
+    status_admin,
     status_page,
 )
 
@@ -48,6 +49,7 @@ def install_console(app: FastAPI, runtime: Runtime) -> None:
         admin,
         partner,
         customer,
+        status_admin,
         status_page,
     ):
         app.include_router(module.router)
