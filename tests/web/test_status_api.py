@@ -4,6 +4,7 @@ maintenance; agents link cases; resolving can answer every linked customer with 
 from __future__ import annotations
 
 from datetime import timedelta
+from xml.etree import ElementTree
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -182,3 +183,25 @@ def test_the_bot_learns_of_an_incident_on_a_component_the_question_names(
     assert active_incidents_for(runtime.db, runtime.desk, now, ["wallet-passes"]) == found
     assert active_incidents_for(runtime.db, runtime.desk, now, "My API key is lost") == []
     assert active_incidents_for(runtime.db, runtime.desk, now, []) == []
+
+
+def test_the_atom_feed_lists_incidents_newest_first_with_their_updates(
+    client: TestClient, people: dict[str, Persona], clock: ManualClock
+) -> None:
+    lead = people["lead"].headers
+    first = client.post("/api/v1/status/incidents", json=OPEN, headers=lead).json()
+    clock.advance(timedelta(hours=1))
+    second = {**OPEN, "title": "API <errors> & timeouts", "components": {"api": "degraded"}}
+    client.post("/api/v1/status/incidents", json=second, headers=lead)
+    client.post(
+        f"/api/v1/status/incidents/{first['id']}/resolve", json={"body": "Fixed."}, headers=lead
+    )
+    response = client.get("/status.atom")
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    feed = ElementTree.fromstring(response.content)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    titles = [e.findtext("a:title", namespaces=ns) for e in feed.findall("a:entry", ns)]
+    assert titles == ["API <errors> & timeouts (investigating)", f"{OPEN['title']} (resolved)"]
+    content = feed.findall("a:entry", ns)[1].findtext("a:content", namespaces=ns) or ""
+    assert content.startswith("Resolved (2026-11-23 10:00 UTC): Fixed.")
+    assert feed.findtext("a:updated", namespaces=ns) == clock.now().isoformat()

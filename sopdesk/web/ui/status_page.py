@@ -38,7 +38,15 @@ COLOURS = {
 def _page(request: Request, runtime: Runtime, **extra: Any) -> Response:
     status = int(extra.pop("status", 200))
     snapshot = read_status(runtime.db, runtime.desk, runtime.clock.now())
-    context = {"s": snapshot, "colours": COLOURS, "days": UPTIME_DAYS, "message": "", **extra}
+    titles = {c.slug: c.title for c in runtime.desk.status_page.components}
+    context = {
+        "s": snapshot,
+        "titles": titles,
+        "colours": COLOURS,
+        "days": UPTIME_DAYS,
+        "message": "",
+        **extra,
+    }
     return render(request, "status.html", context, status=status)
 
 
