@@ -23,6 +23,7 @@ from sopdesk.engine.accounts import require_role
 from sopdesk.engine.cases import AddMessage, do_add_message, load_case
 from sopdesk.engine.customers import require_staff
 from sopdesk.engine.status_mail import notify_subscribers
+from sopdesk.engine.status_views import describe_incidents
 from sopdesk.errors import Conflict, InvalidInput, NotFound
 from sopdesk.store.db import Database
 from sopdesk.store.models import (
@@ -159,29 +160,16 @@ def _add_update(
 
 
 def incident_view(session: Session, incident: StatusIncident) -> dict[str, Any]:
-    updates = session.scalars(
-        select(StatusIncidentUpdate)
-        .where(StatusIncidentUpdate.incident_id == incident.id)
-        .order_by(StatusIncidentUpdate.at, StatusIncidentUpdate.id)
-    ).all()
-    cases = session.scalars(
-        select(StatusIncidentCase.case_id)
-        .where(StatusIncidentCase.incident_id == incident.id)
-        .order_by(StatusIncidentCase.case_id)
-    ).all()
-    return {
-        "id": incident.id,
-        "title": incident.title,
-        "phase": incident.phase,
-        "started_at": incident.started_at,
-        "resolved_at": incident.resolved_at,
-        "components": dict(updates[-1].components) if updates else {},
-        "updates": [
-            {"at": u.at, "phase": u.phase, "body": u.body, "components": dict(u.components)}
-            for u in updates
-        ],
-        "cases": list(cases),
-    }
+    """The incident with its updates (oldest first) and the ids of its linked cases."""
+    view = describe_incidents(session, [incident])[0]
+    view["cases"] = list(
+        session.scalars(
+            select(StatusIncidentCase.case_id)
+            .where(StatusIncidentCase.incident_id == incident.id)
+            .order_by(StatusIncidentCase.case_id)
+        )
+    )
+    return view
 
 
 def check_open_incident(desk: Desk, principal: Principal, command: OpenIncident) -> None:
@@ -248,6 +236,14 @@ def check_resolve_incident(
             raise InvalidInput(f"macro {command.macro!r} is written to {macro.to}, not customers")
     with db.transaction(write=False) as session:
         _open_incident(session, incident_id)
+        if command.macro is not None:
+            # Every reply must be allowed before the incident is resolved, so none fails after.
+            for case_id in session.scalars(
+                select(StatusIncidentCase.case_id).where(
+                    StatusIncidentCase.incident_id == incident_id
+                )
+            ):
+                load_case(session, principal, case_id)
 
 
 def do_resolve_incident(

@@ -6,7 +6,7 @@ Read-only; the rules are sopdesk.domain.status, the writing side engine.status_p
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -109,7 +109,14 @@ def _incidents(
         query = query.where(
             or_(StatusIncident.resolved_at.is_(None), StatusIncident.resolved_at >= since)
         )
-    incidents = session.scalars(query).all()
+    return describe_incidents(session, session.scalars(query).all())
+
+
+def describe_incidents(
+    session: Session, incidents: Sequence[StatusIncident]
+) -> list[dict[str, Any]]:
+    """Each incident as a plain dict, with its updates oldest first and the components' states
+    its latest update reports."""
     updates: dict[int, list[StatusIncidentUpdate]] = {i.id: [] for i in incidents}
     if incidents:
         for update in session.scalars(
@@ -128,7 +135,7 @@ def _incidents(
             "components": dict(updates[i.id][-1].components) if updates[i.id] else {},
             "updates": [
                 {"at": u.at, "phase": u.phase, "body": u.body, "components": dict(u.components)}
-                for u in reversed(updates[i.id])
+                for u in updates[i.id]
             ],
         }
         for i in incidents
@@ -145,7 +152,7 @@ def _facts(incident: dict[str, Any]) -> IncidentFacts:
                 IncidentPhase(u["phase"]),
                 {slug: ComponentState(s) for slug, s in u["components"].items()},
             )
-            for u in reversed(incident["updates"])
+            for u in incident["updates"]
         ),
     )
 
@@ -229,7 +236,7 @@ def active_incidents_for(
             "phase": i["phase"],
             "started_at": i["started_at"],
             "components": i["components"],
-            "latest": i["updates"][0]["body"] if i["updates"] else "",
+            "latest": i["updates"][-1]["body"] if i["updates"] else "",
         }
         for i in open_incidents
         if i["id"] in hit

@@ -71,7 +71,7 @@ def status_atom(request: Request, runtime: Rt) -> Response:
     ET.SubElement(feed, "link", rel="self", href=f"{base}/status.atom")
     incidents = read_feed(runtime.db)
     updated = max(
-        (i["updates"][0]["at"] for i in incidents if i["updates"]), default=runtime.clock.now()
+        (i["updates"][-1]["at"] for i in incidents if i["updates"]), default=runtime.clock.now()
     )
     ET.SubElement(feed, "updated").text = updated.isoformat()
     for incident in incidents:
@@ -80,13 +80,13 @@ def status_atom(request: Request, runtime: Rt) -> Response:
         ET.SubElement(entry, "title").text = f"{incident['title']} ({incident['phase']})"
         ET.SubElement(entry, "link", href=f"{base}/status#incident-{incident['id']}")
         ET.SubElement(entry, "published").text = incident["started_at"].isoformat()
-        last = incident["updates"][0]["at"] if incident["updates"] else incident["started_at"]
+        last = incident["updates"][-1]["at"] if incident["updates"] else incident["started_at"]
         ET.SubElement(entry, "updated").text = last.isoformat()
         author = ET.SubElement(entry, "author")
         ET.SubElement(author, "name").text = runtime.desk.name
         ET.SubElement(entry, "content", type="text").text = "\n\n".join(
             f"{u['phase'].capitalize()} ({u['at']:%Y-%m-%d %H:%M} UTC): {u['body']}"
-            for u in incident["updates"]
+            for u in reversed(incident["updates"])
         )
     body = ET.tostring(feed, encoding="unicode", xml_declaration=True)
     return Response(body, media_type="application/atom+xml")
