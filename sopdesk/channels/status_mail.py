@@ -17,10 +17,15 @@ from sopdesk.channels.email.outgoing import PermanentDeliveryError
 from sopdesk.channels.handlers import email_sender
 from sopdesk.channels.links import LinkError
 from sopdesk.engine.outbox import OutboxKind
-from sopdesk.engine.status_mail import CONFIRM
+from sopdesk.engine.status_mail import CONFIRM, MAINTENANCE
 from sopdesk.engine.worker import HANDLERS, Job, WorkContext
 from sopdesk.errors import ConfigError
-from sopdesk.store.models import StatusIncident, StatusIncidentUpdate, StatusSubscriber
+from sopdesk.store.models import (
+    StatusIncident,
+    StatusIncidentUpdate,
+    StatusMaintenance,
+    StatusSubscriber,
+)
 
 SALT = "sopdesk.status-subscription"
 CONFIRM_DAYS = 7
@@ -81,9 +86,21 @@ def deliver_status_mail(job: Job, ctx: WorkContext) -> None:
                 f"{CONFIRM_DAYS} days): {base}/status/confirm/{token}\n\n"
                 "If it was not you, ignore this mail and you will get nothing more.\n"
             )
+        elif subscriber.confirmed_at is None:
+            return
+        elif job.payload.get("mail") == MAINTENANCE:
+            window = session.get(StatusMaintenance, int(job.payload["maintenance_id"]))
+            if window is None:
+                return  # withdrawn before the mail went out
+            subject = f"[Maintenance] {window.title}"
+            text = (
+                f"{window.title}\nScheduled from {window.starts_at:%Y-%m-%d %H:%M} to "
+                f"{window.ends_at:%Y-%m-%d %H:%M} UTC\n\n"
+                + (f"{window.body}\n\n" if window.body else "")
+                + f"Expected down: {', '.join(window.components)}\n\n"
+                + f"Status page: {base}/status\nStop these mails: {leave_url}\n"
+            )
         else:
-            if subscriber.confirmed_at is None:
-                return
             update = session.get(StatusIncidentUpdate, int(job.payload["update_id"]))
             if update is None:
                 raise PermanentDeliveryError(f"status update {job.payload['update_id']} is gone")

@@ -20,6 +20,7 @@ from sopdesk.store.models import StatusSubscriber
 
 CONFIRM = "confirm"
 UPDATE = "update"
+MAINTENANCE = "maintenance"
 
 
 class Subscribe(BaseModel):
@@ -68,9 +69,22 @@ def do_unsubscribe(db: Database, subscriber_id: int, email: str) -> None:
             session.delete(row)
 
 
-def notify_subscribers(session: Session, update_id: int, now: datetime) -> None:
-    """One outbox row per confirmed subscriber for this incident update, in the caller's
-    transaction."""
+def notify_subscribers(
+    session: Session,
+    now: datetime,
+    *,
+    update_id: int | None = None,
+    maintenance_id: int | None = None,
+) -> None:
+    """One outbox row per confirmed subscriber for this incident update or maintenance window,
+    in the caller's transaction."""
+    if update_id is not None:
+        key, payload = f"status-update:{update_id}", {"mail": UPDATE, "update_id": update_id}
+    elif maintenance_id is not None:
+        key = f"status-maintenance:{maintenance_id}"
+        payload = {"mail": MAINTENANCE, "maintenance_id": maintenance_id}
+    else:
+        raise ValueError("notify_subscribers needs an update or a maintenance window")
     ids = session.scalars(
         select(StatusSubscriber.id)
         .where(StatusSubscriber.confirmed_at.is_not(None))
@@ -80,8 +94,8 @@ def notify_subscribers(session: Session, update_id: int, now: datetime) -> None:
         write_outbox(
             session,
             OutboxKind.STATUS_MAIL,
-            key=f"status-update:{update_id}:{subscriber_id}",
+            key=f"{key}:{subscriber_id}",
             case_id=None,
-            payload={"mail": UPDATE, "subscriber_id": subscriber_id, "update_id": update_id},
+            payload={**payload, "subscriber_id": subscriber_id},
             now=now,
         )

@@ -1,5 +1,5 @@
 """Incidents and maintenance of the status page: open, update and resolve an incident, link the
-cases it caused, schedule maintenance; each change tells the confirmed subscribers by mail.
+cases it caused, schedule maintenance; each update and window is mailed to the subscribers.
 
 Leads and admins write; the reading side (the page, the feed, the bot) is in status_views.
 """
@@ -155,7 +155,7 @@ def _add_update(
     if phase is IncidentPhase.RESOLVED:
         incident.resolved_at = now
     session.flush()
-    notify_subscribers(session, update.id, now)
+    notify_subscribers(session, now, update_id=update.id)
     return update
 
 
@@ -360,6 +360,7 @@ def do_schedule_maintenance(
         )
         session.add(window)
         session.flush()
+        notify_subscribers(session, clock.now(), maintenance_id=window.id)
         return {
             "id": window.id,
             "title": window.title,

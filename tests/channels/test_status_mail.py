@@ -1,5 +1,5 @@
 """Status mail through a real SMTP server (aiosmtpd): double opt-in with a signed link, update
-mail to confirmed subscribers only, and one-click unsubscribe (RFC 8058)."""
+mail (incident updates, maintenance) to confirmed subscribers only, one-click unsubscribe."""
 
 from __future__ import annotations
 
@@ -86,6 +86,20 @@ def test_double_opt_in_then_update_mail_then_one_click_unsubscribe(
     )
     assert leave
     assert "Some API calls fail with 502." in str(update.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    window = {
+        "title": "Database upgrade",
+        "body": "The API answers slowly for a while.",
+        "starts_at": "2026-11-24T22:00:00Z",
+        "ends_at": "2026-11-24T23:00:00Z",
+        "components": ["api"],
+    }
+    client.post("/api/v1/status/maintenance", json=window, headers=lead)
+    assert deliver(runtime, port) == 1
+    notice = mails(sink)[2]
+    assert notice["Subject"] == "[Maintenance] Database upgrade"
+    notice_text = str(notice.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    assert "2026-11-24 22:00 to 2026-11-24 23:00 UTC" in notice_text
+    assert notice["List-Unsubscribe"] == update["List-Unsubscribe"]
     # A GET (a mail scanner) changes nothing; the one-click POST, without a session, does.
     assert client.get(leave.group(1)).status_code == 200
     fresh = TestClient(client.app)
@@ -96,7 +110,7 @@ def test_double_opt_in_then_update_mail_then_one_click_unsubscribe(
         f"/api/v1/status/incidents/{incident['id']}/resolve", json={"body": "Fixed."}, headers=lead
     )
     assert deliver(runtime, port) == 0
-    assert len(sink.messages) == 2
+    assert len(sink.messages) == 3
 
 
 def test_a_confirmation_link_expires_after_a_week(
