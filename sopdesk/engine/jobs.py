@@ -127,6 +127,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "sopdesk.engine.sla_timers",
     "sopdesk.engine.playbooks",
     "sopdesk.channels.handlers",
+    "sopdesk.channels.status_mail",
 )
 
 

@@ -24,6 +24,7 @@ class OutboxKind(StrEnum):
     # A timer the worker gave up on, kept with the dead letters (no handler: never claimed);
     # payload: the timer's own payload plus `timer_kind` and `dead_timer_id`.
     DEAD_TIMER = "timer.dead"
+    STATUS_MAIL = "status.mail"  # a status-page mail to one subscriber (not about a case)
 
 
 # Payload field: a timeline note ({"text", "step"}) the worker writes in the same commit that

@@ -34,7 +34,9 @@ def _setup(client: TestClient, people: dict[str, Persona], runtime: Runtime) -> 
         )
         for c in (case, top)
     ]
+    opened = client.post("/api/v1/status/incidents", json=STATUS_INCIDENT, headers=admin).json()
     return {
+        "incident": opened["id"],
         "case": case["id"],
         "top": top["id"],
         "customer": case["customer_id"],
@@ -46,6 +48,7 @@ def _setup(client: TestClient, people: dict[str, Persona], runtime: Runtime) -> 
 def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, str, Any, set[str]]]:
     """(method, path, json body, personas allowed). Everyone else must get 403."""
     case, top, customer = ids["case"], ids["top"], ids["customer"]
+    incident = f"/api/v1/status/incidents/{ids['incident']}"
     order = {"orders": [{"external_ref": "R-1", "placed_at": "2026-11-01T00:00:00Z", "items": []}]}
     return [
         (
@@ -90,7 +93,22 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
         ("POST", f"/api/v1/runs/{ids['top_run']}/events", {"type": "tick", "item": 0}, LEADS),
         ("POST", f"/api/v1/runs/{ids['run']}/stop", {"reason": "done"}, ALL),
         ("POST", "/api/v1/inbound/email", RAW_MAIL, {"admin"}),
+        ("GET", "/api/v1/status", None, ALL),
+        ("POST", "/api/v1/status/incidents", STATUS_INCIDENT, LEADS),
+        ("POST", f"{incident}/updates", {"phase": "identified", "body": "b"}, LEADS),
+        ("POST", f"{incident}/cases", {"case_id": case}, ALL),
+        ("POST", f"{incident}/resolve", {"body": "b"}, LEADS),
+        ("POST", "/api/v1/status/maintenance", MAINTENANCE, LEADS),
     ]
+
+
+STATUS_INCIDENT = {"title": "t", "body": "b", "components": {"api": "degraded"}}
+MAINTENANCE = {
+    "title": "m",
+    "starts_at": "2026-12-01T00:00:00Z",
+    "ends_at": "2026-12-01T01:00:00Z",
+    "components": ["api"],
+}
 
 
 RAW_MAIL = (

@@ -66,6 +66,7 @@ class StatusComponent(DeskModel):
     slug: Slug
     title: str
     description: str = ""
+    group: str = ""  # the heading the status page lists it under; "" lists it on its own
 
 
 class StatusPage(DeskModel):

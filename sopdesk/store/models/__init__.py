@@ -14,6 +14,13 @@ from sopdesk.store.models.email import EmailMessage
 from sopdesk.store.models.partners import Partner, PartnerUser
 from sopdesk.store.models.playbooks import LedgerEntry, PlaybookRun, PlaybookVersion
 from sopdesk.store.models.sla import SlaClockRow
+from sopdesk.store.models.status import (
+    StatusIncident,
+    StatusIncidentCase,
+    StatusIncidentUpdate,
+    StatusMaintenance,
+    StatusSubscriber,
+)
 from sopdesk.store.models.work import OutboxMessage, Timer
 
 __all__ = [
@@ -38,5 +45,10 @@ __all__ = [
     "PlaybookVersion",
     "Shipment",
     "SlaClockRow",
+    "StatusIncident",
+    "StatusIncidentCase",
+    "StatusIncidentUpdate",
+    "StatusMaintenance",
+    "StatusSubscriber",
     "Timer",
 ]

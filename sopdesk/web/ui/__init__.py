@@ -26,6 +26,8 @@ from sopdesk.web.ui import (
     playbook_panel,
     queue,
     reports,
+    status_admin,
+    status_page,
 )
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -47,6 +49,8 @@ def install_console(app: FastAPI, runtime: Runtime) -> None:
         admin,
         partner,
         customer,
+        status_admin,
+        status_page,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
