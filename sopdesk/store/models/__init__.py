@@ -13,6 +13,7 @@ from sopdesk.store.models.customers import Customer, CustomerIdentity, CustomerL
 from sopdesk.store.models.email import EmailMessage
 from sopdesk.store.models.partners import Partner, PartnerUser
 from sopdesk.store.models.playbooks import LedgerEntry, PlaybookRun, PlaybookVersion
+from sopdesk.store.models.reports import REPORT_INDEXES
 from sopdesk.store.models.sla import SlaClockRow
 from sopdesk.store.models.work import OutboxMessage, Timer
 
@@ -36,6 +37,7 @@ __all__ = [
     "PartnerUser",
     "PlaybookRun",
     "PlaybookVersion",
+    "REPORT_INDEXES",
     "Shipment",
     "SlaClockRow",
     "Timer",
