@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
@@ -96,8 +96,10 @@ def _date(params: Mapping[str, str], name: str, default: datetime) -> datetime:
 
 def parse_filter(params: Mapping[str, str], now: datetime) -> ReportFilter:
     """The filter from query parameters `from`, `to` (dates or ISO times; `to` is exclusive and
-    a bare date means the end of that day), `level`, `category`, `channel`, `agent`, `shop`."""
-    until = _date(params, "to", now)
+    a bare date means the end of that day; by default the
+    30 days up to the end of today), `level`, `category`, `channel`, `agent`, `shop`."""
+    end_of_today = datetime.combine(now.date() + timedelta(days=1), time(), now.tzinfo)
+    until = _date(params, "to", end_of_today)
     if (params.get("to") or "").strip() and len(params["to"].strip()) == 10:
         until += timedelta(days=1)
     since = _date(params, "from", until - DEFAULT_PERIOD)

@@ -18,6 +18,7 @@ from sopdesk.web.api import (
     inbound,
     orders,
     playbooks,
+    reports,
     taxonomy,
     tokens,
 )
@@ -44,7 +45,10 @@ def create_app(runtime: Runtime) -> FastAPI:
         max_bytes=runtime.settings.max_attachment_bytes * 4 // 3 + ENVELOPE_BYTES,
     )
     app.include_router(health.router)
-    routers = (cases, escalation, customers, orders, agents, tokens, taxonomy, playbooks, inbound)
+    routers = (
+        *(cases, escalation, customers, orders, agents, tokens, taxonomy, playbooks, inbound),
+        reports,
+    )
     for module in routers:
         app.include_router(module.router, prefix="/api/v1")
     install_console(app, runtime)
