@@ -166,8 +166,9 @@ def load(
             cases += 1
             if progress is not None and cases % 10_000 == 0:
                 progress(10_000)
-        if len(buffers[table]) >= 20_000:
-            flush(table)
+        if len(buffers[table]) >= 20_000:  # parents before children, for the foreign keys
+            for name in COLUMNS:
+                flush(name)
     for table in COLUMNS:
         flush(table)
     if not sqlite:
