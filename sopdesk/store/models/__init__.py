@@ -19,6 +19,7 @@ from sopdesk.store.models.work import OutboxMessage, Timer
 
 __all__ = [
     "NAMING",
+    "REPORT_INDEXES",
     "Agent",
     "ApiToken",
     "Attachment",
@@ -37,7 +38,6 @@ __all__ = [
     "PartnerUser",
     "PlaybookRun",
     "PlaybookVersion",
-    "REPORT_INDEXES",
     "Shipment",
     "SlaClockRow",
     "Timer",
