@@ -1,8 +1,8 @@
 """The few SQL expressions that differ between SQLite and PostgreSQL, for the reports.
 
-Day of a timestamp, seconds between two timestamps, a text field of a JSON column, a report
-predicate, and percentiles: `percentile_cont` on PostgreSQL; on SQLite a window function ranks
-the values and only the two rows around each wanted rank come back, interpolated the same way
+Day of a timestamp, seconds between two timestamps, a field of a JSON column, a report
+predicate, and percentiles: `percentile_cont` on PostgreSQL; on SQLite, per group, the two
+values around each wanted rank by ORDER BY ... LIMIT 2 OFFSET rank, interpolated the same way
 (so both databases give the same median and p90).
 """
 
@@ -13,15 +13,14 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
     Float,
     Integer,
     Select,
     String,
-    and_,
     cast,
     func,
     inspect,
-    or_,
     select,
     text,
 )
@@ -38,6 +37,15 @@ def dialect_of(session: Session) -> str:
     return bind.dialect.name
 
 
+SORT_MEMORY = "64MB"  # PostgreSQL: percentile_cont sorts a million durations in memory
+
+
+def prepare(session: Session) -> None:
+    """Lets PostgreSQL sort a report's values in memory (for this transaction only)."""
+    if dialect_of(session) != "sqlite":
+        session.execute(text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
+
+
 def predicate(session: Session, pair: tuple[str, str], alias: Any = None) -> TextClause:
     """One of the report predicates of sopdesk.store.models.reports, for this database, on the
     timeline or on an alias of it (the words stay those of the partial index)."""
@@ -45,11 +53,12 @@ def predicate(session: Session, pair: tuple[str, str], alias: Any = None) -> Tex
     return text(predicate_words(pair, dialect_of(session), name))
 
 
-def day_of(session: Session, column: Any) -> ColumnElement[str]:
-    """The UTC day of a timestamp as 'YYYY-MM-DD'."""
+def day_of(session: Session, column: Any) -> ColumnElement[Any]:
+    """The UTC day of a timestamp: text 'YYYY-MM-DD' on SQLite, a date on PostgreSQL (str() of
+    either reads the same)."""
     if dialect_of(session) == "sqlite":
         return func.substr(column, 1, 10)
-    return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return cast(func.timezone("UTC", column), Date)
 
 
 def seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[float]:
@@ -105,30 +114,22 @@ def _float(value: object) -> float | None:
 
 
 def _sqlite_spreads(session: Session, sub: Any) -> list[Spread]:
-    ranked = select(
-        sub.c.grp,
-        sub.c.v,
-        (func.row_number().over(partition_by=sub.c.grp, order_by=sub.c.v) - 1).label("rn"),
-        func.count().over(partition_by=sub.c.grp).label("n"),
-    ).subquery()
-    wanted = []
-    for p in PERCENTS:
-        position = p * (ranked.c.n - 1)
-        floor = cast(position, Integer)
-        wanted += [ranked.c.rn == floor, and_(ranked.c.rn == floor + 1, position > floor)]
-    rows = session.execute(
-        select(ranked.c.grp, ranked.c.rn, ranked.c.n, ranked.c.v)
-        .where(or_(*wanted))
-        .order_by(ranked.c.grp, ranked.c.rn)
+    """Per group: its count, then for each percentile the (at most) two values around its rank
+    by ORDER BY ... LIMIT 2 OFFSET rank, which walks an index in value order where one exists."""
+    counts = session.execute(
+        select(sub.c.grp, func.count()).group_by(sub.c.grp).order_by(sub.c.grp)
     ).all()
-    by_group: dict[str, tuple[int, dict[int, float]]] = {}
-    for grp, rn, n, v in rows:
-        _, picked = by_group.setdefault(str(grp), (int(n), {}))
-        picked[int(rn)] = float(v)
-    return [
-        Spread(grp, n, *(_interpolate(picked, p, n) for p in PERCENTS))
-        for grp, (n, picked) in sorted(by_group.items())
-    ]
+    found = []
+    for grp, n in counts:
+        picked: dict[int, float] = {}
+        for p in PERCENTS:
+            low = int(p * (int(n) - 1))
+            around = session.scalars(
+                select(sub.c.v).where(sub.c.grp == grp).order_by(sub.c.v).limit(2).offset(low)
+            ).all()
+            picked.update({low + i: float(v) for i, v in enumerate(around)})
+        found.append(Spread(str(grp), int(n), *(_interpolate(picked, p, int(n)) for p in PERCENTS)))
+    return found
 
 
 def _interpolate(picked: dict[int, float], p: float, n: int) -> float:

@@ -23,6 +23,7 @@ from sopdesk.engine.report_sql import (
     day_of,
     json_int,
     predicate,
+    prepare,
     seconds_between,
     spreads,
 )
@@ -181,10 +182,16 @@ def _volume(dimension: str) -> Callable[[Session, ReportFilter, Principal, datet
             f"volume-{dimension}",
             f"Cases by {dimension}",
             (dimension, "cases"),
-            [(k if k is not None else "(none)", int(n)) for k, n in rows],
+            [(_key(k), int(n)) for k, n in rows],
         )
 
     return report
+
+
+def _key(value: object) -> object:
+    if value is None:
+        return "(none)"
+    return value if isinstance(value, int | str) else str(value)
 
 
 def sla_attainment(session: Session, f: ReportFilter, who: Principal, now: datetime) -> Report:
@@ -403,10 +410,12 @@ def run_report(
     if fn is None:
         raise InvalidInput(f"no report named {name!r}; there are: {', '.join(REPORTS)}")
     with db.transaction(write=False) as session:
+        prepare(session)
         return fn(session, f, principal, now)
 
 
 def run_all(db: Database, principal: Principal, f: ReportFilter, now: datetime) -> list[Report]:
     require_report_reader(principal)
     with db.transaction(write=False) as session:
+        prepare(session)
         return [fn(session, f, principal, now) for fn in REPORTS.values()]

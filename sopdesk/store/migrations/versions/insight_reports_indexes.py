@@ -53,6 +53,11 @@ def upgrade() -> None:
             "consumed_seconds",
         ],
     )
+    op.create_index(
+        "ix_reports_sla_spread",
+        "sla_clocks",
+        ["metric", "consumed_seconds", "started_at", "stopped_at"],
+    )
     op.create_index("ix_reports_ledger_at", "ledger", ["at", "kind", "paid_by"])
     for name, (sqlite, postgres) in PARTIAL.items():
         op.create_index(
@@ -68,6 +73,7 @@ def downgrade() -> None:
     for name in reversed(PARTIAL):
         op.drop_index(name, table_name="case_events")
     op.drop_index("ix_reports_ledger_at", table_name="ledger")
+    op.drop_index("ix_reports_sla_spread", table_name="sla_clocks")
     op.drop_index("ix_reports_sla_started", table_name="sla_clocks")
     op.drop_index("ix_reports_cases_backlog", table_name="cases")
     op.drop_index("ix_reports_cases_created", table_name="cases")
