@@ -1,8 +1,9 @@
 """The few SQL expressions that differ between SQLite and PostgreSQL, for the reports.
 
 Day of a timestamp, seconds between two timestamps, a field of a JSON column, a report
-predicate, and percentiles: `percentile_cont` on PostgreSQL; on SQLite, per group, the two
-values around each wanted rank by ORDER BY ... LIMIT 2 OFFSET rank, interpolated the same way
+predicate, and percentiles: `percentile_cont` on PostgreSQL; on SQLite the two values around
+each wanted rank, by ORDER BY ... LIMIT 2 OFFSET rank over an index in value order, or else by
+a window function's ranks, interpolated the same way
 (so both databases give the same median and p90).
 """
 
@@ -18,9 +19,12 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    and_,
     cast,
     func,
     inspect,
+    literal_column,
+    or_,
     select,
     text,
 )
@@ -44,6 +48,14 @@ def prepare(session: Session) -> None:
     """Lets PostgreSQL sort a report's values in memory (for this transaction only)."""
     if dialect_of(session) != "sqlite":
         session.execute(text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
+
+
+def unindexed(session: Session, column: Any) -> Any:
+    """`column` such that SQLite will not pick an index on it (SQLite's unary `+`), so that it
+    walks another index instead, e.g. one in the order a percentile needs."""
+    if dialect_of(session) != "sqlite":
+        return column
+    return literal_column(f"+{column.table.name}.{column.name}", type_=column.type)
 
 
 def predicate(session: Session, pair: tuple[str, str], alias: Any = None) -> TextClause:
@@ -89,8 +101,11 @@ class Spread:
     p90: float | None
 
 
-def spreads(session: Session, values: Select[*tuple[Any, ...]]) -> list[Spread]:
-    """Count, median and p90 of `values` (columns `grp`, `v`) per group, by the database."""
+def spreads(
+    session: Session, values: Select[*tuple[Any, ...]], *, indexed: bool = False
+) -> list[Spread]:
+    """Count, median and p90 of `values` (columns `grp`, `v`) per group, by the database.
+    `indexed`: on SQLite, the query walks an index in the order of `v` (so OFFSET is cheap)."""
     sub = values.subquery()
     if dialect_of(session) != "sqlite":
         query = (
@@ -106,16 +121,45 @@ def spreads(session: Session, values: Select[*tuple[Any, ...]]) -> list[Spread]:
             Spread(str(g), int(n), _float(m), _float(p90))
             for g, n, m, p90 in session.execute(query)
         ]
-    return _sqlite_spreads(session, sub)
+    return _sqlite_offsets(session, sub) if indexed else _sqlite_ranked(session, sub)
 
 
 def _float(value: object) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]
 
 
-def _sqlite_spreads(session: Session, sub: Any) -> list[Spread]:
+def _sqlite_ranked(session: Session, sub: Any) -> list[Spread]:
+    """Ranks every value of its group with a window function and keeps only the rows around
+    each wanted rank (for values no index holds in order, e.g. computed durations)."""
+    ranked = select(
+        sub.c.grp,
+        sub.c.v,
+        (func.row_number().over(partition_by=sub.c.grp, order_by=sub.c.v) - 1).label("rn"),
+        func.count().over(partition_by=sub.c.grp).label("n"),
+    ).subquery()
+    wanted = []
+    for p in PERCENTS:
+        position = p * (ranked.c.n - 1)
+        floor = cast(position, Integer)
+        wanted += [ranked.c.rn == floor, and_(ranked.c.rn == floor + 1, position > floor)]
+    rows = session.execute(
+        select(ranked.c.grp, ranked.c.rn, ranked.c.n, ranked.c.v)
+        .where(or_(*wanted))
+        .order_by(ranked.c.grp, ranked.c.rn)
+    ).all()
+    by_group: dict[str, tuple[int, dict[int, float]]] = {}
+    for grp, rn, n, v in rows:
+        _, picked = by_group.setdefault(str(grp), (int(n), {}))
+        picked[int(rn)] = float(v)
+    return [
+        Spread(grp, n, *(_interpolate(picked, p, n) for p in PERCENTS))
+        for grp, (n, picked) in sorted(by_group.items())
+    ]
+
+
+def _sqlite_offsets(session: Session, sub: Any) -> list[Spread]:
     """Per group: its count, then for each percentile the (at most) two values around its rank
-    by ORDER BY ... LIMIT 2 OFFSET rank, which walks an index in value order where one exists."""
+    by ORDER BY ... LIMIT 2 OFFSET rank, walking an index that holds the values in order."""
     counts = session.execute(
         select(sub.c.grp, func.count()).group_by(sub.c.grp).order_by(sub.c.grp)
     ).all()
