@@ -142,7 +142,7 @@ def explaining_terms(
 ) -> list[Term]:
     """Terms used by at least `min_share` of the spike's messages and at least `min_lift` times
     as often (as a share of messages) as in the baseline; by how many spike messages use them.
-    A phrase hides the words it is made of when it is used as often."""
+    A phrase is left out when one of its words is used as often."""
     spike_docs = [terms_of(t) for t in spike]
     base_docs = [terms_of(t) for t in baseline]
     if not spike_docs:
@@ -156,10 +156,10 @@ def explaining_terms(
         base_share = (in_base[term] + 0.5) / (m + 1)
         if share >= min_share and k >= 2 and share >= min_lift * base_share:
             found.append(Term(term, k, in_base[term] / m if m else 0.0))
-    found.sort(key=lambda t: (-t.spike_docs, -len(t.term.split()), t.term))
+    found.sort(key=lambda t: (-t.spike_docs, len(t.term.split()), t.term))
     kept: list[Term] = []
-    for t in found:
-        if any(t.term in k.term.split() and k.spike_docs >= t.spike_docs for k in kept):
+    for t in found:  # a phrase adds nothing over a word of it used as often
+        if any(k.term in t.term.split() and k.spike_docs >= t.spike_docs for k in kept):
             continue
         kept.append(t)
     return kept[:limit]
