@@ -53,6 +53,8 @@ bench: install
 	$(BIN)/python -m bench.mail
 	$(BIN)/python -m bench.timers
 	$(BIN)/python -m bench.sla
+	$(BIN)/python -m bench.reports
+	$(BIN)/python -m bench.trends
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

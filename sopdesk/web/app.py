@@ -18,6 +18,7 @@ from sopdesk.web.api import (
     inbound,
     orders,
     playbooks,
+    reports,
     status,
     taxonomy,
     tokens,
@@ -56,6 +57,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         playbooks,
         inbound,
         status,
+        reports,
     )
     for module in routers:
         app.include_router(module.router, prefix="/api/v1")

@@ -125,3 +125,30 @@ def test_open_cases_chart_equals_the_database_counts(
     assert shown == counted
     assert sum(counted.values()) == 6  # the solved one is not open
     assert '<title id="open-title">Open cases by level and status</title>' in chart
+
+
+def test_database_reports_are_shown_to_level_two_with_filters(
+    runtime: Runtime, signed_in: Callable[[str], TestClient]
+) -> None:
+    for n in range(3):
+        _case(runtime, f"Report case {n}", Priority.NORMAL)
+    senior = signed_in("senior")
+    page = senior.get("/reports").text
+    chart = _chart(page, "report-volume-channel")
+    with runtime.db.transaction(write=False) as session:
+        by_channel = dict(
+            session.execute(
+                select(Case.channel, func.count()).group_by(Case.channel).order_by(Case.channel)
+            ).all()
+        )
+    shown = re.findall(r'<g transform="translate\(0 \d+\)" data-value="(\d+)">', chart)
+    assert [int(n) for n in shown] == list(by_channel.values())
+    assert "Cases by channel: cases" in chart
+    assert '<figure class="chart" id="report-backlog">' in page
+    later = senior.get("/reports?from=2030-01-01&to=2030-01-31").text
+    assert "Nothing in this period." in _chart(later, "report-volume-channel")
+    refused = senior.get("/reports?level=nine").text
+    assert "level must be a whole number" in refused
+    junior = signed_in("agent").get("/reports").text
+    assert "report-volume-channel" not in junior
+    assert "for agents of level 2 and up" in junior

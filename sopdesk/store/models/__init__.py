@@ -13,6 +13,7 @@ from sopdesk.store.models.customers import Customer, CustomerIdentity, CustomerL
 from sopdesk.store.models.email import EmailMessage
 from sopdesk.store.models.partners import Partner, PartnerUser
 from sopdesk.store.models.playbooks import LedgerEntry, PlaybookRun, PlaybookVersion
+from sopdesk.store.models.reports import REPORT_INDEXES
 from sopdesk.store.models.sla import SlaClockRow
 from sopdesk.store.models.status import (
     StatusIncident,
@@ -25,6 +26,7 @@ from sopdesk.store.models.work import OutboxMessage, Timer
 
 __all__ = [
     "NAMING",
+    "REPORT_INDEXES",
     "Agent",
     "ApiToken",
     "Attachment",

@@ -1,5 +1,6 @@
-"""Reports for leads: open cases by level and status, and SLA compliance (met vs breached per
-metric over the last 7 days), as server-rendered inline SVG bar charts.
+"""Reports for leads: open cases by level and status, SLA compliance (met vs breached per
+metric over the last 7 days), and for agents of level 2+, leads and admins the filtered
+database reports of sopdesk.engine.reports, as server-rendered inline SVG bar charts.
 
 The database counts; this module only turns counts into bar geometry for the template.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -15,8 +17,11 @@ from starlette.responses import Response
 from sopdesk.domain.cases import CaseStatus
 from sopdesk.engine.case_facts import Compliance, sla_compliance
 from sopdesk.engine.queues import CaseFilter, QueueCount, count_cases
+from sopdesk.engine.reports import parse_filter, require_report_reader, run_all
+from sopdesk.errors import Forbidden, InvalidInput
 from sopdesk.web.ui.queue import visible_levels
 from sopdesk.web.ui.rendering import PageRoute, render
+from sopdesk.web.ui.report_charts import ROW, WIDTH, chart_of
 from sopdesk.web.ui.viewer import Rt, Viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -101,6 +106,30 @@ def compliance_bars(rows: list[Compliance]) -> list[ComplianceBar]:
     ]
 
 
+def _database_reports(request: Request, viewer: Viewer, runtime: Rt) -> dict[str, Any]:
+    """The filtered reports of sopdesk.engine.reports, for readers allowed to see them."""
+    try:
+        require_report_reader(viewer.principal)
+    except Forbidden:
+        return {"charts": [], "may_read": False, "filter": None, "problem": None}
+    params = dict(request.query_params)
+    try:
+        chosen = parse_filter(params, runtime.clock.now())
+    except InvalidInput as exc:
+        return {"charts": [], "may_read": True, "filter": None, "problem": str(exc)}
+    found = run_all(runtime.db, viewer.principal, chosen, runtime.clock.now())
+    return {
+        "charts": [chart_of(r) for r in found],
+        "may_read": True,
+        "filter": chosen,
+        "params": params,
+        "problem": None,
+        "chart_row": ROW,
+        "chart_view": WIDTH,
+        "categories": sorted(runtime.desk.categories),
+    }
+
+
 @router.get("/reports")
 def reports(request: Request, viewer: Viewer, runtime: Rt) -> Response:
     levels = visible_levels(viewer)
@@ -123,5 +152,6 @@ def reports(request: Request, viewer: Viewer, runtime: Rt) -> Response:
         "chart_width": CHART_WIDTH,
         "bar_height": BAR_HEIGHT,
         "chart_height": len(bars) * (BAR_HEIGHT + 12),
+        **_database_reports(request, viewer, runtime),
     }
     return render(request, "reports.html", context)
