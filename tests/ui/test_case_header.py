@@ -144,7 +144,7 @@ def test_the_queue_filters_by_sla_risk_and_shows_time_left(
 def test_escalate_and_de_escalate_with_a_reason_on_the_timeline(
     runtime: Runtime, signed_in: Callable[[str], TestClient]
 ) -> None:
-    case_id = _case(runtime, "casey@example.com", "Chargeback filed")
+    case_id = _case(runtime, "casey@example.com", "A question about my parcel")
     senior = signed_in("senior")
     token = csrf_of(senior.get(f"/cases/{case_id}").text)
     refused = senior.post(
