@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sopdesk.domain.cases import IdentityKind
 from sopdesk.domain.identity import (
     MAIL_PROVIDERS,
     AccountLink,
@@ -17,15 +18,14 @@ from sopdesk.domain.identity import (
     MailProvider,
     PostalAddress,
     address_similarity,
-    link_accounts,
     email_address,
     identity_form,
+    link_accounts,
     normalise_address,
     normalise_address_line,
     normalise_email,
     normalise_phone,
 )
-from sopdesk.domain.cases import IdentityKind
 from sopdesk.errors import InvalidInput
 
 SPRINGFIELD = PostalAddress("12 Main Street, Apt. 4", "62701-1234", "Springfield", "us")
