@@ -88,8 +88,8 @@ def test_linked_accounts_with_their_reason_offenses_and_the_order(
 ) -> None:
     for email in ("robin@example.com", "robin.other@example.net"):
         command = CreateCustomer(email=email, name="Robin Roe", phone="+1 415 555 0100")
-        check_create_customer(runtime.db, SYSTEM, command)
-        do_create_customer(runtime.db, runtime.clock.now(), command)
+        check_create_customer(runtime.db, SYSTEM, command, None)
+        do_create_customer(runtime.db, runtime.clock.now(), command, None)
     orders = UpsertOrders.model_validate(
         {
             "orders": [
