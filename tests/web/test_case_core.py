@@ -20,7 +20,13 @@ from tests.web.conftest import Persona
 
 
 def create(client: TestClient, who: Persona, **fields: Any) -> dict[str, Any]:
-    body = {"customer_email": "ann@example.com", "subject": "Help", "body": "b", **fields}
+    body = {
+        "customer_email": "ann@example.com",
+        "customer_name": "Ann Example",
+        "subject": "Help",
+        "body": "b",
+        **fields,
+    }
     response = client.post("/api/v1/cases", json=body, headers=who.headers)
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
