@@ -53,6 +53,7 @@ bench: install
 	$(BIN)/python -m bench.mail
 	$(BIN)/python -m bench.timers
 	$(BIN)/python -m bench.sla
+	$(BIN)/python -m bench.bot
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

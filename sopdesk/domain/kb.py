@@ -6,6 +6,7 @@ Pure text rules; the index that stores the passages is in sopdesk.engine.kb.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -27,7 +28,8 @@ class Passage:
 
 def anchor_for(heading: str) -> str:
     """A stable URL fragment for a heading: lower-case ASCII words joined by '-'."""
-    folded = unicodedata.normalize("NFKD", heading).encode("ascii", "ignore").decode()
+    folded = unicodedata.normalize("NFKD", heading.replace("ß", "ss"))
+    folded = folded.encode("ascii", "ignore").decode()
     return "-".join(w.lower() for w in WORD.findall(folded))[:80] or "section"
 
 
@@ -123,3 +125,48 @@ def guess_language(text: str) -> str | None:
     if ordered[0] < 2 or ordered[0] == ordered[1]:
         return None
     return best
+
+
+def terms(text: str) -> list[str]:
+    """Index terms of a text: its words cut to five letters (a crude stemmer for any language)."""
+    return [w[:5] for w in words(text)]
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    documents: int
+    average_length: float
+    frequencies: dict[str, int]  # term -> how many passages have it
+
+
+def passage_terms(title: str, heading: str, body: str) -> list[str]:
+    """A passage as a bag of terms; the title and heading count twice, as a reader weighs them."""
+    head = terms(title) + terms(heading)
+    return head + head + terms(body)
+
+
+def corpus_stats(passages: list[list[str]]) -> CorpusStats:
+    frequencies: dict[str, int] = {}
+    for bag in passages:
+        for term in set(bag):
+            frequencies[term] = frequencies.get(term, 0) + 1
+    total = sum(len(bag) for bag in passages)
+    return CorpusStats(len(passages), total / max(len(passages), 1), frequencies)
+
+
+def bm25(
+    query: list[str], bag: list[str], stats: CorpusStats, k1: float = 1.2, b: float = 0.75
+) -> float:
+    """Okapi BM25 of one passage for the query terms, over the corpus statistics."""
+    counts: dict[str, int] = {}
+    for term in bag:
+        counts[term] = counts.get(term, 0) + 1
+    norm = k1 * (1 - b + b * len(bag) / (stats.average_length or 1.0))
+    score = 0.0
+    for term in set(query):
+        tf = counts.get(term, 0)
+        if tf:
+            df = stats.frequencies.get(term, 0)
+            idf = math.log(1 + (stats.documents - df + 0.5) / (df + 0.5))
+            score += idf * tf * (k1 + 1) / (tf + norm)
+    return score

@@ -1,11 +1,13 @@
 """The knowledge base in the database: passages synced from the desk's kb/*.md, full-text search.
 
-SQLite keeps an FTS5 table ranked with bm25(); PostgreSQL a tsvector column with a GIN index
-ranked with ts_rank_cd. Feedback on articles ("Did this answer your question?") is counted here.
+SQLite keeps an FTS5 table, PostgreSQL a tsvector column with a GIN index; the index picks the
+candidates (by bm25() / ts_rank_cd) and one Okapi BM25 over corpus statistics ranks them.
+Feedback on articles ("Did this answer your question?") is counted here.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,10 +27,19 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from sopdesk.domain.desk import Article, Desk
-from sopdesk.domain.kb import article_hash, split_passages, words
+from sopdesk.domain.kb import (
+    CorpusStats,
+    article_hash,
+    bm25,
+    corpus_stats,
+    passage_terms,
+    split_passages,
+    words,
+)
 from sopdesk.store.db import Database
 from sopdesk.store.models.kb import SQLITE_FTS_TABLE, KbFeedback, KbPassage
 
+CANDIDATES = 100  # passages the index hands to BM25 for one question
 MAX_QUERY_WORDS = 48  # a 1 MB question is searched by its first words, not by all of them
 PG_CONFIG = "simple"  # one configuration for every language: no stemming, no stop words
 SYNC_LOCK = 0x6B62  # PostgreSQL advisory lock: one process at a time rewrites the passages
@@ -43,7 +54,7 @@ class PassageHit:
     heading: str
     body: str
     language: str
-    score: float  # higher is better; bm25 on SQLite, ts_rank_cd on PostgreSQL
+    score: float  # BM25, higher is better
 
 
 @dataclass(frozen=True)
@@ -151,7 +162,7 @@ def search_passages(
     audience: str = "public",
     limit: int = 10,
 ) -> list[PassageHit]:
-    """Passages matching any word of the question, best first (bm25 / ts_rank_cd)."""
+    """Passages matching any word of the question, best first by BM25."""
     terms = query_words(question)
     if not terms:
         return []
@@ -185,11 +196,39 @@ def search_passages(
                 .order_by(score.desc(), KbPassage.id)
             )
             params = {}
-        stmt = stmt.where(KbPassage.audience == audience).limit(limit)
+        stmt = stmt.where(KbPassage.audience == audience).limit(max(limit * 5, CANDIDATES))
         if languages:
             stmt = stmt.where(KbPassage.language.in_(languages))
         rows = session.execute(stmt, params).all()
-    return [_hit(row, float(row[7])) for row in rows]
+        stats = corpus_statistics(session, db.url, audience)
+    # The index finds the candidates; one BM25 over the same terms ranks them on both
+    # databases, so the bot's fitted weights mean the same on SQLite and PostgreSQL.
+    wanted = [t[:5] for t in terms]
+    hits = [_hit(row, bm25(wanted, passage_terms(row[2], row[4], row[5]), stats)) for row in rows]
+    hits.sort(key=lambda h: (-h.score, h.id))
+    return hits[:limit]
+
+
+_stats: dict[tuple[str, str], tuple[tuple[int, int], CorpusStats]] = {}
+_stats_lock = threading.Lock()
+
+
+def corpus_statistics(session: Session, url: str, audience: str) -> CorpusStats:
+    """Document frequencies of every term of `audience`'s passages, rebuilt when they change."""
+    where = KbPassage.audience == audience
+    count, last = session.execute(
+        select(func.count(), func.coalesce(func.max(KbPassage.id), 0)).where(where)
+    ).one()
+    signature = (int(count), int(last))
+    with _stats_lock:
+        cached = _stats.get((url, audience))
+        if cached is None or cached[0] != signature:
+            rows = session.execute(
+                select(KbPassage.title, KbPassage.heading, KbPassage.body).where(where)
+            ).all()
+            cached = (signature, corpus_stats([passage_terms(*row) for row in rows]))
+            _stats[(url, audience)] = cached
+        return cached[1]
 
 
 def all_passages(db: Database, *, audience: str = "public") -> list[PassageHit]:

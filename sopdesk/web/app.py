@@ -11,6 +11,7 @@ import sopdesk
 from sopdesk.runtime import Runtime
 from sopdesk.web.api import (
     agents,
+    bot,
     cases,
     customers,
     escalation,
@@ -44,7 +45,18 @@ def create_app(runtime: Runtime) -> FastAPI:
         max_bytes=runtime.settings.max_attachment_bytes * 4 // 3 + ENVELOPE_BYTES,
     )
     app.include_router(health.router)
-    routers = (cases, escalation, customers, orders, agents, tokens, taxonomy, playbooks, inbound)
+    routers = (
+        cases,
+        escalation,
+        customers,
+        orders,
+        agents,
+        tokens,
+        taxonomy,
+        playbooks,
+        inbound,
+        bot,
+    )
     for module in routers:
         app.include_router(module.router, prefix="/api/v1")
     install_console(app, runtime)
