@@ -11,6 +11,7 @@ import sopdesk
 from sopdesk.runtime import Runtime
 from sopdesk.web.api import (
     agents,
+    bot,
     cases,
     customers,
     escalation,
@@ -58,6 +59,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         inbound,
         status,
         reports,
+        bot,
     )
     for module in routers:
         app.include_router(module.router, prefix="/api/v1")
