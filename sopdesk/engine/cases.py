@@ -22,6 +22,7 @@ from sopdesk.domain.cases import (
     Priority,
 )
 from sopdesk.domain.clock import Clock
+from sopdesk.domain.mail_threading import one_line
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.routing import route_by_category
 from sopdesk.engine import sla
@@ -70,6 +71,11 @@ class CreateCase(BaseModel):
         if not value.strip():
             raise ValueError("must not be blank")
         return value
+
+    @field_validator("subject")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return one_line(value)  # a subject becomes a mail header: no CR/LF (hardening)
 
     @field_validator("tags")
     @classmethod
