@@ -26,8 +26,7 @@ from sqlalchemy import (
 from sqlalchemy import (
     cast as sql_cast,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sopdesk.domain.cases import IdentityKind
@@ -36,7 +35,7 @@ from sopdesk.domain.identity import email_address, identity_form
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.access import require_staff
 from sopdesk.errors import Conflict, InvalidInput, NotFound
-from sopdesk.store.db import Database
+from sopdesk.store.db import Database, dialect_insert
 from sopdesk.store.models import Customer, CustomerIdentity, CustomerLink
 
 
@@ -65,6 +64,12 @@ class CustomerFields(BaseModel):
     language: str = Field(default="en", min_length=2, max_length=10, pattern=r"^[a-z]{2}(-\w+)?$")
     tier: str = Field(default="standard", min_length=1, max_length=40)
     external_ref: str | None = Field(default=None, max_length=100)
+
+    @field_validator("external_ref")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        # An empty reference is no reference: two customers may both have none.
+        return value.strip() or None if value is not None else None
 
 
 class CreateCustomer(CustomerFields):
@@ -159,9 +164,8 @@ def ensure_customer_facts(session: Session, email: str, name: str, now: datetime
             # Known only by address so far (e.g. from an order import): the contact names them.
             session.execute(_NAME_BLANK_CUSTOMER, {"customer_id": known[0], "new_name": name})
         return CustomerFacts(int(known[0]), known[1], known[2], known[3])
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = session.execute(
-        insert(_CUSTOMERS)
+        dialect_insert(session, _CUSTOMERS)
         .values(email=email, name=name, language="en", tier="standard", created_at=now)
         .on_conflict_do_nothing(index_elements=["email"])
         .returning(_CUSTOMERS.c.id)
@@ -282,8 +286,21 @@ def check_create_customer(
 def do_create_customer(
     db: Database, now: datetime, command: CreateCustomer, region: str | None
 ) -> CustomerView:
-    """Creates the customer with its e-mail and phone identities; the phone is kept in E.164."""
+    """Creates the customer with its e-mail and phone identities (the phone in E.164); one
+    created at the same moment by another request is a Conflict."""
     phone = command.phone_e164(region)
+    try:
+        return _insert_customer(db, now, command, phone, region)
+    except IntegrityError:
+        raise Conflict(
+            f"a customer with e-mail {command.email} or external_ref {command.external_ref!r}"
+            " was created at the same moment; read it with GET /api/v1/customers?email=…"
+        ) from None
+
+
+def _insert_customer(
+    db: Database, now: datetime, command: CreateCustomer, phone: str | None, region: str | None
+) -> CustomerView:
     with db.transaction() as session:
         customer = Customer(
             email=command.email,

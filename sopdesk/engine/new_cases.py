@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sopdesk.domain.cases import CaseStatus, Channel, EventKind, Priority
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.desk import Desk
+from sopdesk.domain.mail_threading import one_line
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.routing import route_by_category
 from sopdesk.domain.sla import SlaFacts
@@ -59,6 +60,11 @@ class CreateCase(BaseModel):
         if not value.strip():
             raise ValueError("must not be blank")
         return value
+
+    @field_validator("subject")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return one_line(value)  # a subject becomes a mail header: no CR/LF
 
     @field_validator("tags")
     @classmethod
