@@ -92,10 +92,16 @@ def test_a_1_mb_question_gets_an_answer_or_a_handoff(bot_client: TestClient) -> 
     assert reply["answered"] or reply["handoff"]
 
 
-@pytest.mark.parametrize("question", ["", "   ", "?!?", "\x00\x01"])
+@pytest.mark.parametrize("question", ["", "   ", "?!?", "\x01\x02"])
 def test_an_empty_question_is_handed_off(bot_client: TestClient, question: str) -> None:
     reply = ask(bot_client, question)
     assert reply["handoff"] is True and reply["answered"] is False
+
+
+def test_a_nul_character_is_refused_with_a_problem_not_a_500(bot_client: TestClient) -> None:
+    response = bot_client.post("/api/v1/bot/ask", json={"question": "hi\x00there"})
+    assert response.status_code == 422
+    assert "NUL" in response.json()["detail"]
 
 
 def test_an_empty_kb_hands_off(bot_runtime: Runtime, bot_client: TestClient) -> None:

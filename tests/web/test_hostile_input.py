@@ -84,11 +84,11 @@ def test_a_customer_created_meanwhile_is_a_conflict(runtime: Runtime) -> None:
     """Both requests pass the check before either writes (what concurrent POSTs do)."""
     admin = Principal.system()
     command = CreateCustomer(email="race@example.com", name="Race")
-    check_create_customer(runtime.db, admin, command)
-    check_create_customer(runtime.db, admin, command)
-    do_create_customer(runtime.db, runtime.clock.now(), command)
+    check_create_customer(runtime.db, admin, command, None)
+    check_create_customer(runtime.db, admin, command, None)
+    do_create_customer(runtime.db, runtime.clock.now(), command, None)
     with pytest.raises(Conflict, match="same moment"):
-        do_create_customer(runtime.db, runtime.clock.now(), command)
+        do_create_customer(runtime.db, runtime.clock.now(), command, None)
 
 
 def test_concurrent_creates_of_one_customer_give_one_201_and_409s(

@@ -99,11 +99,23 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
         ("POST", f"{incident}/cases", {"case_id": case}, ALL),
         ("POST", f"{incident}/resolve", {"body": "b"}, LEADS),
         ("POST", "/api/v1/status/maintenance", MAINTENANCE, LEADS),
+        # The support bot is anonymous (rate-limited per client): everyone may ask.
+        ("POST", "/api/v1/bot/ask", {"question": "How does support work?"}, ALL),
+        ("POST", "/api/v1/bot/feedback", {"article": "how-support-works", "helpful": True}, ALL),
         # Reports: agents of level 2 and up, leads and admins.
         ("GET", "/api/v1/reports", None, ALL - {"agent"}),
         ("GET", "/api/v1/reports/volume-category", None, ALL - {"agent"}),
         ("GET", "/api/v1/reports/payouts", None, ALL - {"agent"}),
     ]
+
+
+# Routes that answer without a token by design (the public bot); every other one needs one.
+ANONYMOUS = {"/api/v1/bot/ask", "/api/v1/bot/feedback"}
+
+
+def test_anonymous_routes_answer_without_a_token(client: TestClient) -> None:
+    asked = client.post("/api/v1/bot/ask", json={"question": "How does support work?"})
+    assert asked.status_code == 200 and "handoff" in asked.json()
 
 
 STATUS_INCIDENT = {"title": "t", "body": "b", "components": {"api": "degraded"}}
@@ -191,6 +203,8 @@ def test_missing_or_wrong_token_is_401_on_every_route(
 ) -> None:
     ids = _setup(client, people, runtime)
     for method, path, body, _ in _rows(ids, people):
+        if path in ANONYMOUS:
+            continue
         path = path.replace("{own_token}", "1")
         response = _send(client, method, path, body, headers)
         assert response.status_code == 401, f"{method} {path}: {response.status_code}"
