@@ -1,5 +1,5 @@
-"""`sopdesk runs` (runs waiting on what, until when) and `sopdesk simulate` (a scenario on a
-virtual clock, exit 1 naming each unmet expectation)."""
+"""`sopdesk runs` (runs waiting on what, until when) and `sopdesk simulate` (a scenario on the
+real engine and a virtual clock, exit 1 naming each unmet expectation)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from rich.table import Table
 from sopdesk.cli.app import app, err, friendly, out
 from sopdesk.cli.options import DatabaseOpt, DeskOpt, load_settings, open_database
 from sopdesk.desk import load_desk
-from sopdesk.desk.scenarios import load_scenario, run_scenario
+from sopdesk.desk.scenarios import load_scenario
+from sopdesk.desktests.runner import run_engine_scenario
 from sopdesk.engine.playbooks import list_waiting_runs
 from sopdesk.errors import InvalidInput
 
@@ -52,7 +53,7 @@ def simulate(
         Path, typer.Option("--scenario", help="A scenario file (YAML).", exists=True)
     ],
 ) -> None:
-    """Run a playbook on a virtual clock against a scenario; print the timeline as a table.
+    """Run a scenario on the real engine and a virtual clock; print the timeline as a table.
 
     Exits 1 and names each unmet expectation. Example:
     sopdesk simulate ./desk missing-item --scenario ./desk/scenarios/missing-item/unknown.yaml
@@ -63,7 +64,7 @@ def simulate(
         raise InvalidInput(
             f"{scenario} is a scenario for '{parsed.playbook}', not for '{playbook}'"
         )
-    result = run_scenario(loaded, parsed)
+    result = run_engine_scenario(loaded, parsed)
     tz = loaded.business_calendar().tz
     table = Table(title=f"{playbook}: {parsed.title or scenario.name}")
     for column in ("day", "time", "step", "what", "detail"):

@@ -16,7 +16,19 @@ from sopdesk.domain.duration import Duration
 
 _DAY = re.compile(r"^\s*day\s+(\d+)(?:\s+(\d{1,2}):(\d{2}))?\s*$", re.IGNORECASE)
 _REL = re.compile(r"^\s*\+\s*(.+)$")
-EVENT_KEYS = ("tick", "choose", "approve", "reject", "reply", "event", "task_done", "stop")
+EVENT_KEYS = (
+    "tick",
+    "choose",
+    "approve",
+    "reject",
+    "reply",
+    "event",
+    "task_done",
+    "stop",
+    "message",
+    "agent_reply",
+    "change",
+)
 
 
 class _Model(BaseModel):
@@ -42,9 +54,21 @@ class ScenarioParty(_Model):
     email: str = ""
 
 
+class ScenarioAgent(_Model):
+    """A named agent of the starting world; events name it with `by:`."""
+
+    name: str
+    email: str = ""  # default: <key>@agents.example.com (an approver's: the desk's e-mail for it)
+    level: int = 1
+    roles: list[str] = Field(default_factory=lambda: ["agent"])
+
+
 class ScenarioCase(_Model):
     category: str | None = None
     subject: str = "A customer's problem"
+    body: str = "Please help."
+    channel: str = "email"
+    signals: list[str] = Field(default_factory=list)
     language: str = "en"
     priority: str = "normal"
     customer: ScenarioParty = Field(default_factory=lambda: ScenarioParty(name="Customer"))
@@ -65,9 +89,12 @@ class ScenarioEvent(_Model):
     event: str | None = None
     task_done: bool | None = None
     stop: str | None = None
+    message: str | None = None  # the customer writes (the engine only)
+    agent_reply: str | None = None  # the named agent replies to the customer (the engine only)
+    change: dict[str, Any] | None = None  # the named agent changes fields (the engine only)
     values: dict[str, Any] = Field(default_factory=dict)
     by: str = "agent"
-    expect: Literal["ok", "conflict"] = "ok"
+    expect: Literal["ok", "conflict", "refused"] = "ok"
 
     @model_validator(mode="after")
     def _one(self) -> ScenarioEvent:
@@ -88,6 +115,8 @@ class Scenario(_Model):
     title: str = ""
     start: datetime  # local time of the desk unless it names an offset
     case: ScenarioCase = Field(default_factory=ScenarioCase)
+    agents: dict[str, ScenarioAgent] = Field(default_factory=dict)  # by key, named by `by:`
+    earlier_cases: list[str] = Field(default_factory=list)  # categories of the customer's earlier
     events: list[ScenarioEvent] = Field(default_factory=list)
     expect: list[dict[str, Any]] = Field(default_factory=list)
     until: str = "day 90"  # the clock runs on to here (or until the run ends) after the events

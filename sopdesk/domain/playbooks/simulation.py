@@ -43,6 +43,9 @@ class SimulationResult:
     run: RunState
     entries: list[Entry] = field(default_factory=list)
     unmet: list[str] = field(default_factory=list)
+    # What the engine-driven run saw of the world (sopdesk/desktests): the case's fields, the
+    # captured mails and chat posts, SLA clocks, ledger rows; empty for the pure simulation.
+    world: dict[str, Any] = field(default_factory=dict)
 
     @property
     def visited(self) -> set[str]:
@@ -103,9 +106,13 @@ def to_event(step: ScenarioEvent) -> ev._Event:
         return ev.Replied(party=step.reply, by=step.reply)
     if step.event is not None:
         return ev.Named(name=step.event, values=step.values, by=by)
+    if step.message is not None:
+        return ev.Replied(party="customer", by="customer")
     if step.task_done is not None:
         return ev.TaskDone(by=by)
-    return ev.Stop(reason=step.stop or "", by=by)
+    if step.stop is not None:
+        return ev.Stop(reason=step.stop, by=by)
+    return ev.Named(name=step.key.replace("_", "-"), values=step.values, by=by)
 
 
 class _Simulation:
@@ -190,13 +197,13 @@ class _Simulation:
         try:
             run, effects = advance(self.playbook, self.run, event, at, self.calendar, self.facts)
         except EventDoesNotFit as exc:
-            if expect != "conflict":
+            if expect == "ok":
                 self.problems.append(f"{event.kind} at day {self.times.day(at)}: {exc.message}")
             self.entries.append(
                 Entry(at, self.times.day(at), self.run.step, "refused", exc.message)
             )
             return
-        if expect == "conflict":
+        if expect != "ok":
             self.problems.append(
                 f"{event.kind} at day {self.times.day(at)} was expected to be refused"
             )
