@@ -1,4 +1,5 @@
-"""Every scenario of the starter desk passes, and together they visit every playbook step.
+"""Every scenario of the starter desk passes on the real engine (sopdesk/desktests), and
+together they visit every playbook step.
 
 The coverage test prints steps covered per playbook and fails below 100%.
 """
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from sopdesk.desk import load_desk
-from sopdesk.desk.scenarios import load_scenario, run_scenario, scenario_files
+from sopdesk.desk.scenarios import load_scenario, scenario_files
+from sopdesk.desktests.runner import run_engine_scenario as run_scenario
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.playbooks.simulation import coverage
 from sopdesk.packs import pack_path

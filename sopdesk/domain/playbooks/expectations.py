@@ -227,6 +227,8 @@ def unmet_expectations(result: SimulationResult, times: Timeline) -> list[str]:
             unmet.append(f"unknown expectation {expectation}; known: {', '.join(CHECKS)}")
             continue
         key, value = next(iter(expectation.items()))
+        if key in ENGINE_ONLY and not result.world:
+            continue  # the pure simulation has no database to read these from
         try:
             problem = CHECKS[key](result, times, value)
         except (KeyError, ValueError, TypeError) as exc:
@@ -329,6 +331,8 @@ def _refused(result: SimulationResult, times: Timeline, value: Any) -> str | Non
         return None
     return f"refused: nothing refused with {value!r} (refused: {refusals or 'none'})"
 
+
+ENGINE_ONLY = ("routed", "column", "mail", "nothing_else_sent", "sla", "ledger", "refused")
 
 CHECKS.update(
     {
