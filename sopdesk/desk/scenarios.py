@@ -59,7 +59,7 @@ def render_template(template: str, context: Mapping[str, Any]) -> str:
 
 
 def run_scenario(desk: Desk, scenario: Scenario) -> SimulationResult:
-    playbook = desk.playbooks.get(scenario.playbook)
+    playbook = desk.playbooks.get(scenario.playbook or "")
     if playbook is None:
         known = ", ".join(sorted(desk.playbooks)) or "none"
         raise NotFound(f"the desk has no playbook '{scenario.playbook}' (known: {known})")

@@ -46,7 +46,7 @@ from sopdesk.engine.worker import Worker
 from sopdesk.errors import NotFound, SopdeskError
 from sopdesk.store.db import Database
 from sopdesk.store.migrate import upgrade
-from sopdesk.store.models import CaseEvent, PlaybookRun, Timer
+from sopdesk.store.models import CaseEvent, PlaybookRun, SlaClockRow, Timer
 
 # Outbox kinds that leave the building: captured (mail, chat) or left pending (the rest).
 CAPTURED = (OutboxKind.MESSAGE.value, OutboxKind.CHAT.value)
@@ -113,6 +113,7 @@ class EngineRun:
         self._seen_timers: set[int] = set()
         self.world: World | None = None
         self._fields_pending = dict(scenario.case.fields)
+        self.dues: dict[str, datetime] = {}
 
     # --- the clock ------------------------------------------------------------------------
 
@@ -140,10 +141,18 @@ class EngineRun:
                     )
                 )
 
+    def _note_dues(self) -> None:
+        """The latest due instant of each SLA clock (a stopped clock no longer has one)."""
+        with self.db.transaction(write=False) as session:
+            for metric, due in session.execute(select(SlaClockRow.metric, SlaClockRow.due_at)):
+                if due is not None:
+                    self.dues[metric] = due
+
     def _settle(self) -> None:
         """Runs the worker at the current instant until nothing more is due."""
         for _ in range(MAX_TICKS):
             self._note_timers()
+            self._note_dues()
             if self.worker.tick().claimed == 0:
                 return
         self.problems.append(f"the worker was still busy after {MAX_TICKS} ticks")
@@ -275,17 +284,21 @@ class EngineRun:
                 )
                 .order_by(PlaybookRun.id)
             )
-            if row is None:
+            if row is None and self.scenario.playbook is None:
+                run = RunState(playbook="", version="", step="")  # a routing-only scenario
+            elif row is None:
                 self.problems.append(
                     f"the playbook '{self.scenario.playbook}' never started on the case "
                     f"(category {self.scenario.case.category!r} does not trigger it)"
                 )
-                run = RunState(playbook=self.scenario.playbook, version="", step="")
+                run = RunState(playbook=self.scenario.playbook or "", version="", step="")
             else:
                 run = RunState.model_validate(row.state)
             entries = read_entries(session, self.world.case_id, self.times)
             world = read_world(session, self.world.case_id, self.times)
         entries = sorted([*entries, *self.timers, *self.refused], key=lambda e: e.at)
+        for metric, clock in world["clocks"].items():
+            clock["due"] = clock["due"] or self.dues.get(metric)
         world["mails"] = self.captured.mails
         world["chats"] = self.captured.chats
         world["refused"] = [e.text for e in self.refused]

@@ -32,7 +32,8 @@ def test_scenario_meets_every_expectation(desk: Desk, path: Path) -> None:
     scenario = load_scenario(path)
     result = run_scenario(desk, scenario)
     assert result.unmet == []
-    assert result.run.status.is_over, f"the run still {result.run.status.value}"
+    if scenario.playbook is not None:  # a routing-only scenario starts no run
+        assert result.run.status.is_over, f"the run still {result.run.status.value}"
 
 
 def test_every_step_of_every_playbook_is_covered(desk: Desk) -> None:

@@ -307,6 +307,8 @@ def _sla(result: SimulationResult, times: Timeline, value: Any) -> str | None:
         problems.append(f"due {clock['due']}")
     if "breached" in spec and clock["breached"] != spec["breached"]:
         problems.append(f"breached {clock['breached']}")
+    if "stopped" in spec and clock["stopped"] != spec["stopped"]:
+        problems.append(f"stopped {clock['stopped']}")
     if "policy" in spec and clock["policy"] != spec["policy"]:
         problems.append(f"policy {clock['policy']}")
     return f"sla: expected {_words(spec)}, got {', '.join(problems)}" if problems else None

@@ -109,9 +109,9 @@ class ScenarioEvent(_Model):
 
 
 class Scenario(_Model):
-    """A scenario file (scenarios/*.yaml) for one playbook."""
+    """A scenario file (scenarios/*.yaml) for one playbook, or (no playbook) for routing."""
 
-    playbook: str
+    playbook: str | None = None
     title: str = ""
     start: datetime  # local time of the desk unless it names an offset
     case: ScenarioCase = Field(default_factory=ScenarioCase)
