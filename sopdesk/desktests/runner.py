@@ -7,6 +7,8 @@ are replaced by ones that record the rendered mail and chat text instead of send
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -319,12 +321,32 @@ def run_on(db: Database, desk: Desk, scenario: Scenario) -> SimulationResult:
     return EngineRun(db, desk, scenario).run()
 
 
-def run_engine_scenario(desk: Desk, scenario: Scenario) -> SimulationResult:
-    """Runs `scenario` on a throwaway SQLite database (a temp file, deleted after)."""
-    with tempfile.TemporaryDirectory(prefix="sopdesk-scenario-") as folder:
-        db = Database(f"sqlite:///{Path(folder) / 'scenario.db'}")
+_TEMPLATE: list[Path] = []  # one migrated database per process, copied for each scenario
+
+
+def _template() -> Path:
+    if not _TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="sopdesk-scenarios-"))
+        atexit.register(shutil.rmtree, folder, True)
+        path = folder / "template.db"
+        db = Database(f"sqlite:///{path}")
         try:
             upgrade(db.engine)
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            db.dispose()
+        _TEMPLATE.append(path)
+    return _TEMPLATE[0]
+
+
+def run_engine_scenario(desk: Desk, scenario: Scenario) -> SimulationResult:
+    """Runs `scenario` on a throwaway SQLite database: a copy of a migrated one, deleted after."""
+    with tempfile.TemporaryDirectory(prefix="sopdesk-scenario-") as folder:
+        path = Path(folder) / "scenario.db"
+        shutil.copyfile(_template(), path)
+        db = Database(f"sqlite:///{path}")
+        try:
             return run_on(db, desk, scenario)
         finally:
             db.dispose()

@@ -108,11 +108,13 @@ def test_captured_mail_carries_the_rendered_text_and_recipient(desk: Desk) -> No
 def test_a_broken_scenario_file_names_the_file_and_field(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text(
-        yaml.safe_dump(
-            {"playbook": "x", "start": "2026-11-23 09:00", "events": [{"tick": 1, "choose": "a"}]}
-        )
+        "# a broken scenario\n"
+        "playbook: proof-of-purchase-hold\n"
+        "start: 2026-11-23 09:00\n"
+        "events:\n"
+        "  - {at: day 0, tick: 1, choose: a}\n"
     )
-    with pytest.raises(InvalidInput, match=r"broken.yaml.*events\.0"):
+    with pytest.raises(InvalidInput, match=r"broken.yaml:5: events\.0"):
         load_scenario(path)
 
 
