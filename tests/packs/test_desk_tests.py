@@ -88,13 +88,18 @@ def test_an_unexpected_refusal_and_a_mail_never_sent_are_named(desk: Desk) -> No
                 "playbook": "proof-of-purchase-hold",
                 "case": {"category": "proof-of-purchase-hold"},
                 "events": [{"at": "day 0 09:10", "approve": "ok"}],
-                "expect": [{"mail": {"to": "customer", "macro": "on-hold-reminder"}}],
+                "expect": [
+                    {"mail": {"to": "customer", "macro": "on-hold-reminder"}},
+                    {"sent": {"macro": "on-hold-reminder"}},
+                ],
             }
         ),
     )
     assert any(p.startswith("approve at day 0 by agent:") for p in result.unmet)
     missing = next(p for p in result.unmet if p.startswith("mail:"))
     assert "the run went" in missing and "identify" in missing
+    never_sent = next(p for p in result.unmet if p.startswith("sent:"))
+    assert "the run went identify" in never_sent
 
 
 def test_captured_mail_carries_the_rendered_text_and_recipient(desk: Desk) -> None:

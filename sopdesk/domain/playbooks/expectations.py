@@ -53,7 +53,7 @@ def _sent(result: SimulationResult, times: Timeline, value: Any) -> str | None:
     spec = _spec(value, "macro")
     if any(_in_time(e, times, spec) for e in _sends(result, ("sent", "reminder"), spec)):
         return None
-    return f"sent: no macro sent with {_words(spec)}"
+    return f"sent: no macro sent with {_words(spec)}{_went_elsewhere(result, spec)}"
 
 
 def _not_sent(result: SimulationResult, times: Timeline, value: Any) -> str | None:
