@@ -10,9 +10,15 @@ from decimal import Decimal
 from sopdesk.domain.cases import ActorKind, Channel, Role
 from sopdesk.domain.clock import ManualClock
 from sopdesk.domain.desk import Desk
-from sopdesk.domain.playbooks.scenario import Scenario, ScenarioAgent, ScenarioOrder
+from sopdesk.domain.playbooks.scenario import (
+    Scenario,
+    ScenarioAgent,
+    ScenarioEarlier,
+    ScenarioOrder,
+)
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.accounts import CreateAgent, check_create_agent, do_create_agent
+from sopdesk.engine.customers import CreateCustomer, check_create_customer, do_create_customer
 from sopdesk.engine.new_cases import CreateCase, check_create_case, do_create_case
 from sopdesk.engine.orders import (
     ItemIn,
@@ -89,13 +95,25 @@ def build_world(db: Database, clock: ManualClock, desk: Desk, scenario: Scenario
         partner_id = do_create_partner(db, clock.now(), command)
         partner = Principal(kind=ActorKind.PARTNER, id=partner_id, name=command.name)
     email = case.customer.email or "customer@example.com"
-    for index, category in enumerate(scenario.earlier_cases):
+    earlier_cases = [
+        e if isinstance(e, ScenarioEarlier) else ScenarioEarlier(category=e)
+        for e in scenario.earlier_cases
+    ]
+    accounts = {email: case.customer.phone}
+    for e in earlier_cases:
+        accounts.setdefault(e.email or email, e.phone)
+    for address, phone in accounts.items():
+        if phone:
+            customer = CreateCustomer(email=address, phone=phone)
+            check_create_customer(db, system, customer)
+            do_create_customer(db, clock.now(), customer)
+    for index, earlier_case in enumerate(earlier_cases):
         earlier = CreateCase(
-            customer_email=email,
+            customer_email=earlier_case.email or email,
             customer_name=case.customer.name,
             subject=f"Earlier case {index + 1}",
             body="An earlier contact.",
-            category=category,
+            category=earlier_case.category,
         )
         plan = check_create_case(db, system, desk, earlier)
         do_create_case(db, clock, desk, system, earlier, plan)

@@ -52,6 +52,15 @@ class ScenarioOrder(_Model):
 class ScenarioParty(_Model):
     name: str = ""
     email: str = ""
+    phone: str = ""  # accounts sharing a phone number are linked (offenses count across them)
+
+
+class ScenarioEarlier(_Model):
+    """An earlier case of the customer, or (another e-mail) of a linked account."""
+
+    category: str
+    email: str = ""  # default: the customer's
+    phone: str = ""
 
 
 class ScenarioAgent(_Model):
@@ -116,7 +125,8 @@ class Scenario(_Model):
     start: datetime  # local time of the desk unless it names an offset
     case: ScenarioCase = Field(default_factory=ScenarioCase)
     agents: dict[str, ScenarioAgent] = Field(default_factory=dict)  # by key, named by `by:`
-    earlier_cases: list[str] = Field(default_factory=list)  # categories of the customer's earlier
+    # The customer's earlier cases, for offenses: categories, or {category, email, phone}.
+    earlier_cases: list[str | ScenarioEarlier] = Field(default_factory=list)
     events: list[ScenarioEvent] = Field(default_factory=list)
     expect: list[dict[str, Any]] = Field(default_factory=list)
     until: str = "day 90"  # the clock runs on to here (or until the run ends) after the events
