@@ -18,7 +18,7 @@ from sopdesk.desk.scenarios import load_scenario, scenario_files
 from sopdesk.desktests.runner import run_engine_scenario
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.playbooks import effects as fx
-from sopdesk.domain.playbooks.simulation import SimulationResult, coverage
+from sopdesk.domain.playbooks.simulation import SimulationResult, branch_coverage, coverage
 from sopdesk.errors import InvalidInput, NotFound
 
 Outcome = tuple[str, SimulationResult | None, list[str], float]  # name, result, problems, secs
@@ -44,13 +44,28 @@ def _run_all(desk: Desk, files: list[Path], root: Path) -> list[Outcome]:
 
 def _coverage_table(desk: Desk, outcomes: list[Outcome]) -> Table:
     results = [r for _, r, _, _ in outcomes if r is not None]
-    table = Table(title="step coverage")
-    for column in ("playbook", "steps", "never reached"):
+    table = Table(title="coverage")
+    for column in ("playbook", "steps", "never reached", "branches", "never taken"):
         table.add_column(column)
     for slug, playbook in sorted(desk.playbooks.items()):
-        share, missing = coverage(playbook, [r for r in results if r.scenario.playbook == slug])
-        table.add_row(slug, f"{share:.0%}", ", ".join(missing) or "-")
+        mine = [r for r in results if r.scenario.playbook == slug]
+        share, missing = coverage(playbook, mine)
+        branches, untaken = branch_coverage(playbook, mine)
+        table.add_row(
+            slug,
+            f"{share:.0%}",
+            ", ".join(missing) or "-",
+            f"{branches:.0%}",
+            ", ".join(untaken) or "-",
+        )
     return table
+
+
+def untouched_categories(desk: Desk, results: list[SimulationResult]) -> list[str]:
+    """Categories no scenario's case was in (at the start or after routing)."""
+    seen = {r.scenario.case.category for r in results}
+    seen |= {r.world.get("case", {}).get("category") for r in results}
+    return sorted(set(desk.categories) - seen)
 
 
 def untouched_macros(desk: Desk, results: list[SimulationResult]) -> list[str]:
@@ -112,6 +127,13 @@ def test(
     unused = untouched_macros(loaded, results) if name is None else []
     if unused:
         out.print(f"macros no scenario sends: {', '.join(unused)}", highlight=False)
+    untouched = untouched_categories(loaded, results) if name is None else []
+    if untouched:
+        out.print(
+            f"categories no scenario touches ({len(untouched)} of {len(loaded.categories)}): "
+            + ", ".join(untouched),
+            highlight=False,
+        )
     if junit is not None:
         write_junit(junit, outcomes)
     failed = sum(1 for _, _, problems, _ in outcomes if problems)

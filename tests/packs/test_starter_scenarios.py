@@ -15,7 +15,7 @@ from sopdesk.desk import load_desk
 from sopdesk.desk.scenarios import load_scenario, scenario_files
 from sopdesk.desktests.runner import run_engine_scenario as run_scenario
 from sopdesk.domain.desk import Desk
-from sopdesk.domain.playbooks.simulation import coverage
+from sopdesk.domain.playbooks.simulation import branch_coverage, coverage
 from sopdesk.packs import pack_path
 
 STARTER = pack_path("starter")
@@ -69,3 +69,21 @@ def test_the_seed_suites_are_there() -> None:
         "critical-issue/platform.yaml",
     ):
         assert wanted in names
+
+
+def test_every_branch_of_every_playbook_is_taken_and_one_scenario_is_not_enough(
+    desk: Desk,
+) -> None:
+    results = defaultdict(list)
+    for path in FILES:
+        scenario = load_scenario(path)
+        results[scenario.playbook].append(run_scenario(desk, scenario))
+    gaps = {}
+    for slug, playbook in desk.playbooks.items():
+        share, missing = branch_coverage(playbook, results.get(slug, []))
+        if missing:
+            gaps[slug] = missing
+    assert gaps == {}
+    one = results["missing-item"][:1]
+    share, missing = branch_coverage(desk.playbooks["missing-item"], one)
+    assert 0 < share < 1 and missing

@@ -259,4 +259,26 @@ def coverage(playbook: Playbook, results: list[SimulationResult]) -> tuple[float
     return 1 - len(missing) / len(playbook.steps), missing
 
 
-__all__ = ["Entry", "SimulationResult", "coverage", "scenario_facts", "simulate", "timedelta"]
+def branch_coverage(playbook: Playbook, results: list[SimulationResult]) -> tuple[float, list[str]]:
+    """The share of the playbook's branches (step -> the step it leads to) some run took, and
+    the branches none did, as "step -> target (branch)"."""
+    steps = playbook.steps
+    edges = [
+        (step.id, branch, target)
+        for i, step in enumerate(steps)
+        for branch, target in step.targets(steps[i + 1].id if i + 1 < len(steps) else None)
+    ]
+    taken = {pair for r in results for pair in zip(r.run.visited, r.run.visited[1:], strict=False)}
+    missing = [f"{s} -> {t} ({b})" for s, b, t in edges if (s, t) not in taken]
+    return (1 - len(missing) / len(edges) if edges else 1.0), missing
+
+
+__all__ = [
+    "Entry",
+    "SimulationResult",
+    "branch_coverage",
+    "coverage",
+    "scenario_facts",
+    "simulate",
+    "timedelta",
+]
