@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,dense]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/python -m bench.sla
 	$(BIN)/python -m bench.reports
 	$(BIN)/python -m bench.trends
+	$(BIN)/python -m bench.bot
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

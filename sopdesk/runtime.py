@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sopdesk.domain.clock import Clock, SystemClock
+from sopdesk.engine.kb import sync_kb
 from sopdesk.settings import Settings
 from sopdesk.store.db import Database
 from sopdesk.store.migrate import upgrade
@@ -38,6 +39,7 @@ def open_runtime(
     db = Database(settings.db_url)
     if migrate:
         upgrade(db.engine)
+        sync_kb(db, desk)  # the help centre and the bot search what the desk's kb/ says now
     if settings.webhook_urls:
         from sopdesk.engine.subscriptions import enable_publishing
 

@@ -15,8 +15,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from sopdesk.cli.app import app, err, friendly, out
 from sopdesk.cli.options import DatabaseOpt, DeskOpt, load_settings, open_database
+from sopdesk.desk import load_desk
 from sopdesk.domain.clock import SystemClock
 from sopdesk.domain.principal import Principal
+from sopdesk.engine.customers import phone_region
 from sopdesk.engine.imports import (
     ImportResult,
     Parsed,
@@ -112,15 +114,19 @@ def import_customers(
 
     Example: sopdesk import customers customers.csv --skip-bad-rows
     """
-    db = _database(desk, database_url)
+    settings = load_settings(desk=desk, database_url=database_url)
+    region = phone_region(load_desk(settings.desk))
+    db = open_database(settings)
     try:
         with _progress(file) as advance:
-            parsed = parse_customers(file, advance)
+            parsed = parse_customers(file, region, advance)
         system = Principal.system()
         _run(
             parsed,
             lambda: check_import_customers(db, system, parsed, skip_bad_rows),
-            lambda records, skipped: do_import_customers(db, SystemClock().now(), records, skipped),
+            lambda records, skipped: do_import_customers(
+                db, SystemClock().now(), records, region, skipped
+            ),
             "customers",
         )
     finally:

@@ -199,4 +199,4 @@ def load_desk(path: Path) -> Desk:
         problems = lint_desk(loaded)
     if problems or loaded is None:
         raise DeskError.from_problems(str(path), sorted(set(problems)))
-    return loaded.desk
+    return loaded.desk.model_copy(update={"folder": str(path)})

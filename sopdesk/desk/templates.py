@@ -116,12 +116,32 @@ def check_expression(source: str, fields: frozenset[str] = frozenset()) -> list[
     return [i for i in issues if i.message.startswith("template syntax") or "'" in i.message] or []
 
 
+def missing_values(source: str, context: dict[str, Any]) -> list[str]:
+    """The placeholders of `source` that `context` has no value for, e.g. ['item.comp_value']."""
+    try:
+        ast = TEXT.parse(source)
+    except TemplateSyntaxError:
+        return []
+    missing = []
+    for name, attr, _line in _uses(ast):
+        value = context.get(name)
+        if value is None:
+            missing.append(name)
+        elif attr is not None and isinstance(value, dict) and value.get(attr) is None:
+            missing.append(f"{name}.{attr}")
+    return sorted(set(missing))
+
+
 def render(source: str, context: dict[str, Any], *, html: bool = False) -> str:
     """Renders a template in the sandbox; a missing value or unsafe access is InvalidInput."""
     env = HTML if html else TEXT
     try:
         return env.from_string(source).render(context)
-    except (UndefinedError, SecurityError, TemplateSyntaxError) as exc:
+    except UndefinedError as exc:
+        missing = missing_values(source, context)
+        what = ", ".join(missing) if missing else str(exc)
+        raise InvalidInput(f"no value for {what}") from None
+    except (SecurityError, TemplateSyntaxError) as exc:
         raise InvalidInput(f"cannot fill in the template: {exc}") from None
 
 

@@ -61,6 +61,7 @@ class EventKind(StrEnum):
     PLAYBOOK_STEP = "playbook_step"
     APPROVAL = "approval"
     SLA_EVENT = "sla_event"
+    TRIAGE = "triage"
 
 
 class Role(StrEnum):

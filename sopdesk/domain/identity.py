@@ -5,7 +5,10 @@ Every link says why ("same phone +4915112345678"): the escalation matrix counts 
 - E-mail: lower case; for providers in MAIL_PROVIDERS, the rules they apply themselves (Gmail
   ignores dots and "+tags" and answers to googlemail.com too; Outlook, iCloud, Fastmail, Proton
   and others deliver "name+tag" to "name"). Other domains only lose case.
-- Phone: E.164 via `phonenumbers`, reading national numbers in a default region.
+- Phone: E.164 via `phonenumbers`. A number without "+" is read in the desk's region (its
+  holiday country); where that region dials national numbers with a leading 0 (DE, GB, FR...),
+  digits without the 0 that form a valid number with a country code are that international
+  number ("442079460958" is +44 20 7946 0958). Without a region only international numbers read.
 - Postal address: accents, case, punctuation and common street words folded ("Straße" ->
   "str", "Avenue" -> "ave"); two addresses are similar when country, postal code and house
   numbers agree and rapidfuzz's token-sort ratio of street and city reaches the threshold.
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 from rapidfuzz import fuzz
 
+from sopdesk.domain.cases import IdentityKind
 from sopdesk.errors import InvalidInput
 
 
@@ -60,15 +64,21 @@ MAIL_PROVIDERS: tuple[MailProvider, ...] = (
 _PROVIDERS_BY_DOMAIN = {domain: p for p in MAIL_PROVIDERS for domain in p.domains}
 
 
-def normalise_email(
-    address: str, providers: Mapping[str, MailProvider] = _PROVIDERS_BY_DOMAIN
-) -> str:
-    """The address as its provider delivers it: "J.Doe+shop@GoogleMail.com" -> "jdoe@gmail.com"."""
+def email_address(address: str) -> str:
+    """The address to write to, trimmed and lower-cased: the key a customer is found by."""
     text = address.strip().lower()
     local, at, domain = text.rpartition("@")
     domain = domain.rstrip(".")
     if not at or not local or not domain or "." not in domain or re.search(r"\s", text):
         raise InvalidInput(f"{address!r} is not an e-mail address")
+    return f"{local}@{domain}"
+
+
+def normalise_email(
+    address: str, providers: Mapping[str, MailProvider] = _PROVIDERS_BY_DOMAIN
+) -> str:
+    """The address as its provider delivers it: "J.Doe+shop@GoogleMail.com" -> "jdoe@gmail.com"."""
+    local, _, domain = email_address(address).rpartition("@")
     provider = providers.get(domain)
     if provider is None:
         return f"{local}@{domain}"
@@ -81,15 +91,42 @@ def normalise_email(
     return f"{local}@{provider.canonical_domain or domain}"
 
 
-def normalise_phone(raw: str, default_region: str = "US") -> str:
-    """E.164 form; a number without a country code is read in `default_region`."""
+def _parsed(text: str, region: str) -> phonenumbers.PhoneNumber | None:
     try:
-        number = phonenumbers.parse(raw, default_region.upper())
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidInput(f"{raw!r} is not a phone number: {exc}") from exc
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidInput(f"{raw!r} is not a valid phone number (default region {default_region})")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def _trunk_prefix(region: str) -> str | None:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    return metadata.national_prefix if metadata is not None else None
+
+
+def normalise_phone(raw: str, default_region: str | None = None) -> str:
+    """E.164 form; a number without "+" is read in `default_region` (see the module's rule)."""
+    text = raw.strip()
+    digits = re.sub(r"\D", "", text)
+    region = (default_region or "").upper()
+    readings: list[tuple[str, str]] = []  # (text, region) in order of preference
+    if text.startswith("+") or not region:
+        readings.append(
+            ("+" + digits.removeprefix("00") if not text.startswith("+") else text, "ZZ")
+        )
+    else:
+        international = ("+" + digits, "ZZ")
+        national = (text, region)
+        without_zero = _trunk_prefix(region) == "0" and not digits.startswith("0")
+        readings += [international, national] if without_zero else [national, international]
+    if not digits:
+        raise InvalidInput(f"{raw!r} is not a phone number")
+    for candidate, where in readings:
+        number = _parsed(candidate, where)
+        if number is not None:
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    read_in = f" (numbers without + read in {region})" if region else " (no + and no desk region)"
+    raise InvalidInput(f"{raw!r} is not a valid phone number{read_in}")
 
 
 @dataclass(frozen=True)
@@ -191,6 +228,24 @@ def _comparable(address: NormalisedAddress) -> str:
     return " ".join(w for w in words if w not in _UNIT_WORDS)
 
 
+def normalise_address_line(text: str) -> str:
+    """A one-line address folded as streets are ("12 Main Street." -> "12 main st")."""
+    folded = _street(text)
+    if not folded:
+        raise InvalidInput(f"{text!r} is not an address")
+    return folded
+
+
+def identity_form(kind: IdentityKind, value: str, region: str | None) -> str:
+    """The normal form stored for one identity, the same on every path that stores one (API,
+    e-mail intake, CSV import, demo, routing); raises InvalidInput when it cannot be read."""
+    if kind is IdentityKind.EMAIL:
+        return normalise_email(value)
+    if kind is IdentityKind.PHONE:
+        return normalise_phone(value, region)
+    return normalise_address_line(value)
+
+
 @dataclass(frozen=True)
 class Identities:
     """What a customer told us about themselves, raw as given."""
@@ -221,7 +276,7 @@ def link_accounts(
     new: Identities,
     candidates: Iterable[KnownAccount],
     *,
-    default_region: str = "US",
+    default_region: str | None = None,
     address_threshold: float = 90.0,
 ) -> list[AccountLink]:
     """The candidate accounts that belong to the same person as `new`, each with its reasons.

@@ -66,8 +66,15 @@ def case_tag(case_id: int) -> str:
     return f"[#{case_id}]"
 
 
+def one_line(text: str) -> str:
+    """The text on one line: CR, LF and every other run of whitespace become one space, so a
+    subject can never break the header it goes into."""
+    return " ".join(text.split())
+
+
 def subject_with_tag(subject: str, case_id: int) -> str:
     tag = case_tag(case_id)
+    subject = one_line(subject)
     return subject if tag in subject else f"{subject} {tag}".strip()
 
 

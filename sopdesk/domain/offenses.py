@@ -17,6 +17,7 @@ class OffenseEvent:
     kind: str
     at: datetime
     customer_id: int
+    case_id: int | None = None  # None: the case being created, not written yet
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class OffenseCount:
     count: int
     window: timedelta
     customer_ids: tuple[int, ...]
+    case_ids: tuple[int, ...] = ()  # the counted cases that are written (a new one has no id)
 
     @property
     def summary(self) -> str:
@@ -68,6 +70,7 @@ def count_offenses(
             count=len(found),
             window=(windows_by_kind or {}).get(kind, window),
             customer_ids=tuple(sorted({e.customer_id for e in found})),
+            case_ids=tuple(sorted({e.case_id for e in found if e.case_id is not None})),
         )
         for kind, found in sorted(counted.items())
     }

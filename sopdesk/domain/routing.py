@@ -9,7 +9,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sopdesk.domain.cases import MIN_LEVEL
-from sopdesk.domain.desk.taxonomy import Category, EscalationRule
+from sopdesk.domain.desk.taxonomy import Category, EscalationRule, OffenseKind
 from sopdesk.domain.fulfilment import FulfilmentDecision, FulfilmentStage
 from sopdesk.domain.offenses import OffenseCount
 
@@ -20,6 +20,7 @@ class RoutingDecision:
     reasons: tuple[str, ...]
     category: str | None = None
     rules: tuple[str, ...] = field(default=())  # ids of the escalation rules that applied
+    counted_cases: tuple[int, ...] = field(default=())  # the earlier cases an offense rule counted
 
     @property
     def explanation(self) -> str:
@@ -48,6 +49,13 @@ class RoutingFacts:
     fulfilment: FulfilmentDecision | None = None
     fulfilment_categories: Mapping[str, str] = field(default_factory=dict)  # stage -> category
     fulfilment_inquiries: Collection[str] = ()
+    offense_groups: Mapping[str, str] = field(default_factory=dict)  # kind -> counts_with group
+    links: Mapping[int, str] = field(default_factory=dict)  # linked account -> why it is linked
+
+
+def offense_groups(kinds: Mapping[str, OffenseKind]) -> dict[str, str]:
+    """Offense kind -> the counts_with group it counts in (kinds without one are absent)."""
+    return {slug: kind.counts_with for slug, kind in kinds.items() if kind.counts_with}
 
 
 def ordinal(n: int) -> str:
@@ -76,12 +84,44 @@ def _fulfilment_step(
     return target, [f"order {decision.reason}, so category '{target}'"]
 
 
+def _counted(own_kind: str | None, facts: RoutingFacts) -> list[OffenseCount]:
+    """The offenses counted with a case of `own_kind`: its kind and those of its group."""
+    if own_kind is None:
+        return []
+    group = facts.offense_groups.get(own_kind)
+    return [
+        c
+        for k, c in facts.offenses.items()
+        if k == own_kind or (group is not None and facts.offense_groups.get(k) == group)
+    ]
+
+
 def _offense_count(rule: EscalationRule, own_kind: str | None, facts: RoutingFacts) -> int:
-    """Offenses of the kinds the rule names (any kind when none), if this case is one of them."""
-    kinds = set(rule.when.offense_kinds)
+    """How many offenses count for this case (0 when it is not of a kind the rule is for)."""
+    kinds = rule.when.offense_kinds
     if own_kind is None or (kinds and own_kind not in kinds):
         return 0
-    return sum(c.count for k, c in facts.offenses.items() if not kinds or k in kinds)
+    return sum(c.count for c in _counted(own_kind, facts))
+
+
+def _counted_reason(count: int, own_kind: str | None, facts: RoutingFacts) -> str:
+    """Names what was counted: "2nd dnr claim in 365 days across accounts 7, 9 (2 dnr: cases
+    12 and this one; account 9 linked: same phone +4915112345678)"."""
+    counted = _counted(own_kind, facts)
+    days = max(c.window.days for c in counted)
+    accounts = sorted({a for c in counted for a in c.customer_ids})
+    whose = "account" if len(accounts) == 1 else "accounts"
+    named = [str(i) for i in sorted({i for c in counted for i in c.case_ids})]
+    if named and count == len(named) + 1:
+        named.append("this one")  # the case being created has no id yet
+    kinds = ", ".join(f"{c.count} {c.kind}" for c in counted)
+    cases = f": case{'s' if len(named) > 1 else ''} {', '.join(named)}" if named else ""
+    parts = [kinds + cases]
+    links = [f"account {a} linked: {facts.links[a]}" for a in accounts if a in facts.links]
+    return (
+        f"{ordinal(count)} {own_kind} claim in {days} days across {whose} "
+        f"{', '.join(str(a) for a in accounts)} ({'; '.join(parts + links)})"
+    )
 
 
 def _holds(
@@ -94,19 +134,7 @@ def _holds(
         count = _offense_count(rule, own_kind, facts)
         if count == 0 or not when.offense_count.covers(count):
             return None
-        counted = [
-            c
-            for k, c in facts.offenses.items()
-            if not when.offense_kinds or k in when.offense_kinds
-        ]
-        days = max(c.window.days for c in counted)
-        accounts = sorted({a for c in counted for a in c.customer_ids})
-        whose = "account" if len(accounts) == 1 else "accounts"
-        kinds = ", ".join(f"{c.count} {c.kind}" for c in counted)
-        why.append(
-            f"{ordinal(count)} {own_kind} claim in {days} days across {whose} "
-            f"{', '.join(str(a) for a in accounts)} ({kinds})"
-        )
+        why.append(_counted_reason(count, own_kind, facts))
     if when.signal is not None:
         if when.signal not in facts.signals:
             return None
@@ -123,15 +151,26 @@ def _holds(
 
 
 def _category_for_count(
-    kind: str, count: int, categories: Mapping[str, Category], current: str | None
+    kind: str, facts: RoutingFacts, categories: Mapping[str, Category], current: str | None
 ) -> str | None:
-    """The category of this offense kind whose count range covers `count` (seed 002 splits
-    "Minor Damage" at level 1 from "Damage" on a second or third offense at level 3)."""
-    for slug, category in categories.items():
-        if slug == current:
-            continue
-        limits = category.offense_count
-        if category.offense == kind and limits is not None and limits.covers(count):
+    """The category for this many offenses: of the case's own kind when only that kind was
+    counted (seed 002 splits "Minor Damage" at level 1 from "Damage" on a 2nd or 3rd offense),
+    else the one for mixed repeats of its counts_with group."""
+    counted = _counted(kind, facts)
+    total = sum(c.count for c in counted)
+    group = facts.offense_groups.get(kind)
+    mixed = any(c.kind != kind for c in counted)
+    fitting = [
+        (slug, category)
+        for slug, category in categories.items()
+        if slug != current and category.offense_count and category.offense_count.covers(total)
+    ]
+    if not mixed:
+        for slug, category in fitting:
+            if category.offense == kind and category.offense_group is None:
+                return slug
+    for slug, category in fitting:
+        if group is not None and category.offense_group == group:
             return slug
     return None
 
@@ -146,20 +185,22 @@ def route_case(
     owned = categories.get(category) if category else None
     base = route_by_category(category, owned.level if owned else None)
     level, reasons, applied = base.level, list(base.reasons) + notes, []
+    counted: set[int] = set()
     own_kind = owned.offense if owned else None
     for rule in rules:
         why = _holds(rule, category, own_kind, facts)
         if why is None:
             continue
         applied.append(rule.id)
+        if rule.when.offense_count is not None:
+            counted.update(i for c in _counted(own_kind, facts) for i in c.case_ids)
         if rule.level > level:
             level = rule.level
             reasons.insert(0, why)
             if rule.category and rule.category in categories:
                 category = rule.category
             elif rule.when.offense_count is not None and own_kind is not None:
-                count = _offense_count(rule, own_kind, facts)
-                category = _category_for_count(own_kind, count, categories, category) or category
+                category = _category_for_count(own_kind, facts, categories, category) or category
         else:
             reasons.append(f"{why} (rule '{rule.id}', level {rule.level}, no change)")
-    return RoutingDecision(level, tuple(reasons), category, tuple(applied))
+    return RoutingDecision(level, tuple(reasons), category, tuple(applied), tuple(sorted(counted)))

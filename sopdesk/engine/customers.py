@@ -7,24 +7,55 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from pydantic import BaseModel, EmailStr, Field, field_validator
-from sqlalchemy import Table, bindparam, insert, select, union_all, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    bindparam,
+    case,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy import (
+    cast as sql_cast,
+)
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sopdesk.domain.cases import IdentityKind
+from sopdesk.domain.desk import Desk
+from sopdesk.domain.identity import email_address, identity_form
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.access import require_staff
-from sopdesk.errors import Conflict, NotFound
-from sopdesk.store.db import Database
+from sopdesk.errors import Conflict, InvalidInput, NotFound
+from sopdesk.store.db import Database, dialect_insert
 from sopdesk.store.models import Customer, CustomerIdentity, CustomerLink
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
+def phone_region(desk: Desk) -> str | None:
+    """Where the desk reads phone numbers written without "+": its holiday country."""
+    business = desk.calendars.get("business")
+    return business.holidays.country if business is not None else None
+
+
+def identity_row(
+    customer_id: int, kind: IdentityKind, value: str, region: str | None, now: datetime
+) -> dict[str, object]:
+    """A customer_identities row in the one normal form (raises InvalidInput when unreadable)."""
+    return {
+        "customer_id": customer_id,
+        "kind": kind.value,
+        "value": value,
+        "normalized": identity_form(kind, value, region),
+        "created_at": now,
+    }
 
 
 class CustomerFields(BaseModel):
@@ -34,6 +65,12 @@ class CustomerFields(BaseModel):
     tier: str = Field(default="standard", min_length=1, max_length=40)
     external_ref: str | None = Field(default=None, max_length=100)
 
+    @field_validator("external_ref")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        # An empty reference is no reference: two customers may both have none.
+        return value.strip() or None if value is not None else None
+
 
 class CreateCustomer(CustomerFields):
     email: EmailStr
@@ -41,7 +78,21 @@ class CreateCustomer(CustomerFields):
     @field_validator("email")
     @classmethod
     def _normalise(cls, value: str) -> str:
-        return normalise_email(value)
+        try:
+            return email_address(value)
+        except InvalidInput as exc:
+            raise ValueError(str(exc)) from None
+
+    def phone_e164(self, region: str | None) -> str | None:
+        """The phone in E.164, read in the desk's region; InvalidInput names the field."""
+        if not self.phone:
+            return None
+        try:
+            return identity_form(IdentityKind.PHONE, self.phone, region)
+        except InvalidInput as exc:
+            raise InvalidInput(
+                str(exc), errors=[{"loc": ["body", "phone"], "msg": str(exc)}]
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -104,7 +155,7 @@ def ensure_customer(session: Session, email: str, name: str, now: datetime) -> i
 
 def ensure_customer_facts(session: Session, email: str, name: str, now: datetime) -> CustomerFacts:
     """`ensure_customer`, answering with the columns a new case needs (one read when known)."""
-    email = normalise_email(email)
+    email = email_address(email)
     # Most contacts come from customers seen before: one indexed read answers those, and the
     # statement is built once (building an INSERT per call was a third of case creation).
     known = session.execute(_CUSTOMER_BY_EMAIL, {"email": email}).first()
@@ -113,9 +164,8 @@ def ensure_customer_facts(session: Session, email: str, name: str, now: datetime
             # Known only by address so far (e.g. from an order import): the contact names them.
             session.execute(_NAME_BLANK_CUSTOMER, {"customer_id": known[0], "new_name": name})
         return CustomerFacts(int(known[0]), known[1], known[2], known[3])
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = session.execute(
-        insert(_CUSTOMERS)
+        dialect_insert(session, _CUSTOMERS)
         .values(email=email, name=name, language="en", tier="standard", created_at=now)
         .on_conflict_do_nothing(index_elements=["email"])
         .returning(_CUSTOMERS.c.id)
@@ -123,14 +173,7 @@ def ensure_customer_facts(session: Session, email: str, name: str, now: datetime
     if result is not None:
         # Written at once (not left pending in the session): routing reads identities next.
         session.execute(
-            _INSERT_IDENTITY,
-            {
-                "customer_id": result,
-                "kind": IdentityKind.EMAIL.value,
-                "value": email,
-                "normalized": email,
-                "created_at": now,
-            },
+            _INSERT_IDENTITY, identity_row(int(result), IdentityKind.EMAIL, email, None, now)
         )
         return CustomerFacts(int(result), email, None, "standard")
     existing = session.execute(_CUSTOMER_BY_EMAIL, {"email": email}).first()
@@ -138,18 +181,75 @@ def ensure_customer_facts(session: Session, email: str, name: str, now: datetime
     return CustomerFacts(int(existing[0]), existing[1], existing[2], existing[3])
 
 
-# Links are stored one way; both directions in one round trip (the unique index serves the first
-# arm, ix_customer_links_linked_id the second).
+# Links are stored one way; the walk follows them both ways (the unique index serves one arm,
+# ix_customer_links_linked_id the other).
 _LINKS = cast(Table, CustomerLink.__table__)
-_LINKED_IDS = union_all(
-    select(_LINKS.c.linked_id).where(_LINKS.c.customer_id == bindparam("customer_id")),
-    select(_LINKS.c.customer_id).where(_LINKS.c.linked_id == bindparam("customer_id")),
-)
 
 
 def linked_ids(session: Session, customer_id: int) -> list[int]:
-    """The ids of the accounts linked to this customer, either way round, sorted."""
-    return sorted(set(session.scalars(_LINKED_IDS, {"customer_id": customer_id})))
+    """The ids of the accounts linked to this customer, either way round and through chains,
+    sorted."""
+    return sorted(a.customer_id for a in linked_accounts(session, customer_id))
+
+
+MAX_LINK_HOPS = 4  # a chain A-B-C-D-E is one customer; further accounts are not followed
+MAX_LINKED_ACCOUNTS = 200
+
+
+def _reach() -> Any:
+    """Accounts reachable over links (either way round) within MAX_LINK_HOPS, nearest first:
+    (account, the account it was reached from, the link's reason, hops). One recursive CTE,
+    the same on SQLite and PostgreSQL; revisits are bounded by the hop limit."""
+    key = _LINKS.c.customer_id.type  # BIGINT on PostgreSQL: both terms must agree
+    start = select(
+        sql_cast(bindparam("customer_id"), key).label("id"),
+        sql_cast(null(), key).label("via"),
+        sql_cast(null(), String).label("reason"),
+        literal(0, Integer).label("hops"),
+    ).cte("reach", recursive=True)
+    here = start.alias("here")
+    step = select(
+        case((_LINKS.c.customer_id == here.c.id, _LINKS.c.linked_id), else_=_LINKS.c.customer_id),
+        here.c.id,
+        _LINKS.c.reason,
+        here.c.hops + 1,
+    ).where(
+        or_(_LINKS.c.customer_id == here.c.id, _LINKS.c.linked_id == here.c.id),
+        here.c.hops < MAX_LINK_HOPS,
+    )
+    reach = start.union_all(step)
+    return (
+        select(reach.c.id, reach.c.via, reach.c.reason)
+        .where(reach.c.hops > 0)
+        .order_by(reach.c.hops, reach.c.id)
+        .limit(MAX_LINKED_ACCOUNTS * MAX_LINK_HOPS)
+    )
+
+
+_REACH = _reach()
+
+
+@dataclass(frozen=True)
+class LinkedAccount:
+    """An account of the same person, and why: its link's reason, and the account it hangs on."""
+
+    customer_id: int
+    via: int
+    reason: str
+
+    def explanation(self, customer_id: int) -> str:
+        hop = "" if self.via == customer_id else f" (via account {self.via})"
+        return f"{self.reason}{hop}"
+
+
+def linked_accounts(session: Session, customer_id: int) -> list[LinkedAccount]:
+    """Every account linked to this one, directly or through a chain of links (A-B-C is one
+    customer), nearest first, each with the link that reached it."""
+    found: dict[int, LinkedAccount] = {}
+    for other, via, reason in session.execute(_REACH, {"customer_id": customer_id}):
+        if other != customer_id and other not in found and len(found) < MAX_LINKED_ACCOUNTS:
+            found[other] = LinkedAccount(int(other), int(via), reason or "")
+    return list(found.values())
 
 
 def load_customer(session: Session, customer_id: int) -> Customer:
@@ -166,8 +266,11 @@ def get_customer(db: Database, principal: Principal, customer_id: int) -> Custom
         return CustomerView.of(customer, linked_ids(session, customer_id))
 
 
-def check_create_customer(db: Database, principal: Principal, command: CreateCustomer) -> None:
+def check_create_customer(
+    db: Database, principal: Principal, command: CreateCustomer, region: str | None
+) -> None:
     require_staff(principal)
+    command.phone_e164(region)
     with db.transaction(write=False) as session:
         existing = session.scalar(select(Customer.id).where(Customer.email == command.email))
         if existing is not None:
@@ -180,12 +283,29 @@ def check_create_customer(db: Database, principal: Principal, command: CreateCus
                 raise Conflict(f"external_ref {command.external_ref!r} belongs to customer {taken}")
 
 
-def do_create_customer(db: Database, now: datetime, command: CreateCustomer) -> CustomerView:
+def do_create_customer(
+    db: Database, now: datetime, command: CreateCustomer, region: str | None
+) -> CustomerView:
+    """Creates the customer with its e-mail and phone identities (the phone in E.164); one
+    created at the same moment by another request is a Conflict."""
+    phone = command.phone_e164(region)
+    try:
+        return _insert_customer(db, now, command, phone, region)
+    except IntegrityError:
+        raise Conflict(
+            f"a customer with e-mail {command.email} or external_ref {command.external_ref!r}"
+            " was created at the same moment; read it with GET /api/v1/customers?email=…"
+        ) from None
+
+
+def _insert_customer(
+    db: Database, now: datetime, command: CreateCustomer, phone: str | None, region: str | None
+) -> CustomerView:
     with db.transaction() as session:
         customer = Customer(
             email=command.email,
             name=command.name,
-            phone=command.phone,
+            phone=phone,
             language=command.language,
             tier=command.tier,
             external_ref=command.external_ref,
@@ -193,25 +313,10 @@ def do_create_customer(db: Database, now: datetime, command: CreateCustomer) -> 
         )
         session.add(customer)
         session.flush()
-        session.add(
-            CustomerIdentity(
-                customer_id=customer.id,
-                kind=IdentityKind.EMAIL.value,
-                value=command.email,
-                normalized=command.email,
-                created_at=now,
-            )
-        )
+        rows = [identity_row(customer.id, IdentityKind.EMAIL, command.email, region, now)]
         if command.phone:
-            session.add(
-                CustomerIdentity(
-                    customer_id=customer.id,
-                    kind=IdentityKind.PHONE.value,
-                    value=command.phone,
-                    normalized=command.phone,
-                    created_at=now,
-                )
-            )
+            rows.append(identity_row(customer.id, IdentityKind.PHONE, command.phone, region, now))
+        session.execute(_INSERT_IDENTITY, rows)
         return CustomerView.of(customer)
 
 
@@ -222,7 +327,10 @@ def find_customers(
     with db.transaction(write=False) as session:
         query = select(Customer).order_by(Customer.id).limit(limit)
         if email:
-            query = query.where(Customer.email == normalise_email(email))
+            try:
+                query = query.where(Customer.email == email_address(email))
+            except InvalidInput:
+                return []
         if after_id is not None:
             query = query.where(Customer.id > after_id)
         return [CustomerView.of(c) for c in session.scalars(query)]

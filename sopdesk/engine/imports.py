@@ -6,7 +6,6 @@ A file with a bad row imports nothing unless the caller chose to skip bad rows.
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sopdesk.domain.cases import IdentityKind
+from sopdesk.domain.identity import identity_form
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.customers import CreateCustomer, require_staff
+from sopdesk.engine.customers import CreateCustomer, identity_row, require_staff
 from sopdesk.engine.orders import (
     MAX_BATCH,
     ItemIn,
@@ -82,16 +82,6 @@ class ImportResult:
     created: int
     updated: int
     skipped_rows: int
-
-
-def normalise_phone(phone: str) -> str:
-    digits = re.sub(r"[^\d+]", "", phone)
-    return digits.lstrip("+")
-
-
-def normalise_address(address: str) -> str:
-    """Lower case, punctuation out, runs of spaces collapsed: '12 Main St.' == '12 main st'."""
-    return " ".join(re.sub(r"[^\w\s]", " ", address.lower()).split())
 
 
 def count_rows(path: Path) -> int:
@@ -159,9 +149,32 @@ def _blank_to_none(row: dict[str, str], *names: str) -> dict[str, Any]:
 class CustomerRow(CreateCustomer):
     address: str | None = None
 
+    def identities(self) -> list[tuple[IdentityKind, str]]:
+        """The identities this row gives, as written."""
+        given = [(IdentityKind.EMAIL, self.email)]
+        if self.phone:
+            given.append((IdentityKind.PHONE, self.phone))
+        if self.address:
+            given.append((IdentityKind.ADDRESS, self.address))
+        return given
 
-def parse_customers(path: Path, on_row: Progress | None = None) -> Parsed[CustomerRow]:
-    """Every row of a customers file, validated; a repeated e-mail is an error on its 2nd row."""
+
+def _unreadable(row_no: int, record: CustomerRow, region: str | None) -> list[RowError]:
+    errors = []
+    for kind, value in record.identities():
+        try:
+            identity_form(kind, value, region)
+        except InvalidInput as exc:
+            errors.append(RowError(row_no, kind.value, str(exc)))
+    return errors
+
+
+def parse_customers(
+    path: Path, region: str | None, on_row: Progress | None = None
+) -> Parsed[CustomerRow]:
+    """Every row of a customers file, validated; a repeated e-mail is an error on its 2nd row.
+
+    Phones without "+" are read in `region` (the desk's, see `phone_region`)."""
     parsed: Parsed[CustomerRow] = Parsed()
     seen: dict[str, int] = {}
     for row_no, row in _read_rows(path, CUSTOMER_COLUMNS, CUSTOMER_REQUIRED):
@@ -173,6 +186,8 @@ def parse_customers(path: Path, on_row: Progress | None = None) -> Parsed[Custom
             continue
         data: dict[str, Any] = {k: v for k, v in row.items() if v}
         record, errors = _model(CustomerRow, row_no, data, {})
+        if record is not None:
+            errors = _unreadable(row_no, record, region)
         if record is not None and record.email in seen:
             errors = [
                 RowError(row_no, "email", f"{record.email} is already on row {seen[record.email]}")
@@ -221,32 +236,34 @@ def check_import_customers(
     return [record for _, record in parsed.records]
 
 
-def _add_identity(
-    session: Session, customer_id: int, kind: IdentityKind, value: str, normalized: str, now: Any
+def _add_identities(
+    session: Session, customer_id: int, record: CustomerRow, region: str | None, now: datetime
 ) -> None:
-    exists = session.scalar(
-        select(CustomerIdentity.id).where(
-            CustomerIdentity.customer_id == customer_id,
-            CustomerIdentity.kind == kind.value,
-            CustomerIdentity.normalized == normalized,
-        )
-    )
-    if exists is None:
-        session.add(
-            CustomerIdentity(
-                customer_id=customer_id,
-                kind=kind.value,
-                value=value,
-                normalized=normalized,
-                created_at=now,
+    rows = [
+        identity_row(customer_id, kind, value, region, now) for kind, value in record.identities()
+    ]
+    have = {
+        (kind, normalized)
+        for kind, normalized in session.execute(
+            select(CustomerIdentity.kind, CustomerIdentity.normalized).where(
+                CustomerIdentity.customer_id == customer_id
             )
         )
+    }
+    session.add_all(
+        CustomerIdentity(**row) for row in rows if (row["kind"], row["normalized"]) not in have
+    )
 
 
 def do_import_customers(
-    db: Database, now: datetime, records: list[CustomerRow], skipped_rows: int = 0
+    db: Database,
+    now: datetime,
+    records: list[CustomerRow],
+    region: str | None,
+    skipped_rows: int = 0,
 ) -> ImportResult:
-    """Creates or updates (by e-mail) every customer in one transaction, with identities."""
+    """Creates or updates (by e-mail) every customer in one transaction, with identities in
+    their normal form (phones in E.164, read in `region` when written without "+")."""
     created = updated = 0
     with db.transaction() as session:
         existing = {
@@ -264,30 +281,12 @@ def do_import_customers(
             else:
                 updated += 1
             customer.name = record.name or customer.name or ""
-            customer.phone = record.phone or customer.phone
+            customer.phone = record.phone_e164(region) or customer.phone
             customer.language = record.language
             customer.tier = record.tier
             customer.external_ref = record.external_ref or customer.external_ref
             session.flush()
-            _add_identity(session, customer.id, IdentityKind.EMAIL, record.email, record.email, now)
-            if record.phone:
-                _add_identity(
-                    session,
-                    customer.id,
-                    IdentityKind.PHONE,
-                    record.phone,
-                    normalise_phone(record.phone),
-                    now,
-                )
-            if record.address:
-                _add_identity(
-                    session,
-                    customer.id,
-                    IdentityKind.ADDRESS,
-                    record.address,
-                    normalise_address(record.address),
-                    now,
-                )
+            _add_identities(session, customer.id, record, region, now)
     return ImportResult(created, updated, skipped_rows)
 
 

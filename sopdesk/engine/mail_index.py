@@ -12,8 +12,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from sopdesk.domain.cases import IdentityKind
+from sopdesk.domain.identity import email_address, normalise_email
 from sopdesk.domain.mail_threading import CaseFacts, read_reply_tokens
-from sopdesk.engine.customers import linked_ids, normalise_email
+from sopdesk.engine.customers import linked_ids
+from sopdesk.errors import InvalidInput
 from sopdesk.store.models import Case, CaseEvent, Customer, CustomerIdentity, EmailMessage
 
 MAX_MESSAGE_ID = 998
@@ -68,7 +70,10 @@ def sender_customers(session: Session, email: str | None) -> frozenset[int]:
     """Customers this address belongs to (any e-mail identity), with their linked accounts."""
     if not email:
         return frozenset()
-    address = normalise_email(email)
+    try:
+        address, mailbox = normalise_email(email), email_address(email)
+    except InvalidInput:
+        return frozenset()
     direct = set(
         session.scalars(
             select(CustomerIdentity.customer_id).where(
@@ -77,7 +82,7 @@ def sender_customers(session: Session, email: str | None) -> frozenset[int]:
             )
         )
     )
-    direct |= set(session.scalars(select(Customer.id).where(Customer.email == address)))
+    direct |= set(session.scalars(select(Customer.id).where(Customer.email == mailbox)))
     family = set(direct)
     for customer_id in direct:
         family.update(linked_ids(session, customer_id))

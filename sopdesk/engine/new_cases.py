@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sopdesk.domain.cases import CaseStatus, Channel, EventKind, Priority
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.desk import Desk
+from sopdesk.domain.mail_threading import one_line
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.routing import route_by_category
 from sopdesk.domain.sla import SlaFacts
@@ -30,6 +31,7 @@ from sopdesk.engine.playbooks import start_triggered_runs
 from sopdesk.engine.routing import check_signals, route_new_case
 from sopdesk.engine.sla_notify import mail_notes
 from sopdesk.engine.timeline import NewEvent, append_events
+from sopdesk.engine.triage_intake import triage_contact
 from sopdesk.errors import InvalidInput
 from sopdesk.store.db import Database
 from sopdesk.store.models import Case, CaseEvent, Order
@@ -58,6 +60,11 @@ class CreateCase(BaseModel):
         if not value.strip():
             raise ValueError("must not be blank")
         return value
+
+    @field_validator("subject")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return one_line(value)  # a subject becomes a mail header: no CR/LF
 
     @field_validator("tags")
     @classmethod
@@ -183,19 +190,19 @@ def write_new_case(
     new, the case, its timeline (created, message, routing, SLA starts), clocks and timers, and
     the playbooks its category starts. `message_id` asks for the message event's id."""
     customer = ensure_customer_facts(session, command.customer_email, command.customer_name, now)
-    offense = _offense_kind(desk, command.category)
-    routed = route_new_case(
-        session,
-        desk,
-        customer,
-        command.category,
-        plan.order_id,
-        command.signals,
-        now,
-        offense,
+    # A contact without a category is read by triage first (sopdesk/engine/triage_intake.py).
+    triaged = (
+        triage_contact(desk, command.subject, command.body) if command.category is None else None
     )
+    category = triaged.category if triaged else command.category
+    signals = sorted({*command.signals, *(triaged.signals if triaged else ())})
+    priority = command.priority
+    if triaged and triaged.priority and "priority" not in command.model_fields_set:
+        priority = max(priority, triaged.priority, key=lambda p: p.rank)
+    offense = _offense_kind(desk, category)
+    routed = route_new_case(session, desk, customer, category, plan.order_id, signals, now, offense)
     channel = command.channel.value
-    facts = SlaFacts(command.priority.value, routed.category, channel, routed.level, customer.tier)
+    facts = SlaFacts(priority.value, routed.category, channel, routed.level, customer.tier)
     clocks = sla.plan_case_clocks(desk, facts, now)
     due = [c["due_at"] for c in clocks if c["due_at"] is not None]
     subject = command.subject.strip()
@@ -208,14 +215,14 @@ def write_new_case(
         "category": routed.category,
         "offense": offense,  # counted as an offense from now on (routing counted it already)
         "level": routed.level,
-        "priority": command.priority.value,
-        "priority_rank": command.priority.rank,
+        "priority": priority.value,
+        "priority_rank": priority.rank,
         "status": CaseStatus.NEW.value,
         "board_column": None,
         "assignee_id": routed.assignee_id,
-        "tags": command.tags,
-        "signals": sorted(set(command.signals)),
-        "language": command.language or "en",
+        "tags": sorted({*command.tags, *(triaged.tags if triaged else ())}),
+        "signals": signals,
+        "language": command.language or (triaged.language if triaged else None) or "en",
         "desk_version": desk.version,
         "created_at": now,
         "updated_at": now,
@@ -248,6 +255,17 @@ def write_new_case(
         ),
         *sla_events,
     ]
+    if triaged is not None:
+        events.append(
+            NewEvent.of(
+                case_id,
+                EventKind.TRIAGE,
+                now,
+                Principal.system(),
+                body=triaged.decision.explanation,
+                data=triaged.event_data(),
+            )
+        )
     ids = append_events(session, events, returning=message_id)
     mail_notes(session, start_mails, f"case:{case_id}:sla-start", now)
     row = _start_playbooks(session, desk, case_id, row, now, principal)

@@ -1,6 +1,6 @@
 """Applying a run's effects inside the caller's transaction: timeline, fields, timers, outbox.
 
-Also what the interpreter reads about a case (its facts) and how templates are filled in.
+What the interpreter and templates read about a case is built in engine/macro_context.py.
 """
 
 from __future__ import annotations
@@ -11,126 +11,28 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sopdesk.desk.templates import BY_AUDIENCE, COMMON, render, render_macro
 from sopdesk.domain.cases import EventKind
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla_rules import ReplyOrigin
 from sopdesk.engine.case_fields import set_fields
+from sopdesk.engine.macro_context import case_facts, fill, render_case_macro, template_context
 from sopdesk.engine.outbox import NOTE_WHEN_SENT, OutboxKind, write_outbox
 from sopdesk.engine.replies import OutgoingMessage, desk_replied
 from sopdesk.engine.sla_notify import mail_notes
 from sopdesk.engine.timeline import NewEvent, append_event
 from sopdesk.errors import InvalidInput
 from sopdesk.store.models import (
-    Agent,
     Case,
-    Customer,
     LedgerEntry,
-    Order,
     OutboxMessage,
-    Partner,
     PlaybookRun,
     Timer,
 )
 
 TIMER_KIND = "playbook.timer"
 _CASE_FIELDS = {"column": "board_column"}
-
-
-def case_facts(session: Session, desk: Desk, case: Case, now: datetime) -> dict[str, Any]:
-    """What conditions, amounts and templates may read about a case (see desk/templates.py)."""
-    customer = session.get(Customer, case.customer_id)
-    order = session.get(Order, case.order_id) if case.order_id else None
-    partner = session.get(Partner, case.partner_id) if case.partner_id else None
-    first = order.items[0] if order is not None and order.items else None
-    shipment = order.shipments[-1] if order is not None and order.shipments else None
-    name = customer.name if customer else ""
-    # A playbook signs as the case's assignee; with nobody assigned, as the desk's team.
-    assignee = session.get(Agent, case.assignee_id) if case.assignee_id else None
-    signer = assignee.name if assignee else f"{desk.name} team"
-    local_today = now.astimezone(desk.business_calendar().tz).date()
-    return {
-        "case": {
-            "number": case.id,
-            "subject": case.subject,
-            "status": case.status,
-            "priority": case.priority,
-            "level": case.level,
-            "category": case.category,
-            "link": "",
-            "created": case.created_at,
-        },
-        "customer": {
-            "name": name,
-            "first_name": name.split(" ")[0] if name else "",
-            "email": customer.email if customer else None,
-            "phone": customer.phone if customer else None,
-        },
-        "order": None
-        if order is None
-        else {
-            "number": order.external_ref,
-            "date": order.placed_at,
-            "total": order.total,
-            "currency": order.currency,
-            "country": order.destination_country,
-        },
-        "item": None
-        if first is None
-        else {
-            "name": first.name,
-            "value": first.value,
-            "comp_value": first.value,
-            "serial": first.sku,
-        },
-        "shipment": None
-        if shipment is None
-        else {
-            "carrier": shipment.carrier,
-            "tracking_number": shipment.tracking_number,
-            "tracking_url": "",
-        },
-        "agent": {
-            "name": signer,
-            "first_name": signer.split(" ")[0] if assignee else signer,
-            "email": assignee.email if assignee else "",
-        },
-        "partner": None if partner is None else {"name": partner.name, "email": partner.email},
-        "desk": {
-            "name": desk.name,
-            "support_email": desk.channels.email[0].address if desk.channels.email else "",
-            "limits": desk.limits.model_dump(),
-        },
-        "today": local_today,
-    }
-
-
-def template_context(facts: dict[str, Any], variables: dict[str, Any]) -> dict[str, Any]:
-    """Facts for templates: every placeholder `sopdesk check` allows is there (empty if unknown)."""
-    context: dict[str, Any] = {**facts, "fields": variables}
-    names = {**COMMON, **{n: a for extra in BY_AUDIENCE.values() for n, a in extra.items()}}
-    for name, attributes in names.items():
-        if not attributes:
-            continue
-        known = context.get(name) or {}
-        context[name] = {attribute: known.get(attribute, "") for attribute in attributes}
-    context["recipient"] = {
-        "name": variables.get("recipient_name", ""),
-        "email": variables.get("recipient_email", ""),
-    }
-    for name in ("desk",):
-        context[name] = {**(facts.get(name) or {}), **context[name]}
-    return context
-
-
-def fill(template: str, context: dict[str, Any]) -> str:
-    """A note or chat text filled in; a placeholder that cannot be filled is shown, not fatal."""
-    try:
-        return render(template, context)
-    except InvalidInput as exc:
-        return f"{template} [{exc.message}]"
 
 
 def _recipient(case_facts_: dict[str, Any], variables: dict[str, Any], to: str) -> str | None:
@@ -289,18 +191,23 @@ class Applier:
             self._event(EventKind.NOTE, f"macro '{macro_slug}' is not in the desk; nothing sent")
             return
         try:
-            text = render_macro(macro, self.case.language, self.desk.default_language, self.context)
-            subject, body, error = text.subject, text.body, None
+            text = render_case_macro(macro, self.case, self.desk, self.context)
         except InvalidInput as exc:
-            subject, body, error = (
-                macro.title,
-                macro.text("", self.desk.default_language).body,
-                exc.message,
+            # Never mail a blank or a raw placeholder: the send stops and the agent is asked.
+            self._event(
+                EventKind.NOTE,
+                f"'{macro.title}' was not sent to the {to}: {exc.message}. "
+                "Fill in the missing value and send it by hand.",
+                step=step,
+                macro=macro_slug,
+                blocked=True,
+                render_error=exc.message,
             )
+            self._mailed[step] = None
+            return
+        subject, body = text.subject, text.body
         data: dict[str, Any] = {"step": step, "macro": macro_slug, **extra}
         data.update({"run_id": self.run.id, "playbook": self.run.playbook})
-        if error:
-            data["render_error"] = error
         message = OutgoingMessage(
             body=body, channel="email", recipient=to, to=address, subject=subject, data=data
         )

@@ -30,16 +30,16 @@ from sopdesk.domain.cases import CaseStatus, IdentityKind
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.desk.base import nominal
 from sopdesk.domain.fulfilment import FulfilmentDecision, ShipmentFacts, assess_fulfilment
-from sopdesk.domain.identity import (
-    Identities,
-    KnownAccount,
-    link_accounts,
-    normalise_email,
-    normalise_phone,
-)
+from sopdesk.domain.identity import Identities, KnownAccount, identity_form, link_accounts
 from sopdesk.domain.offenses import OffenseCount, OffenseEvent, count_offenses
-from sopdesk.domain.routing import RoutingDecision, RoutingFacts, route_case
-from sopdesk.engine.customers import CustomerFacts, linked_ids
+from sopdesk.domain.routing import RoutingDecision, RoutingFacts, offense_groups, route_case
+from sopdesk.engine.customers import (
+    CustomerFacts,
+    LinkedAccount,
+    linked_accounts,
+    linked_ids,
+    phone_region,
+)
 from sopdesk.errors import InvalidInput, SopdeskError
 from sopdesk.store.models import Agent, Case, Customer, CustomerIdentity, CustomerLink, Order
 
@@ -65,9 +65,9 @@ def check_signals(desk: Desk, signals: Iterable[str]) -> None:
         )
 
 
-def _normalised(kind: IdentityKind, value: str) -> str | None:
+def _normalised(kind: IdentityKind, value: str, region: str | None) -> str | None:
     try:
-        return normalise_email(value) if kind is IdentityKind.EMAIL else normalise_phone(value)
+        return identity_form(kind, value, region)
     except SopdeskError:
         return None
 
@@ -108,14 +108,16 @@ _GRAPHS: dict[tuple[str, ...], CompoundSelect[Any]] = {
 }
 
 
-def link_customer(session: Session, customer: CustomerFacts, now: datetime) -> list[int]:
-    """Stores the customer's e-mail and phone in normal form and links the accounts sharing a
-    normalised identity (every link says why); returns the customer's linked accounts, old
-    links included."""
+def link_customer(
+    session: Session, customer: CustomerFacts, now: datetime, region: str | None
+) -> list[int]:
+    """Stores the customer's e-mail and phone in normal form (phones without "+" read in
+    `region`) and links the accounts sharing a normalised identity (every link says why);
+    returns the accounts linked to the customer directly, old links included."""
     wanted: dict[str, tuple[str, str]] = {}  # kind: (as given, normalised)
     for kind, raw in ((IdentityKind.EMAIL, customer.email), (IdentityKind.PHONE, customer.phone)):
         if raw:
-            normal = _normalised(kind, raw)
+            normal = _normalised(kind, raw, region)
             if normal is not None:
                 wanted[kind.value] = (raw, normal)
     if not wanted:
@@ -156,7 +158,11 @@ def link_customer(session: Session, customer: CustomerFacts, now: datetime) -> l
         emails=(customer.email,) if customer.email else (),
         phones=(customer.phone,) if customer.phone else (),
     )
-    added = [link for link in link_accounts(mine, candidates) if link.customer_id not in existing]
+    added = [
+        link
+        for link in link_accounts(mine, candidates, default_region=region)
+        if link.customer_id not in existing
+    ]
     if added:
         session.execute(
             _INSERT_LINKS,
@@ -176,14 +182,15 @@ def link_customer(session: Session, customer: CustomerFacts, now: datetime) -> l
 
 # Built once: building the statement per case cost more than running it.
 _CASES = cast(Table, Case.__table__)
-_OFFENSES = select(_CASES.c.offense, _CASES.c.created_at, _CASES.c.customer_id).where(
+_OFFENSE_COLUMNS = (_CASES.c.offense, _CASES.c.created_at, _CASES.c.customer_id, _CASES.c.id)
+_OFFENSES = select(*_OFFENSE_COLUMNS).where(
     _CASES.c.customer_id.in_(bindparam("customer_ids", expanding=True)),
     _CASES.c.offense.is_not(None),
     _CASES.c.created_at >= bindparam("since"),
     _CASES.c.status != CaseStatus.SPAM.value,
 )
 # Most customers have no linked account: a plain equality skips expanding the IN list.
-_OFFENSES_OF_ONE = select(_CASES.c.offense, _CASES.c.created_at, _CASES.c.customer_id).where(
+_OFFENSES_OF_ONE = select(*_OFFENSE_COLUMNS).where(
     _CASES.c.customer_id == bindparam("customer_id"),
     _CASES.c.offense.is_not(None),
     _CASES.c.created_at >= bindparam("since"),
@@ -209,7 +216,7 @@ def offense_history(
     else:
         query = _OFFENSES, {"customer_ids": customer_ids, "since": since}
     rows = session.execute(*query).all()
-    events = [OffenseEvent(kind, at, cid) for kind, at, cid in rows if kind]
+    events = [OffenseEvent(kind, at, cid, case_id) for kind, at, cid, case_id in rows if kind]
     if unsaved is not None:
         events.append(unsaved)
     return count_offenses(
@@ -279,12 +286,12 @@ def route_facts(
 ) -> tuple[RoutingDecision, CustomerHistory]:
     """The routing decision for a case of `customer` in `category` (writes links); `unsaved`
     is the case's own offense when its row is not written yet (see `offense_history`)."""
-    linked = link_customer(session, customer, now)
-    accounts = (
-        sorted({customer.id, *linked})
-        if desk.count_offenses_across_linked_accounts
-        else [customer.id]
-    )
+    direct = link_customer(session, customer, now, phone_region(desk))
+    # Only a customer with links has a chain to walk: most have none, and skip the walk.
+    chain: list[LinkedAccount] = linked_accounts(session, customer.id) if direct else []
+    linked = sorted(a.customer_id for a in chain)
+    across = desk.count_offenses_across_linked_accounts
+    accounts = sorted({customer.id, *linked}) if across else [customer.id]
     offenses = offense_history(session, desk, accounts, now, unsaved)
     decision_f, value = _fulfilment(session, desk, order_id, now)
     fulfil = desk.fulfilment
@@ -296,6 +303,8 @@ def route_facts(
         fulfilment=decision_f,
         fulfilment_categories={str(k): v for k, v in fulfil.categories.items()} if fulfil else {},
         fulfilment_inquiries=tuple(fulfil.inquiries) if fulfil else (),
+        offense_groups=offense_groups(desk.offense_kinds),
+        links={a.customer_id: a.explanation(customer.id) for a in chain} if across else {},
     )
     decision = route_case(facts, desk.categories, desk.escalation_rules)
     return decision, CustomerHistory(customer.id, linked, offenses)
@@ -358,6 +367,7 @@ def route_new_case(
         "rules": list(decision.rules),
         "linked_customer_ids": history.linked_customer_ids,
         "offenses": {k: c.count for k, c in history.offenses.items()},
+        "counted_case_ids": list(decision.counted_cases),
     }
     level = decision.level
     reasons = decision.explanation

@@ -12,11 +12,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 
+from sopdesk.errors import InvalidInput
+
 WRITE_OPTION = "sopdesk_write"
+MAX_INTEGER = 2**63 - 1  # the largest id or count either database stores
 
 
 def normalise_url(url: str) -> str:
@@ -83,11 +90,27 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 def transaction(factory: sessionmaker[Session], *, write: bool = True) -> Iterator[Session]:
     """One unit of work: commits when the block ends, rolls everything back on any error.
 
+    A value the database cannot hold (an id beyond 64 bits, from a path, a filter or a body) is
+    input, not a fault: it becomes InvalidInput (422), in this one place for every caller.
+
     `write=False` marks a read-only unit, which on SQLite does not take the writer lock.
     """
-    with factory() as session, session.begin():
-        session.connection(execution_options={WRITE_OPTION: write})
-        yield session
+    try:
+        with factory() as session, session.begin():
+            session.connection(execution_options={WRITE_OPTION: write})
+            yield session
+    except OverflowError as exc:  # SQLite: an integer beyond 64 bits cannot be bound
+        raise InvalidInput(f"a number is too large (the limit is {MAX_INTEGER})") from exc
+    except DataError as exc:  # PostgreSQL: a value its column type cannot hold
+        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "unstorable value"
+        raise InvalidInput(f"a value cannot be stored or looked up: {reason}") from exc
+
+
+def dialect_insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of the session's dialect, so `.on_conflict_do_nothing()` is at hand."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(table)
+    return sqlite_insert(table)
 
 
 class SqliteWriterTurn:

@@ -11,6 +11,7 @@ import sopdesk
 from sopdesk.runtime import Runtime
 from sopdesk.web.api import (
     agents,
+    bot,
     cases,
     customers,
     escalation,
@@ -23,6 +24,7 @@ from sopdesk.web.api import (
     taxonomy,
     tokens,
 )
+from sopdesk.web.guards import AnswerUnexpected, RefuseNul
 from sopdesk.web.limits import BodySizeLimit
 from sopdesk.web.problems import install_problem_handlers
 from sopdesk.web.ui import install_console
@@ -41,10 +43,13 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     install_problem_handlers(app)
+    # The last added runs first: errors are answered outermost, sizes checked before NULs.
+    app.add_middleware(RefuseNul)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=runtime.settings.max_attachment_bytes * 4 // 3 + ENVELOPE_BYTES,
     )
+    app.add_middleware(AnswerUnexpected)
     app.include_router(health.router)
     routers = (
         cases,
@@ -58,6 +63,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         inbound,
         status,
         reports,
+        bot,
     )
     for module in routers:
         app.include_router(module.router, prefix="/api/v1")

@@ -10,7 +10,7 @@ import hmac
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
-from sopdesk.errors import Forbidden
+from sopdesk.errors import Forbidden, InvalidInput
 
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"
@@ -34,4 +34,6 @@ async def csrf_form(request: Request, expected: str) -> FormData:
     """The posted form, once its CSRF token has been checked against the session's."""
     form = await request.form()
     check_csrf(expected, form, request.headers.get(HEADER))
+    if any(isinstance(value, str) and "\x00" in value for _, value in form.multi_items()):
+        raise InvalidInput("a field has a NUL character (\\u0000); text may not contain one")
     return form

@@ -1,11 +1,11 @@
 """RFC 9457 problem+json responses for every error the API can return.
 
-SopdeskError subclasses map to their status; request validation errors to 422 with each field.
+SopdeskError subclasses map to their status; request validation errors to 422 with each field;
+an unexpected error is answered by `sopdesk.web.guards.AnswerUnexpected`.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,7 +15,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sopdesk.errors import SopdeskError
 
-log = logging.getLogger("sopdesk.web")
 PROBLEM = "application/problem+json"
 
 
@@ -60,17 +59,6 @@ def install_problem_handlers(app: FastAPI) -> None:
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"there is nothing at {request.url.path}; see /docs for the API"
         return problem(exc.status_code, _title(exc.status_code), detail, instance=request.url.path)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # The traceback goes to the log, never to the client.
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(
-            500,
-            "Internal error",
-            "sopdesk hit an unexpected error; nothing was changed. The log has the details.",
-            instance=request.url.path,
-        )
 
 
 def _title(status: int) -> str:

@@ -15,9 +15,10 @@ MAX_KEYS = 100_000  # beyond this the oldest keys are forgotten, so memory stays
 
 
 class RateLimit:
-    def __init__(self, attempts: int, window: timedelta) -> None:
+    def __init__(self, attempts: int, window: timedelta, what: str = "sign-in attempts") -> None:
         self.attempts = attempts
         self.window = window
+        self.what = what  # named in the error: "too many <what>"
         self._hits: dict[str, deque[datetime]] = {}
         self._lock = threading.Lock()
 
@@ -29,9 +30,7 @@ class RateLimit:
                 hits.popleft()
             if len(hits) >= self.attempts:
                 wait = int((hits[0] + self.window - now).total_seconds()) + 1
-                raise TooManyRequests(
-                    f"too many sign-in attempts; wait {wait} seconds and try again"
-                )
+                raise TooManyRequests(f"too many {self.what}; wait {wait} seconds and try again")
             hits.append(now)
             if len(self._hits) > MAX_KEYS:
                 self._hits.pop(next(iter(self._hits)))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, import_handlers
 from sopdesk.packs import pack_path
 from sopdesk.settings import Settings
 from sopdesk.store.db import Database
-from sopdesk.store.models import CaseEvent
+from sopdesk.store.models import CaseEvent, Order, OrderItem
 from tests.channels.conftest import Sink
 
 MAIL_THEN_NOTE = Playbook.model_validate(
@@ -45,9 +46,16 @@ def _start(db: Database, clock: ManualClock, desk: Desk) -> int:
     system = Principal.system()
     command = CreateCase(customer_email="jamie@example.com", subject="trade-in", body="b")
     with db.transaction() as session:
-        case, _ = insert_case(
-            session, clock.now(), desk, system, command, CasePlan(None, None, 1, "t")
+        # The trade-in is an order of one device, so the On hold macro names it.
+        now = clock.now()
+        order = Order(
+            external_ref="T-1", placed_at=now, currency="EUR", created_at=now, updated_at=now
         )
+        order.items.append(OrderItem(sku="IP16", name="iPhone 16", value=Decimal("500")))
+        session.add(order)
+        session.flush()
+        plan = CasePlan(order.id, None, 1, "t")
+        case, _ = insert_case(session, now, desk, system, command, plan)
         start_run_in(session, desk, case, MAIL_THEN_NOTE, clock.now(), system)
         return case.id
 

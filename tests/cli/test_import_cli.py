@@ -5,15 +5,18 @@ With --skip-bad-rows the good rows are imported in one go and the bad ones still
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
+from sopdesk.packs import pack_path
 from sopdesk.store.db import Database
 from sopdesk.store.models import Customer, CustomerIdentity, Order, OrderItem, Partner, Shipment
 
 CUSTOMERS_BAD = """email,name,phone,address,tier
-ana@example.com,Ana Ruiz,+1 555 201 3344,"12 Main St., Springfield",vip
+ana@example.com,Ana Ruiz,+1 201 555 3344,"12 Main St., Springfield",vip
 not-an-email,Bob,,,
 carl@example.com,Carl,,,
 ANA@example.com,Ana again,,,
@@ -24,6 +27,14 @@ A-1,2026-11-01T10:00:00Z,ana@example.com,,US,SKU-1,Hobby box,289.99,1,USPS,94001
 A-1,,,,,SKU-2,Toploaders,6.49,2,USPS,9400100,2026-11-02T09:00:00Z
 B-2,2026-11-03T10:00:00+01:00,ben@example.com,,de,SKU-3,Slab,450,1,DHL,JD0001,
 """  # noqa: E501
+
+
+@pytest.fixture(autouse=True)
+def _starter_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The desk says how phones without "+" are read (the starter desk: Germany)."""
+    desk = tmp_path / "desk"
+    shutil.copytree(pack_path("starter"), desk)
+    monkeypatch.setenv("SOPDESK_DESK", str(desk))
 
 
 def count(db: Database, column) -> int:
@@ -66,13 +77,36 @@ def test_skip_bad_rows_imports_the_good_ones_with_identities(sopdesk, db, tmp_pa
         }
     assert identities == {
         ("email", "ana@example.com"),
-        ("phone", "15552013344"),
+        ("phone", "+12015553344"),
         ("address", "12 main st springfield"),
     }
 
     again = sopdesk("import", "customers", str(path), "--skip-bad-rows")
     assert "0 created, 2 updated" in again.stdout
     assert count(db, Customer.id) == 2
+
+
+def test_a_phone_is_stored_in_e164_read_in_the_desk_region(sopdesk, db, tmp_path) -> None:
+    rows = "email,phone\nuk@example.com,442079460958\nde@example.com,030 1234567\n"
+    result = sopdesk("import", "customers", str(write(tmp_path, "c.csv", rows)))
+    assert result.exit_code == 0, result.output
+    with db.transaction(write=False) as session:
+        phones = {e: p for e, p in session.execute(select(Customer.email, Customer.phone))}
+        stored = set(
+            session.scalars(
+                select(CustomerIdentity.normalized).where(CustomerIdentity.kind == "phone")
+            )
+        )
+    assert phones == {"uk@example.com": "+442079460958", "de@example.com": "+49301234567"}
+    assert stored == {"+442079460958", "+49301234567"}
+
+
+def test_a_phone_that_is_no_number_is_a_row_error(sopdesk, db, tmp_path) -> None:
+    path = write(tmp_path, "c.csv", "email,phone\nx@example.com,call me maybe\n")
+    result = sopdesk("import", "customers", str(path))
+    assert result.exit_code == 1
+    assert "row 2: phone: 'call me maybe' is not a phone number" in result.stderr
+    assert count(db, Customer.id) == 0
 
 
 def test_wrong_columns_are_refused_before_any_row(sopdesk, db, tmp_path) -> None:

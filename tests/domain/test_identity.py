@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sopdesk.domain.cases import IdentityKind
 from sopdesk.domain.identity import (
     MAIL_PROVIDERS,
     AccountLink,
@@ -17,8 +18,11 @@ from sopdesk.domain.identity import (
     MailProvider,
     PostalAddress,
     address_similarity,
+    email_address,
+    identity_form,
     link_accounts,
     normalise_address,
+    normalise_address_line,
     normalise_email,
     normalise_phone,
 )
@@ -76,6 +80,49 @@ def test_the_provider_list_is_data_a_desk_can_extend() -> None:
 )
 def test_normalise_phone_to_e164(raw: str, region: str, expected: str) -> None:
     assert normalise_phone(raw, region) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        # the pair: from the API with "+", from a CSV file as digits only
+        ("+442079460958", "DE", "+442079460958"),
+        ("442079460958", "DE", "+442079460958"),  # DE dials national numbers with 0: not one
+        ("442079460958", "GB", "+442079460958"),
+        ("442079460958", None, "+442079460958"),  # no region: digits carry their country code
+        ("0044 20 7946 0958", None, "+442079460958"),
+        ("0044 20 7946 0958", "DE", "+442079460958"),  # 00 is DE's international prefix
+        ("030 1234567", "DE", "+49301234567"),  # a leading 0: national
+        ("2015550123", "US", "+12015550123"),  # NANP: 10 digits are national first
+        ("12015550123", "US", "+12015550123"),
+        ("4915112345678", "GB", "+4915112345678"),
+    ],
+)
+def test_a_number_without_plus_is_read_by_the_desk_region_rule(
+    raw: str, region: str | None, expected: str
+) -> None:
+    assert normalise_phone(raw, region) == expected
+
+
+def test_without_a_region_a_national_number_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="no desk region"):
+        normalise_phone("030 1234567")
+
+
+def test_identity_form_is_the_one_normal_form_of_each_kind() -> None:
+    assert identity_form(IdentityKind.EMAIL, "J.Doe+x@GMail.com", None) == "jdoe@gmail.com"
+    assert identity_form(IdentityKind.PHONE, "442079460958", "DE") == "+442079460958"
+    assert identity_form(IdentityKind.PHONE, "+44 20 7946 0958", "US") == "+442079460958"
+    assert identity_form(IdentityKind.ADDRESS, " 12 Main Street. ", None) == "12 main st"
+    assert normalise_address_line("Hauptstraße 5") == "hauptstr 5"
+    with pytest.raises(InvalidInput):
+        identity_form(IdentityKind.ADDRESS, " ,. ", None)
+
+
+def test_the_mailbox_address_keeps_dots_and_tags_but_not_case() -> None:
+    assert email_address(" J.Doe+x@GMail.com ") == "j.doe+x@gmail.com"
+    with pytest.raises(InvalidInput, match="not an e-mail address"):
+        email_address("nobody")
 
 
 @pytest.mark.parametrize("raw", ["not a number", "123", "+49 1"])
@@ -146,8 +193,14 @@ def test_link_accounts_says_why() -> None:
 def test_one_account_can_match_several_ways_and_each_reason_is_kept() -> None:
     new = Identities(emails=("ann@outlook.com",), phones=("+1 201 555 0123",))
     known = KnownAccount(4, Identities(emails=("Ann+returns@Outlook.com",), phones=("2015550123",)))
-    (link,) = link_accounts(new, [known])
+    (link,) = link_accounts(new, [known], default_region="US")
     assert link.reasons == ("same e-mail ann@outlook.com", "same phone +12015550123")
+
+
+def test_a_national_number_links_only_where_the_desk_reads_it() -> None:
+    new = Identities(phones=("+1 201 555 0123",))
+    known = KnownAccount(4, Identities(phones=("2015550123",)))
+    assert link_accounts(new, [known]) == []  # no region: "2015550123" is +20 15550123 or nothing
 
 
 def test_address_threshold_is_a_parameter() -> None:
@@ -184,5 +237,6 @@ def test_phone_normalisation_is_idempotent(digits: int) -> None:
         e164 = normalise_phone(str(digits), "US")
     except InvalidInput:
         return
-    assert e164 == f"+1{digits}"
+    # national in the US first; digits that are no US number may carry a country code
+    assert e164 == f"+1{digits}" or not e164.startswith("+1")
     assert normalise_phone(e164, "DE") == e164

@@ -73,3 +73,13 @@ def test_naive_times_and_negative_windows_are_refused() -> None:
         )
     with pytest.raises(ValueError, match="negative"):
         count_offenses([], customer_ids={1}, now=NOW, window=-DAYS_180)
+
+
+def test_counts_name_the_written_cases_they_counted() -> None:
+    events = [
+        OffenseEvent("damage", ago(3), customer_id=7, case_id=12),
+        OffenseEvent("damage", ago(2), customer_id=9, case_id=15),
+        OffenseEvent("damage", NOW, customer_id=7),  # the case being created: no id yet
+    ]
+    (damage,) = count_offenses(events, customer_ids={7, 9}, now=NOW, window=DAYS_180).values()
+    assert (damage.count, damage.case_ids, damage.customer_ids) == (3, (12, 15), (7, 9))

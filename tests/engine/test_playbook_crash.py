@@ -82,7 +82,12 @@ def _seed(db: Database, desk_dir: Path) -> None:
     plan = CasePlan(None, None, 1, "test")
     for i in range(RUNS):
         clock = ManualClock(start + timedelta(milliseconds=50 * i))
-        command = CreateCase(customer_email=f"c{i}@example.com", subject=f"drill {i}", body="b")
+        command = CreateCase(
+            customer_email=f"c{i}@example.com",
+            customer_name=f"Casey {i}",
+            subject=f"drill {i}",
+            body="b",
+        )
         with db.transaction() as session:
             case, _ = insert_case(session, clock.now(), desk, system, command, plan)
             start_run_in(session, desk, case, DRILL, clock.now(), system)

@@ -88,8 +88,8 @@ def test_linked_accounts_with_their_reason_offenses_and_the_order(
 ) -> None:
     for email in ("robin@example.com", "robin.other@example.net"):
         command = CreateCustomer(email=email, name="Robin Roe", phone="+1 415 555 0100")
-        check_create_customer(runtime.db, SYSTEM, command)
-        do_create_customer(runtime.db, runtime.clock.now(), command)
+        check_create_customer(runtime.db, SYSTEM, command, None)
+        do_create_customer(runtime.db, runtime.clock.now(), command, None)
     orders = UpsertOrders.model_validate(
         {
             "orders": [
@@ -144,7 +144,7 @@ def test_the_queue_filters_by_sla_risk_and_shows_time_left(
 def test_escalate_and_de_escalate_with_a_reason_on_the_timeline(
     runtime: Runtime, signed_in: Callable[[str], TestClient]
 ) -> None:
-    case_id = _case(runtime, "casey@example.com", "Chargeback filed")
+    case_id = _case(runtime, "casey@example.com", "A question about my parcel")
     senior = signed_in("senior")
     token = csrf_of(senior.get(f"/cases/{case_id}").text)
     refused = senior.post(

@@ -99,6 +99,10 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
         ("POST", f"{incident}/cases", {"case_id": case}, ALL),
         ("POST", f"{incident}/resolve", {"body": "b"}, LEADS),
         ("POST", "/api/v1/status/maintenance", MAINTENANCE, LEADS),
+        # Reports: agents of level 2 and up, leads and admins.
+        ("GET", "/api/v1/reports", None, ALL - {"agent"}),
+        ("GET", "/api/v1/reports/volume-category", None, ALL - {"agent"}),
+        ("GET", "/api/v1/reports/payouts", None, ALL - {"agent"}),
     ]
 
 
@@ -127,7 +131,8 @@ def _send(client: TestClient, method: str, path: str, body: Any, headers: dict[s
 def _template(path: str) -> str:
     parts = []
     for part in path.split("/"):
-        parts.append("{id}" if part.isdigit() or part.startswith("{") or part == "R-1" else part)
+        named = part.isdigit() or part.startswith("{") or part in ("R-1", "volume-category")
+        parts.append("{id}" if named else part)
     return "/".join(parts)
 
 

@@ -3,7 +3,9 @@ nothing, approval rights, timers fired by the worker, the ledger, versions kept.
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
+from decimal import Decimal
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -12,12 +14,29 @@ from sopdesk.domain.clock import ManualClock
 from sopdesk.engine.accounts import CreateAgent, do_create_agent, do_create_token
 from sopdesk.engine.worker import HANDLERS, WorkContext, Worker
 from sopdesk.runtime import Runtime
-from sopdesk.store.models import LedgerEntry, OutboxMessage, PlaybookRun, Timer
+from sopdesk.store.models import LedgerEntry, Order, OrderItem, OutboxMessage, PlaybookRun, Timer
 from tests.web.conftest import Persona
 
+_REFS = itertools.count(1)
 
-def _case(client: TestClient, who: Persona, category: str) -> int:
-    body = {"customer_email": "c@example.com", "subject": "s", "body": "b", "category": category}
+
+def _case(client: TestClient, who: Persona, category: str, runtime: Runtime) -> int:
+    # The case is about an order of one item, so its macros have the item they name.
+    ref = f"O-{next(_REFS)}"
+    with runtime.db.transaction() as session:
+        now = runtime.clock.now()
+        order = Order(
+            external_ref=ref, placed_at=now, currency="EUR", created_at=now, updated_at=now
+        )
+        order.items.append(OrderItem(sku="C-1", name="Rookie card", value=Decimal("6.49")))
+        session.add(order)
+    body = {
+        "customer_email": "c@example.com",
+        "subject": "s",
+        "body": "b",
+        "category": category,
+        "order_ref": ref,
+    }
     response = client.post("/api/v1/cases", json=body, headers=who.headers)
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
@@ -43,7 +62,7 @@ def test_a_case_starts_its_playbook_and_runs_to_approval(
     client: TestClient, people: dict[str, Persona], runtime: Runtime
 ) -> None:
     admin = people["admin"]
-    case_id = _case(client, admin, "proof-of-purchase-hold")
+    case_id = _case(client, admin, "proof-of-purchase-hold", runtime)
     run = _run(client, admin, case_id)
     assert run["step"] == "identify" and run["status"] == "waiting"
     values = {"v_number": "V-1", "s_number": "S-2"}
@@ -96,7 +115,7 @@ def test_the_named_approver_may_reject_with_a_reason(
 ) -> None:
     headers = _arvin(runtime).headers
     admin = people["admin"]
-    run = _run(client, admin, _case(client, admin, "proof-of-purchase-hold"))
+    run = _run(client, admin, _case(client, admin, "proof-of-purchase-hold", runtime))
     _event(
         client,
         admin,
@@ -119,7 +138,7 @@ def test_an_event_that_does_not_fit_is_409_and_changes_nothing(
     client: TestClient, people: dict[str, Persona], runtime: Runtime
 ) -> None:
     admin = people["admin"]
-    case_id = _case(client, admin, "missing-item")
+    case_id = _case(client, admin, "missing-item", runtime)
     run = _run(client, admin, case_id)
     before = client.get(f"/api/v1/runs/{run['id']}", headers=admin.headers).json()
     timeline = client.get(f"/api/v1/cases/{case_id}/timeline", headers=admin.headers).json()
@@ -145,7 +164,7 @@ def test_the_worker_fires_a_timeout_and_a_credit_lands_in_the_ledger(
     client: TestClient, people: dict[str, Persona], runtime: Runtime, clock: ManualClock
 ) -> None:
     admin = people["admin"]
-    case_id = _case(client, admin, "missing-item")
+    case_id = _case(client, admin, "missing-item", runtime)
     run = _run(client, admin, case_id)
     _event(client, admin, run["id"], {"type": "task-done"})
     run = _event(
@@ -178,7 +197,7 @@ def test_a_running_case_keeps_its_playbook_version_after_the_desk_changes(
     client: TestClient, people: dict[str, Persona], runtime: Runtime
 ) -> None:
     admin = people["admin"]
-    case_id = _case(client, admin, "critical-platform-issue")
+    case_id = _case(client, admin, "critical-platform-issue", runtime)
     run = _run(client, admin, case_id)
     playbook = runtime.desk.playbooks["critical-issue"]
     steps = [s for s in playbook.steps if s.id != "where-is-it"]
@@ -199,7 +218,7 @@ def test_playbook_mail_is_signed_by_the_assignee_or_the_team(
     admin = people["admin"]
     signed: list[str] = []
     for assignee in (None, people["lead"]):
-        case_id = _case(client, admin, "proof-of-purchase-hold")
+        case_id = _case(client, admin, "proof-of-purchase-hold", runtime)
         if assignee is not None:
             change = {"assignee_id": assignee.id}
             client.patch(f"/api/v1/cases/{case_id}", json=change, headers=admin.headers)
@@ -225,7 +244,7 @@ def test_playbook_steps_keep_the_sla_clocks(
     """A macro an agent sends through the playbook is the desk's reply; a status the playbook
     sets pauses or stops the clocks exactly as the same change made by hand."""
     agent = people["admin"]
-    case_id = _case(client, agent, "proof-of-purchase-hold")
+    case_id = _case(client, agent, "proof-of-purchase-hold", runtime)
 
     def clocks() -> dict[str, dict]:
         response = client.get(f"/api/v1/cases/{case_id}/sla", headers=agent.headers)

@@ -99,16 +99,37 @@ def test_repeat_dnr_across_linked_accounts_climbs_to_level_3_then_4(
     assert [(o["kind"], o["count"]) for o in history["offenses"]] == [("dnr", 4)]
 
 
-def test_a_first_damage_claim_after_another_offense_is_a_second_offense(
+def test_claims_count_with_the_kinds_the_taxonomy_groups_them_with(
     client: TestClient, people: dict[str, Persona]
 ) -> None:
     admin = people["admin"]
     new_case(client, admin, category="did-not-like", customer_email="bo@example.com")
+    # "did not like" counts with nothing: a first DNR after it is a first DNR (issue 10, item 6)
+    dnr = new_case(client, admin, category="dnr", customer_email="bo@example.com")
+    assert (dnr["level"], dnr["category"]) == (1, "dnr")
     damage = new_case(client, admin, category="minor-damage", customer_email="bo@example.com")
-    assert (damage["level"], damage["category"]) == (3, "damage")
+    assert (damage["level"], damage["category"]) == (1, "minor-damage")
+    # Incomplete, damage, defect and reaction count together (counts_with: repeated-issue)
+    defect = new_case(client, admin, category="minor-defect", customer_email="bo@example.com")
+    assert (defect["level"], defect["category"]) == (3, "repeated-issue")
+    note = routing_note(client, admin, defect["id"])
+    assert f"(1 damage, 1 defect: cases {damage['id']}, this one)" in note, note
     # A non-offense inquiry by the same customer stays with its owner.
     status = new_case(client, admin, category="order-status", customer_email="bo@example.com")
     assert status["level"] == 1
+
+
+def test_a_repeat_of_one_kind_is_that_kind_and_the_event_names_the_counted_cases(
+    client: TestClient, people: dict[str, Persona]
+) -> None:
+    admin = people["admin"]
+    first = new_case(client, admin, category="minor-damage", customer_email="cy@example.com")
+    second = new_case(client, admin, category="minor-damage", customer_email="cy@example.com")
+    assert (second["level"], second["category"]) == (3, "damage")
+    items = client.get(f"/api/v1/cases/{second['id']}/timeline", headers=admin.headers).json()
+    routing = next(e for e in items["items"] if e["kind"] == "routing")
+    assert routing["data"]["counted_case_ids"] == [first["id"]]
+    assert f"(2 damage: cases {first['id']}, this one)" in routing["body"]
 
 
 @pytest.mark.parametrize(

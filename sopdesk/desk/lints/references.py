@@ -11,6 +11,7 @@ from sopdesk.desk.load import LoadedDesk, Source
 from sopdesk.desk.problems import Problem
 from sopdesk.desk.source import SourceMap
 from sopdesk.domain.desk import Playbook
+from sopdesk.domain.desk.taxonomy import Category, Taxonomy
 
 Path_ = tuple[str | int, ...]
 
@@ -87,6 +88,27 @@ def _playbook(refs: _Refs, source: Source[Playbook]) -> None:
             refs.channel(where, (*at, "channel"), step.notify.channel)
 
 
+def _offense_group(
+    refs: _Refs, where: SourceMap, at: Path_, category: Category, taxonomy: Taxonomy
+) -> None:
+    """A category for mixed repeats names a counts_with group, and counts as one of its kinds."""
+    if category.offense_group is None:
+        return
+    groups = {k.counts_with for k in taxonomy.offense_kinds.values() if k.counts_with}
+    refs.need(where, (*at, "offense_group"), "offense group", category.offense_group, groups)
+    kind = taxonomy.offense_kinds.get(category.offense or "")
+    if category.offense_group in groups and (
+        kind is None or kind.counts_with != category.offense_group
+    ):
+        refs.problems.append(
+            where.problem(
+                (*at, "offense"),
+                f"category '{category.slug}' counts offense group '{category.offense_group}', "
+                f"so its offense must be a kind with counts_with: {category.offense_group}",
+            )
+        )
+
+
 def _taxonomy(refs: _Refs) -> None:
     source = refs.loaded.taxonomy
     where, taxonomy = source.where, source.model
@@ -116,6 +138,7 @@ def _taxonomy(refs: _Refs) -> None:
             )
             for s, signal in enumerate(category.signals):
                 refs.need(where, (*at, "signals", s), "signal", signal, taxonomy.signals)
+            _offense_group(refs, where, at, category, taxonomy)
     for r, rule in enumerate(taxonomy.escalation_rules):
         at = ("escalation_rules", r)
         refs.level(where, (*at, "level"), rule.level)

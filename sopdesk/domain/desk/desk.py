@@ -73,6 +73,9 @@ class Desk(BaseModel):
     bot: Bot = Field(default_factory=Bot)
     status_page: StatusPage = Field(default_factory=StatusPage)
     triage: Triage = Field(default_factory=Triage)
+    # Where the desk was loaded from (not part of `version`): its trained models live in
+    # `<folder>/.models`. Empty for a desk built in memory.
+    folder: str = ""
     _built: dict[str, BusinessCalendar] = PrivateAttr(default_factory=dict)
 
     @property

@@ -59,6 +59,9 @@ class Bot(DeskModel):
     answers_from: list[str] = Field(default_factory=lambda: ["kb", "status_page"])
     cite_sources: bool = True
     feedback_question: str = "Did this answer your question?"
+    # the bot answers only when its re-scorer is at least this sure the passage answers;
+    # 0.5 is the operating point fitted by bench/bot.py (97% precision on its fit split)
+    confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     handoff: Handoff = Field(default_factory=Handoff)
 
 

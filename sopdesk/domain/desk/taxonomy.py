@@ -48,6 +48,9 @@ class Category(DeskModel):
     examples: list[str] = Field(default_factory=list)
     offense: Slug | None = None  # the offense kind a case of this category counts as
     offense_count: CountRange | None = None  # which offense numbers this category is for
+    # For repeats of mixed kinds of one counts_with group (seed 002's "Repeated Incomplete,
+    # Damaged, Defective or Reaction"): offense_count then counts the whole group.
+    offense_group: Slug | None = None
     signals: list[Slug] = Field(default_factory=list)  # signals that put a case here
     note: str = ""  # guidance shown to the agent, e.g. "research other accounts first"
 
@@ -65,6 +68,9 @@ class OffenseKind(DeskModel):
 
     title: str
     window: DeskDuration
+    # Kinds naming the same group count together ("a damage after an incomplete order is a
+    # 2nd offense"); a kind without one counts only claims of its own kind.
+    counts_with: Slug | None = None
 
 
 class Signal(DeskModel):
@@ -95,7 +101,9 @@ class RuleCondition(DeskModel):
     """All given parts must hold. Offense counts include the case itself."""
 
     offense_count: CountRange | None = None
-    offense_kinds: list[Slug] = Field(default_factory=list)  # empty: any kind
+    # The kinds of case the rule is for (empty: any offense); what is counted for a case is
+    # its own kind and the kinds of its counts_with group (see OffenseKind).
+    offense_kinds: list[Slug] = Field(default_factory=list)
     signal: Slug | None = None
     categories: list[Slug] = Field(default_factory=list)
     order_value_over: float | None = None

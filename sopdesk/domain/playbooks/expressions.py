@@ -137,3 +137,16 @@ def evaluate(source: str, names: Mapping[str, Any]) -> Any:
 
 def holds(source: str, names: Mapping[str, Any]) -> bool:
     return bool(evaluate(source, names))
+
+
+def knows(source: str, names: Mapping[str, Any]) -> bool:
+    """Whether every name `source` reads has a value (a guard over an unknown fails closed)."""
+    for node in ast.walk(parse_expression(source)):
+        if isinstance(node, ast.Attribute | ast.Name) and not isinstance(
+            getattr(node, "ctx", None), ast.Store
+        ):
+            if isinstance(node, ast.Name) and node.id in _CONSTANTS:
+                continue
+            if _Evaluator(names).eval(node) is None:
+                return False
+    return True

@@ -14,7 +14,7 @@ from typing import Any
 from sopdesk.domain.calendar import BusinessCalendar
 from sopdesk.domain.desk.playbook import Playbook, Step
 from sopdesk.domain.playbooks import effects as fx
-from sopdesk.domain.playbooks.expressions import ExpressionError, evaluate, holds
+from sopdesk.domain.playbooks.expressions import ExpressionError, evaluate, holds, knows
 from sopdesk.domain.playbooks.state import RunState, RunStatus, Waiting
 
 # Steps one advance() may run before the run is stopped as a runaway loop (the desk lint
@@ -56,7 +56,10 @@ def offered_options(step: Step, names: Mapping[str, Any]) -> tuple[str, ...]:
     for key, option in step.choice.options.items():
         if option.when is not None and not holds(option.when, names):
             continue
-        if option.unless is not None and holds(option.unless, names):
+        # Fail closed: an `unless` over an unknown value (no item, no limit) does not offer it.
+        if option.unless is not None and (
+            holds(option.unless, names) or not knows(option.unless, names)
+        ):
             continue
         offered.append(key)
     return tuple(offered)

@@ -11,6 +11,7 @@ from sopdesk.store.models.cases import Attachment, Case, CaseEvent
 from sopdesk.store.models.commerce import Order, OrderItem, Shipment
 from sopdesk.store.models.customers import Customer, CustomerIdentity, CustomerLink
 from sopdesk.store.models.email import EmailMessage
+from sopdesk.store.models.kb import KbFeedback, KbPassage
 from sopdesk.store.models.partners import Partner, PartnerUser
 from sopdesk.store.models.playbooks import LedgerEntry, PlaybookRun, PlaybookVersion
 from sopdesk.store.models.reports import REPORT_INDEXES
@@ -37,6 +38,8 @@ __all__ = [
     "CustomerIdentity",
     "CustomerLink",
     "EmailMessage",
+    "KbFeedback",
+    "KbPassage",
     "LedgerEntry",
     "Order",
     "OrderItem",

@@ -51,6 +51,8 @@ class OrderItem(Base):
     sku: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(300))
     value: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    # What the desk credits when the item is lost (a card's comp value); None: unknown.
+    comp_value: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
     quantity: Mapped[int] = mapped_column(Integer, default=1)
 
     order: Mapped[Order] = relationship(back_populates="items")

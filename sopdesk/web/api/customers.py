@@ -14,6 +14,7 @@ from sopdesk.engine.customers import (
     do_create_customer,
     find_customers,
     get_customer,
+    phone_region,
 )
 from sopdesk.engine.queues import MAX_PAGE, decode_cursor, encode_cursor
 from sopdesk.web.auth import Caller, Rt
@@ -28,8 +29,9 @@ class CustomerPage(BaseModel):
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create a customer")
 def create_customer(body: CreateCustomer, caller: Caller, runtime: Rt) -> CustomerView:
-    check_create_customer(runtime.db, caller, body)
-    return do_create_customer(runtime.db, runtime.clock.now(), body)
+    region = phone_region(runtime.desk)
+    check_create_customer(runtime.db, caller, body, region)
+    return do_create_customer(runtime.db, runtime.clock.now(), body, region)
 
 
 @router.get("", summary="List customers, optionally by e-mail")

@@ -5,21 +5,20 @@ Reads go through the engine's views; every change goes through its check_/do_ pa
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from sopdesk.desk.templates import render_macro
 from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, Priority
 from sopdesk.engine.accounts import load_agent
 from sopdesk.engine.case_facts import read_linked_accounts
-from sopdesk.engine.cases import CaseView, get_case, load_case
-from sopdesk.engine.customers import CustomerView, get_customer
+from sopdesk.engine.cases import get_case, load_case
+from sopdesk.engine.customers import get_customer
 from sopdesk.engine.delivery import delivery_states
 from sopdesk.engine.escalation import get_customer_history
-from sopdesk.engine.orders import OrderView, get_order
+from sopdesk.engine.macro_context import case_facts, render_case_macro, template_context
+from sopdesk.engine.orders import get_order
 from sopdesk.engine.sla_views import read_clocks
 from sopdesk.engine.timeline import EventView, read_timeline
 from sopdesk.errors import NotFound, SopdeskError
@@ -98,62 +97,6 @@ def case_page(request: Request, case_id: int, viewer: Viewer, runtime: Rt) -> Re
     return render(request, "case.html", case_context(runtime, viewer, case_id))
 
 
-def macro_context(
-    case: CaseView,
-    customer: CustomerView,
-    order: OrderView | None,
-    viewer: AgentViewer,
-    desk: Any,
-    today: date,
-) -> dict[str, Any]:
-    """The placeholders a macro may use, filled from what the desk knows; unknown stays unset."""
-    first = (customer.name or "").split(" ")[0]
-    context: dict[str, Any] = {
-        "case": {
-            "number": case.id,
-            "subject": case.subject,
-            "status": case.status,
-            "priority": case.priority,
-            "level": case.level,
-            "category": case.category,
-            "link": f"/cases/{case.id}",
-            "created": case.created_at,
-        },
-        "customer": {
-            "name": customer.name,
-            "first_name": first,
-            "email": customer.email,
-            "phone": customer.phone,
-        },
-        "agent": {
-            "name": viewer.principal.name,
-            "first_name": viewer.principal.name.split(" ")[0],
-            "email": viewer.email,
-        },
-        "desk": {"name": desk.name, "support_email": "", "limits": desk.limits},
-        "today": today,
-    }
-    if order is not None:
-        context["order"] = {
-            "number": order.external_ref,
-            "date": order.placed_at,
-            "total": order.total,
-            "currency": order.currency,
-            "country": order.destination_country,
-        }
-        if order.items:
-            item = order.items[0]
-            context["item"] = {"name": item["name"], "value": item["value"], "serial": ""}
-        if order.shipments:
-            ship = order.shipments[0]
-            context["shipment"] = {
-                "carrier": ship.get("carrier"),
-                "tracking_number": ship.get("tracking_number"),
-                "tracking_url": "",
-            }
-    return context
-
-
 @router.get("/cases/{case_id}/macro-preview")
 def macro_preview(
     request: Request, case_id: int, viewer: Viewer, runtime: Rt, macro: str = ""
@@ -162,14 +105,16 @@ def macro_preview(
     chosen = runtime.desk.macros.get(macro)
     if chosen is None:
         return render(request, "_macro_preview.html", {"preview": None, "problem": None})
-    customer = get_customer(runtime.db, viewer.principal, case.customer_id)
-    order = get_order(runtime.db, viewer.principal, str(case.order_id)) if case.order_id else None
-    context = macro_context(case, customer, order, viewer, runtime.desk, runtime.clock.now().date())
-    language = case.language or customer.language
-    try:
-        preview = render_macro(chosen, language, runtime.desk.default_language, context)
-    except SopdeskError as exc:
-        return render(request, "_macro_preview.html", {"preview": None, "problem": exc.message})
+    # The same context and renderer as a playbook's send: the preview is what would be sent.
+    with runtime.db.transaction(write=False) as session:
+        row = load_case(session, viewer.principal, case.id)
+        facts = case_facts(session, runtime.desk, row, runtime.clock.now())
+        context = template_context(facts, {})
+        try:
+            preview = render_case_macro(chosen, row, runtime.desk, context)
+        except SopdeskError as exc:
+            problem = {"preview": None, "problem": exc.message}
+            return render(request, "_macro_preview.html", problem)
     return render(
         request, "_macro_preview.html", {"preview": preview, "problem": None, "macro": chosen}
     )
