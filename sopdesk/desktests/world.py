@@ -18,11 +18,17 @@ from sopdesk.domain.playbooks.scenario import (
 )
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.accounts import CreateAgent, check_create_agent, do_create_agent
-from sopdesk.engine.customers import CreateCustomer, check_create_customer, do_create_customer
+from sopdesk.engine.customers import (
+    CreateCustomer,
+    check_create_customer,
+    do_create_customer,
+    phone_region,
+)
 from sopdesk.engine.new_cases import CreateCase, check_create_case, do_create_case
 from sopdesk.engine.orders import (
     ItemIn,
     OrderIn,
+    ShipmentIn,
     UpsertOrders,
     check_upsert_orders,
     do_upsert_orders,
@@ -105,8 +111,9 @@ def build_world(db: Database, clock: ManualClock, desk: Desk, scenario: Scenario
     for address, phone in accounts.items():
         if phone:
             customer = CreateCustomer(email=address, phone=phone)
-            check_create_customer(db, system, customer)
-            do_create_customer(db, clock.now(), customer)
+            region = phone_region(desk)
+            check_create_customer(db, system, customer, region)
+            do_create_customer(db, clock.now(), customer, region)
     for index, earlier_case in enumerate(earlier_cases):
         earlier = CreateCase(
             customer_email=earlier_case.email or email,
@@ -135,8 +142,15 @@ def build_world(db: Database, clock: ManualClock, desk: Desk, scenario: Scenario
                             sku=item.serial or f"item-{n + 1}",
                             name=item.name,
                             value=Decimal(str(item.value)).quantize(Decimal("0.01")),
+                            comp_value=None
+                            if item.comp_value is None
+                            else Decimal(str(item.comp_value)).quantize(Decimal("0.01")),
                         )
                         for n, item in enumerate(order.items)
+                    ],
+                    shipments=[
+                        ShipmentIn(carrier=s.carrier, tracking_number=s.tracking_number)
+                        for s in order.shipments
                     ],
                 )
             ]

@@ -42,11 +42,17 @@ class ScenarioItem(_Model):
     serial: str = ""
 
 
+class ScenarioShipment(_Model):
+    carrier: str | None = None
+    tracking_number: str | None = None
+
+
 class ScenarioOrder(_Model):
     number: str = "R-1"
     currency: str = "EUR"
     country: str | None = None
     items: list[ScenarioItem] = Field(default_factory=list)
+    shipments: list[ScenarioShipment] = Field(default_factory=list)
 
 
 class ScenarioParty(_Model):

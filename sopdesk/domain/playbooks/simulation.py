@@ -84,9 +84,11 @@ def scenario_facts(scenario: Scenario, limits: Mapping[str, Any], desk_name: str
         else {
             "name": item.name,
             "value": _money(item.value),
-            "comp_value": _money(item.comp_value if item.comp_value is not None else item.value),
+            # Unknown stays unknown, as on the live desk: a credit "for the comp amount" needs it.
+            "comp_value": _money(item.comp_value) if item.comp_value is not None else None,
             "serial": item.serial,
         },
+        "shipment": order.shipments[-1].model_dump() if order and order.shipments else None,
         "partner": case.partner.model_dump() if case.partner else None,
         "desk": {"name": desk_name, "limits": dict(limits)},
     }
