@@ -10,4 +10,5 @@ from sopdesk.cli import imports  # noqa: F401
 from sopdesk.cli import demo  # noqa: F401
 from sopdesk.cli import desk  # noqa: F401
 from sopdesk.cli import playbooks  # noqa: F401
+from sopdesk.cli import desk_tests  # noqa: F401
 from sopdesk.cli import triage  # noqa: F401

@@ -1,5 +1,5 @@
-"""`sopdesk runs` (runs waiting on what, until when) and `sopdesk simulate` (a scenario on a
-virtual clock, exit 1 naming each unmet expectation)."""
+"""`sopdesk runs` (runs waiting on what, until when) and `sopdesk simulate` (a scenario on the
+real engine and a virtual clock, exit 1 naming each unmet expectation)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from rich.table import Table
 from sopdesk.cli.app import app, err, friendly, out
 from sopdesk.cli.options import DatabaseOpt, DeskOpt, load_settings, open_database
 from sopdesk.desk import load_desk
-from sopdesk.desk.scenarios import load_scenario, run_scenario
+from sopdesk.desk.scenarios import load_scenario
+from sopdesk.desktests.runner import run_engine_scenario
 from sopdesk.engine.playbooks import list_waiting_runs
 from sopdesk.errors import InvalidInput
 
@@ -47,37 +48,43 @@ def runs(
 @friendly
 def simulate(
     desk: Annotated[Path, typer.Argument(help="The desk folder.")],
-    playbook: Annotated[str, typer.Argument(help="The playbook to simulate.")],
+    playbook: Annotated[
+        str | None, typer.Argument(help="The scenario's playbook (a check; optional).")
+    ] = None,
     scenario: Annotated[
-        Path, typer.Option("--scenario", help="A scenario file (YAML).", exists=True)
-    ],
+        Path | None, typer.Option("--scenario", help="A scenario file (YAML).", exists=True)
+    ] = None,
 ) -> None:
-    """Run a playbook on a virtual clock against a scenario; print the timeline as a table.
+    """Run a scenario on the real engine and a virtual clock; print the timeline as a table.
 
     Exits 1 and names each unmet expectation. Example:
     sopdesk simulate ./desk missing-item --scenario ./desk/scenarios/missing-item/unknown.yaml
     """
+    if scenario is None:
+        raise InvalidInput("give the scenario file: --scenario FILE")
     loaded = load_desk(desk)
     parsed = load_scenario(scenario)
-    if parsed.playbook != playbook:
+    if playbook is not None and parsed.playbook != playbook:
         raise InvalidInput(
             f"{scenario} is a scenario for '{parsed.playbook}', not for '{playbook}'"
         )
-    result = run_scenario(loaded, parsed)
+    result = run_engine_scenario(loaded, parsed)
     tz = loaded.business_calendar().tz
-    table = Table(title=f"{playbook}: {parsed.title or scenario.name}")
+    table = Table(title=f"{parsed.playbook or 'routing'}: {parsed.title or scenario.name}")
     for column in ("day", "time", "step", "what", "detail"):
         table.add_column(column)
     for entry in result.entries:
         local = entry.at.astimezone(tz)
         table.add_row(str(entry.day), f"{local:%a %d-%m %H:%M}", entry.step, entry.what, entry.text)
     out.print(table)
-    out.print(
-        f"run {result.run.status.value}"
-        + (f" ({result.run.outcome})" if result.run.outcome else "")
-        + f"; {len(set(result.visited))} of {len(loaded.playbooks[playbook].steps)} steps visited",
-        highlight=False,
-    )
+    played = loaded.playbooks.get(parsed.playbook or "")
+    if played is not None:
+        out.print(
+            f"run {result.run.status.value}"
+            + (f" ({result.run.outcome})" if result.run.outcome else "")
+            + f"; {len(set(result.visited))} of {len(played.steps)} steps visited",
+            highlight=False,
+        )
     if result.unmet:
         for problem in result.unmet:
             err.print(f"[red]unmet:[/red] {problem}", highlight=False)

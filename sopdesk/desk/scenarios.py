@@ -21,10 +21,28 @@ from sopdesk.errors import InvalidInput, NotFound
 FOLDER = "scenarios"
 
 
+def _line(root: yaml.Node | None, loc: tuple[Any, ...]) -> int:
+    """The 1-based line of the YAML node at `loc` (or of the nearest parent that exists)."""
+    node, line = root, 1
+    for part in loc:
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            node = None
+    return node.start_mark.line + 1 if node is not None else line
+
+
 def load_scenario(path: Path) -> Scenario:
-    """A scenario file, validated; errors name the file and the field."""
+    """A scenario file, validated; errors name the file, the line and the field."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise InvalidInput(f"{path}: cannot read the scenario: {exc}") from None
     if isinstance(data, dict) and isinstance(data.get("start"), str):
@@ -33,9 +51,11 @@ def load_scenario(path: Path) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         details = [
-            f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
+            f"{path}:{_line(root, tuple(e['loc']))}: "
+            f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}"
+            for e in exc.errors()
         ]
-        raise InvalidInput(f"{path}: not a valid scenario: " + "; ".join(details)) from None
+        raise InvalidInput("not a valid scenario: " + "; ".join(details)) from None
 
 
 def scenario_files(desk_dir: Path) -> list[Path]:
@@ -59,7 +79,7 @@ def render_template(template: str, context: Mapping[str, Any]) -> str:
 
 
 def run_scenario(desk: Desk, scenario: Scenario) -> SimulationResult:
-    playbook = desk.playbooks.get(scenario.playbook)
+    playbook = desk.playbooks.get(scenario.playbook or "")
     if playbook is None:
         known = ", ".join(sorted(desk.playbooks)) or "none"
         raise NotFound(f"the desk has no playbook '{scenario.playbook}' (known: {known})")

@@ -29,6 +29,9 @@ class ItemIn(BaseModel):
     sku: str = Field(min_length=1, max_length=100)
     name: str = Field(min_length=1, max_length=300)
     value: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    # What the item is worth to the customer when it is made good (seed 000's "comp amount");
+    # unknown when not given, and a macro that needs it then stops and asks a person.
+    comp_value: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
     quantity: int = Field(default=1, ge=1, le=100_000)
 
 

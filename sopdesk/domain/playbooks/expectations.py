@@ -1,7 +1,8 @@
 """Scenario expectations checked against a simulated timeline; each unmet one is named.
 
 Kinds: sent, not_sent, reminder, offered, not_offered, resolution, comment, chat, set, escalated,
-waits, task, approval, outcome, status, visited, not_visited.
+waits, task, approval, outcome, status, visited, not_visited; on the engine only (sopdesk test):
+routed, column, mail, nothing_else_sent, sla, ledger, refused.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def _sent(result: SimulationResult, times: Timeline, value: Any) -> str | None:
     spec = _spec(value, "macro")
     if any(_in_time(e, times, spec) for e in _sends(result, ("sent", "reminder"), spec)):
         return None
-    return f"sent: no macro sent with {_words(spec)}"
+    return f"sent: no macro sent with {_words(spec)}{_went_elsewhere(result, spec)}"
 
 
 def _not_sent(result: SimulationResult, times: Timeline, value: Any) -> str | None:
@@ -226,6 +227,8 @@ def unmet_expectations(result: SimulationResult, times: Timeline) -> list[str]:
             unmet.append(f"unknown expectation {expectation}; known: {', '.join(CHECKS)}")
             continue
         key, value = next(iter(expectation.items()))
+        if key in ENGINE_ONLY and not result.world:
+            continue  # the pure simulation has no database to read these from
         try:
             problem = CHECKS[key](result, times, value)
         except (KeyError, ValueError, TypeError) as exc:
@@ -233,3 +236,114 @@ def unmet_expectations(result: SimulationResult, times: Timeline) -> list[str]:
         if problem:
             unmet.append(problem)
     return unmet
+
+
+# --- expectations on the world the engine-driven run left (sopdesk/desktests) ----------------
+
+
+def _world(result: SimulationResult, key: str) -> Any:
+    if key not in result.world:
+        raise ValueError("only a run on the engine (sopdesk test) knows this")
+    return result.world[key]
+
+
+def _routed(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    case = _world(result, "case")
+    wrong = [f"{k} is {case.get(k)!r}, not {v!r}" for k, v in value.items() if case.get(k) != v]
+    why = "; ".join(case.get("routing", [])) or "no routing recorded"
+    return f"routed: {', '.join(wrong)} (routing: {why})" if wrong else None
+
+
+def _column(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    got = _world(result, "case").get("column")
+    return None if got == value else f"column: the case is in {got!r}, not {value!r}"
+
+
+def _mail(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    spec = _spec(value, "to")
+    mails = _world(result, "mails")
+    for mail in mails:
+        if spec.get("to", mail["to"]) not in (mail["to"], mail["recipient"]):
+            continue
+        if "macro" in spec and mail["macro"] != spec["macro"]:
+            continue
+        if spec.get("subject", "") not in mail["subject"]:
+            continue
+        if not all(str(part) in mail["body"] for part in spec.get("contains", [])):
+            continue
+        if "by" in spec and mail["at"] > times.at(str(spec["by"]), end_of_day=True):
+            continue
+        return None
+    sent = [f"{m['to']} ({m['macro'] or m['subject']})" for m in mails]
+    went = _went_elsewhere(result, spec)
+    return f"mail: none sent with {_words(spec)} (sent: {sent or 'none'}){went}"
+
+
+def _went_elsewhere(result: SimulationResult, spec: dict[str, Any]) -> str:
+    """Where the run went instead: the steps it took after the last mail that was sent."""
+    if "macro" not in spec:
+        return ""
+    steps = list(result.run.visited)
+    return f"; the run went {' -> '.join(steps[-4:]) or 'nowhere'} (status {result.run.status})"
+
+
+def _nothing_else_sent(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    expected = sum(1 for e in result.scenario.expect if next(iter(e)) == "mail")
+    mails = _world(result, "mails")
+    if len(mails) <= expected:
+        return None
+    extra = [f"{m['to']} ({m['macro'] or m['subject']})" for m in mails]
+    return f"nothing_else_sent: {len(mails)} mails sent, {expected} expected: {extra}"
+
+
+def _sla(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    clocks = _world(result, "clocks")
+    spec = _spec(value, "metric")
+    clock = clocks.get(spec["metric"])
+    if clock is None:
+        return f"sla: no {spec['metric']} clock (clocks: {sorted(clocks) or 'none'})"
+    problems = []
+    if "due" in spec and clock["due"] != times.at(str(spec["due"])):
+        problems.append(f"due {clock['due']}")
+    if "breached" in spec and clock["breached"] != spec["breached"]:
+        problems.append(f"breached {clock['breached']}")
+    if "stopped" in spec and clock["stopped"] != spec["stopped"]:
+        problems.append(f"stopped {clock['stopped']}")
+    if "policy" in spec and clock["policy"] != spec["policy"]:
+        problems.append(f"policy {clock['policy']}")
+    return f"sla: expected {_words(spec)}, got {', '.join(problems)}" if problems else None
+
+
+def _ledger(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    rows = _world(result, "ledger")
+    for row in rows:
+        if "kind" in value and row["kind"] != value["kind"]:
+            continue
+        if "amount" in value and Decimal(str(row["amount"])) != Decimal(str(value["amount"])):
+            continue
+        if "paid_by" in value and row["paid_by"] != value["paid_by"]:
+            continue
+        return None
+    return f"ledger: no row with {_words(value)} (ledger: {rows or 'empty'})"
+
+
+def _refused(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    refusals = _world(result, "refused")
+    if any(str(value) in text for text in refusals):
+        return None
+    return f"refused: nothing refused with {value!r} (refused: {refusals or 'none'})"
+
+
+ENGINE_ONLY = ("routed", "column", "mail", "nothing_else_sent", "sla", "ledger", "refused")
+
+CHECKS.update(
+    {
+        "routed": _routed,
+        "column": _column,
+        "mail": _mail,
+        "nothing_else_sent": _nothing_else_sent,
+        "sla": _sla,
+        "ledger": _ledger,
+        "refused": _refused,
+    }
+)

@@ -16,7 +16,19 @@ from sopdesk.domain.duration import Duration
 
 _DAY = re.compile(r"^\s*day\s+(\d+)(?:\s+(\d{1,2}):(\d{2}))?\s*$", re.IGNORECASE)
 _REL = re.compile(r"^\s*\+\s*(.+)$")
-EVENT_KEYS = ("tick", "choose", "approve", "reject", "reply", "event", "task_done", "stop")
+EVENT_KEYS = (
+    "tick",
+    "choose",
+    "approve",
+    "reject",
+    "reply",
+    "event",
+    "task_done",
+    "stop",
+    "message",
+    "agent_reply",
+    "change",
+)
 
 
 class _Model(BaseModel):
@@ -30,21 +42,48 @@ class ScenarioItem(_Model):
     serial: str = ""
 
 
+class ScenarioShipment(_Model):
+    carrier: str | None = None
+    tracking_number: str | None = None
+
+
 class ScenarioOrder(_Model):
     number: str = "R-1"
     currency: str = "EUR"
     country: str | None = None
     items: list[ScenarioItem] = Field(default_factory=list)
+    shipments: list[ScenarioShipment] = Field(default_factory=list)
 
 
 class ScenarioParty(_Model):
     name: str = ""
     email: str = ""
+    phone: str = ""  # accounts sharing a phone number are linked (offenses count across them)
+
+
+class ScenarioEarlier(_Model):
+    """An earlier case of the customer, or (another e-mail) of a linked account."""
+
+    category: str
+    email: str = ""  # default: the customer's
+    phone: str = ""
+
+
+class ScenarioAgent(_Model):
+    """A named agent of the starting world; events name it with `by:`."""
+
+    name: str
+    email: str = ""  # default: <key>@agents.example.com (an approver's: the desk's e-mail for it)
+    level: int = 1
+    roles: list[str] = Field(default_factory=lambda: ["agent"])
 
 
 class ScenarioCase(_Model):
     category: str | None = None
     subject: str = "A customer's problem"
+    body: str = "Please help."
+    channel: str = "email"
+    signals: list[str] = Field(default_factory=list)
     language: str = "en"
     priority: str = "normal"
     customer: ScenarioParty = Field(default_factory=lambda: ScenarioParty(name="Customer"))
@@ -65,9 +104,12 @@ class ScenarioEvent(_Model):
     event: str | None = None
     task_done: bool | None = None
     stop: str | None = None
+    message: str | None = None  # the customer writes (the engine only)
+    agent_reply: str | None = None  # the named agent replies to the customer (the engine only)
+    change: dict[str, Any] | None = None  # the named agent changes fields (the engine only)
     values: dict[str, Any] = Field(default_factory=dict)
     by: str = "agent"
-    expect: Literal["ok", "conflict"] = "ok"
+    expect: Literal["ok", "conflict", "refused"] = "ok"
 
     @model_validator(mode="after")
     def _one(self) -> ScenarioEvent:
@@ -82,12 +124,15 @@ class ScenarioEvent(_Model):
 
 
 class Scenario(_Model):
-    """A scenario file (scenarios/*.yaml) for one playbook."""
+    """A scenario file (scenarios/*.yaml) for one playbook, or (no playbook) for routing."""
 
-    playbook: str
+    playbook: str | None = None
     title: str = ""
     start: datetime  # local time of the desk unless it names an offset
     case: ScenarioCase = Field(default_factory=ScenarioCase)
+    agents: dict[str, ScenarioAgent] = Field(default_factory=dict)  # by key, named by `by:`
+    # The customer's earlier cases, for offenses: categories, or {category, email, phone}.
+    earlier_cases: list[str | ScenarioEarlier] = Field(default_factory=list)
     events: list[ScenarioEvent] = Field(default_factory=list)
     expect: list[dict[str, Any]] = Field(default_factory=list)
     until: str = "day 90"  # the clock runs on to here (or until the run ends) after the events

@@ -43,6 +43,9 @@ class SimulationResult:
     run: RunState
     entries: list[Entry] = field(default_factory=list)
     unmet: list[str] = field(default_factory=list)
+    # What the engine-driven run saw of the world (sopdesk/desktests): the case's fields, the
+    # captured mails and chat posts, SLA clocks, ledger rows; empty for the pure simulation.
+    world: dict[str, Any] = field(default_factory=dict)
 
     @property
     def visited(self) -> set[str]:
@@ -81,9 +84,11 @@ def scenario_facts(scenario: Scenario, limits: Mapping[str, Any], desk_name: str
         else {
             "name": item.name,
             "value": _money(item.value),
-            "comp_value": _money(item.comp_value if item.comp_value is not None else item.value),
+            # Unknown stays unknown, as on the live desk: a credit "for the comp amount" needs it.
+            "comp_value": _money(item.comp_value) if item.comp_value is not None else None,
             "serial": item.serial,
         },
+        "shipment": order.shipments[-1].model_dump() if order and order.shipments else None,
         "partner": case.partner.model_dump() if case.partner else None,
         "desk": {"name": desk_name, "limits": dict(limits)},
     }
@@ -103,9 +108,13 @@ def to_event(step: ScenarioEvent) -> ev._Event:
         return ev.Replied(party=step.reply, by=step.reply)
     if step.event is not None:
         return ev.Named(name=step.event, values=step.values, by=by)
+    if step.message is not None:
+        return ev.Replied(party="customer", by="customer")
     if step.task_done is not None:
         return ev.TaskDone(by=by)
-    return ev.Stop(reason=step.stop or "", by=by)
+    if step.stop is not None:
+        return ev.Stop(reason=step.stop, by=by)
+    return ev.Named(name=step.key.replace("_", "-"), values=step.values, by=by)
 
 
 class _Simulation:
@@ -190,13 +199,13 @@ class _Simulation:
         try:
             run, effects = advance(self.playbook, self.run, event, at, self.calendar, self.facts)
         except EventDoesNotFit as exc:
-            if expect != "conflict":
+            if expect == "ok":
                 self.problems.append(f"{event.kind} at day {self.times.day(at)}: {exc.message}")
             self.entries.append(
                 Entry(at, self.times.day(at), self.run.step, "refused", exc.message)
             )
             return
-        if expect == "conflict":
+        if expect != "ok":
             self.problems.append(
                 f"{event.kind} at day {self.times.day(at)} was expected to be refused"
             )
@@ -252,4 +261,26 @@ def coverage(playbook: Playbook, results: list[SimulationResult]) -> tuple[float
     return 1 - len(missing) / len(playbook.steps), missing
 
 
-__all__ = ["Entry", "SimulationResult", "coverage", "scenario_facts", "simulate", "timedelta"]
+def branch_coverage(playbook: Playbook, results: list[SimulationResult]) -> tuple[float, list[str]]:
+    """The share of the playbook's branches (step -> the step it leads to) some run took, and
+    the branches none did, as "step -> target (branch)"."""
+    steps = playbook.steps
+    edges = [
+        (step.id, branch, target)
+        for i, step in enumerate(steps)
+        for branch, target in step.targets(steps[i + 1].id if i + 1 < len(steps) else None)
+    ]
+    taken = {pair for r in results for pair in zip(r.run.visited, r.run.visited[1:], strict=False)}
+    missing = [f"{s} -> {t} ({b})" for s, b, t in edges if (s, t) not in taken]
+    return (1 - len(missing) / len(edges) if edges else 1.0), missing
+
+
+__all__ = [
+    "Entry",
+    "SimulationResult",
+    "branch_coverage",
+    "coverage",
+    "scenario_facts",
+    "simulate",
+    "timedelta",
+]

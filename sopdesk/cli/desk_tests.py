@@ -1,0 +1,142 @@
+"""`sopdesk test DESK`: every scenario of a desk on the real engine (a throwaway database and a
+virtual clock each), a table of results, step coverage per playbook, untouched macros, JUnit."""
+
+from __future__ import annotations
+
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from sopdesk.cli.app import app, err, friendly, out
+from sopdesk.desk import load_desk
+from sopdesk.desk.scenarios import load_scenario, scenario_files
+from sopdesk.desktests.runner import run_engine_scenario
+from sopdesk.domain.desk import Desk
+from sopdesk.domain.playbooks import effects as fx
+from sopdesk.domain.playbooks.simulation import SimulationResult, branch_coverage, coverage
+from sopdesk.errors import InvalidInput, NotFound
+
+Outcome = tuple[str, SimulationResult | None, list[str], float]  # name, result, problems, secs
+
+
+def _run_all(desk: Desk, files: list[Path], root: Path) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("scenarios", total=len(files))
+        for path in files:
+            name = str(path.relative_to(root))
+            started = time.perf_counter()
+            try:
+                result = run_engine_scenario(desk, load_scenario(path))
+            except (InvalidInput, NotFound) as exc:
+                outcomes.append((name, None, [exc.message], time.perf_counter() - started))
+            else:
+                elapsed = time.perf_counter() - started
+                outcomes.append((name, result, list(result.unmet), elapsed))
+            progress.advance(task)
+    return outcomes
+
+
+def _coverage_table(desk: Desk, outcomes: list[Outcome]) -> Table:
+    results = [r for _, r, _, _ in outcomes if r is not None]
+    table = Table(title="coverage")
+    for column in ("playbook", "steps", "never reached", "branches", "never taken"):
+        table.add_column(column)
+    for slug, playbook in sorted(desk.playbooks.items()):
+        mine = [r for r in results if r.scenario.playbook == slug]
+        share, missing = coverage(playbook, mine)
+        branches, untaken = branch_coverage(playbook, mine)
+        table.add_row(
+            slug,
+            f"{share:.0%}",
+            ", ".join(missing) or "-",
+            f"{branches:.0%}",
+            ", ".join(untaken) or "-",
+        )
+    return table
+
+
+def untouched_categories(desk: Desk, results: list[SimulationResult]) -> list[str]:
+    """Categories no scenario's case was in (at the start or after routing)."""
+    seen = {r.scenario.case.category for r in results}
+    seen |= {r.world.get("case", {}).get("category") for r in results}
+    return sorted(set(desk.categories) - seen)
+
+
+def untouched_macros(desk: Desk, results: list[SimulationResult]) -> list[str]:
+    sent = {
+        e.effect.macro for r in results for e in r.entries if isinstance(e.effect, fx.SendMacro)
+    }
+    return sorted(set(desk.macros) - sent)
+
+
+def write_junit(path: Path, outcomes: list[Outcome]) -> None:
+    failures = sum(1 for _, _, problems, _ in outcomes if problems)
+    suite = ET.Element(
+        "testsuite",
+        name="sopdesk scenarios",
+        tests=str(len(outcomes)),
+        failures=str(failures),
+        time=f"{sum(o[3] for o in outcomes):.3f}",
+    )
+    for name, _, problems, elapsed in outcomes:
+        case = ET.SubElement(
+            suite, "testcase", classname="scenarios", name=name, time=f"{elapsed:.3f}"
+        )
+        if problems:
+            failure = ET.SubElement(case, "failure", message=problems[0])
+            failure.text = "\n".join(problems)
+    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+
+
+@app.command("test")
+@friendly
+def test(
+    desk: Annotated[Path, typer.Argument(help="The desk folder.")],
+    name: Annotated[
+        str | None, typer.Option("-k", help="Only scenarios whose path contains this.")
+    ] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report.")] = None,
+) -> None:
+    """Run every scenario of a desk on the real engine; exit 1 if one fails.
+
+    Each scenario gets a throwaway database and a virtual clock; mail and chat are captured.
+    Example: sopdesk test ./desk -k missing-item --junit scenarios.xml
+    """
+    loaded = load_desk(desk)
+    files = [f for f in scenario_files(desk) if name is None or name in str(f.relative_to(desk))]
+    if not files:
+        raise InvalidInput(
+            f"no scenario in {desk}/scenarios" + (f" matches '{name}'" if name else "")
+        )
+    outcomes = _run_all(loaded, files, desk)
+    table = Table(title=f"{len(outcomes)} scenario{'s' if len(outcomes) != 1 else ''}")
+    for column in ("scenario", "result", "seconds", "unmet"):
+        table.add_column(column)
+    for scenario, _, problems, elapsed in outcomes:
+        verdict = "[red]FAIL[/red]" if problems else "[green]pass[/green]"
+        table.add_row(scenario, verdict, f"{elapsed:.2f}", "\n".join(problems))
+    out.print(table)
+    out.print(_coverage_table(loaded, outcomes))
+    results = [r for _, r, _, _ in outcomes if r is not None]
+    unused = untouched_macros(loaded, results) if name is None else []
+    if unused:
+        out.print(f"macros no scenario sends: {', '.join(unused)}", highlight=False)
+    untouched = untouched_categories(loaded, results) if name is None else []
+    if untouched:
+        out.print(
+            f"categories no scenario touches ({len(untouched)} of {len(loaded.categories)}): "
+            + ", ".join(untouched),
+            highlight=False,
+        )
+    if junit is not None:
+        write_junit(junit, outcomes)
+    failed = sum(1 for _, _, problems, _ in outcomes if problems)
+    out.print(f"{len(outcomes) - failed} passed, {failed} failed", highlight=False)
+    if failed:
+        raise typer.Exit(1)

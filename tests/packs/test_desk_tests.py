@@ -1,0 +1,144 @@
+"""Desk tests on the real engine: determinism (twice, SQLite and PostgreSQL), the named
+approver's rule, captured mail text, a broken scenario file, and `sopdesk test`."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from sopdesk.cli import commands  # noqa: F401  (registers every command)
+from sopdesk.cli.app import app
+from sopdesk.desk import load_desk
+from sopdesk.desk.scenarios import load_scenario
+from sopdesk.desktests.runner import run_engine_scenario, run_on
+from sopdesk.domain.desk import Desk
+from sopdesk.domain.playbooks.scenario import Scenario
+from sopdesk.domain.playbooks.simulation import SimulationResult
+from sopdesk.errors import InvalidInput
+from sopdesk.packs import pack_path
+from sopdesk.store.db import Database
+
+STARTER = pack_path("starter")
+APPROVED = STARTER / "scenarios/proof-of-purchase-hold/approved.yaml"
+
+
+@pytest.fixture(scope="module")
+def desk() -> Desk:
+    return load_desk(STARTER)
+
+
+def timeline(result: SimulationResult) -> str:
+    """The run's timeline as text, ids normalised."""
+    lines = [f"{e.at.isoformat()} {e.step} {e.what} {e.text}" for e in result.entries]
+    mails = [
+        f"{m['at'].isoformat()} {m['to']} {m['subject']}\n{m['body']}"
+        for m in result.world["mails"]
+    ]
+    return re.sub(r"\bid \d+", "id N", "\n".join([*lines, *mails]))
+
+
+def scenario(data: dict[str, object]) -> Scenario:
+    return Scenario.model_validate({"start": "2026-11-23T09:00", **data})
+
+
+def test_the_same_scenario_gives_the_same_timeline_twice_and_on_both_databases(
+    desk: Desk, db: Database
+) -> None:
+    parsed = load_scenario(APPROVED)
+    first = timeline(run_engine_scenario(desk, parsed))
+    assert first == timeline(run_engine_scenario(desk, parsed))
+    assert timeline(run_on(db, desk, parsed)) == first  # db: SQLite and PostgreSQL
+
+
+def test_a_rejection_by_someone_who_is_not_the_named_approver_is_refused(desk: Desk) -> None:
+    result = run_engine_scenario(
+        desk,
+        scenario(
+            {
+                "playbook": "proof-of-purchase-hold",
+                "case": {"category": "proof-of-purchase-hold"},
+                "agents": {"kim": {"name": "Kim", "level": 2, "roles": ["agent", "approver"]}},
+                "events": [
+                    {
+                        "at": "day 0 09:10",
+                        "tick": "all",
+                        "values": {"v_number": "V-1", "s_number": "S-2"},
+                    },
+                    {"at": "day 1 10:00", "reply": "customer"},
+                    {"at": "day 1 11:00", "reject": "Fake", "by": "kim", "expect": "refused"},
+                ],
+                "expect": [{"refused": "only Arvin"}, {"status": "waiting"}],
+            }
+        ),
+    )
+    assert result.unmet == []
+    assert any("reject by kim: only Arvin" in text for text in result.world["refused"])
+
+
+def test_an_unexpected_refusal_and_a_mail_never_sent_are_named(desk: Desk) -> None:
+    result = run_engine_scenario(
+        desk,
+        scenario(
+            {
+                "playbook": "proof-of-purchase-hold",
+                "case": {"category": "proof-of-purchase-hold"},
+                "events": [{"at": "day 0 09:10", "approve": "ok"}],
+                "expect": [
+                    {"mail": {"to": "customer", "macro": "on-hold-reminder"}},
+                    {"sent": {"macro": "on-hold-reminder"}},
+                ],
+            }
+        ),
+    )
+    assert any(p.startswith("approve at day 0 by agent:") for p in result.unmet)
+    missing = next(p for p in result.unmet if p.startswith("mail:"))
+    assert "the run went" in missing and "identify" in missing
+    never_sent = next(p for p in result.unmet if p.startswith("sent:"))
+    assert "the run went identify" in never_sent
+
+
+def test_captured_mail_carries_the_rendered_text_and_recipient(desk: Desk) -> None:
+    result = run_engine_scenario(desk, load_scenario(APPROVED))
+    to_arvin = [m for m in result.world["mails"] if m["to"] == "arvin@example.com"]
+    assert len(to_arvin) == 1 and "V-1001 | S-2002" in to_arvin[0]["body"]
+    assert result.world["chats"][0]["channel"] == "#cs-handling"
+    assert result.world["case"]["column"] == "pre-check"
+
+
+def test_a_broken_scenario_file_names_the_file_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(
+        "# a broken scenario\n"
+        "playbook: proof-of-purchase-hold\n"
+        "start: 2026-11-23 09:00\n"
+        "events:\n"
+        "  - {at: day 0, tick: 1, choose: a}\n"
+    )
+    with pytest.raises(InvalidInput, match=r"broken.yaml:5: events\.0"):
+        load_scenario(path)
+
+
+def test_sopdesk_test_runs_one_scenario_and_writes_junit(tmp_path: Path) -> None:
+    report = tmp_path / "junit.xml"
+    result = CliRunner().invoke(
+        app, ["test", str(STARTER), "-k", "approved", "--junit", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 passed, 0 failed" in result.output
+    assert 'tests="1" failures="0"' in report.read_text()
+
+
+def test_sopdesk_test_exits_1_on_a_failing_scenario(tmp_path: Path) -> None:
+    desk_dir = tmp_path / "desk"
+    shutil.copytree(STARTER, desk_dir)
+    bad = yaml.safe_load(APPROVED.read_text())
+    bad["expect"] = [{"outcome": "rejected"}]
+    (desk_dir / "scenarios/bad.yaml").write_text(yaml.safe_dump(bad))
+    result = CliRunner().invoke(app, ["test", str(desk_dir), "-k", "bad"])
+    assert result.exit_code == 1
+    assert "outcome: expected rejected" in result.output
