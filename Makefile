@@ -56,6 +56,8 @@ bench: install
 	$(BIN)/python -m bench.reports
 	$(BIN)/python -m bench.trends
 	$(BIN)/python -m bench.bot
+	$(BIN)/python -m bench.triage
+	$(BIN)/python -m bench.desk_tests
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
