@@ -24,7 +24,7 @@ from sopdesk.domain.desk import Desk
 from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.playbooks.expectations import unmet_expectations
 from sopdesk.domain.playbooks.scenario import Scenario, ScenarioEvent, Timeline
-from sopdesk.domain.playbooks.simulation import Entry, SimulationResult, to_event
+from sopdesk.domain.playbooks.simulation import Entry, SimulationResult, timed_events, to_event
 from sopdesk.domain.playbooks.state import RunState
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import (
@@ -259,15 +259,7 @@ class EngineRun:
     def run(self) -> SimulationResult:
         self.world = build_world(self.db, self.clock, self.desk, self.scenario)
         previous = self.times.start
-        for step in self.scenario.events:
-            try:
-                at = self.times.at(step.at, previous)
-            except ValueError as exc:
-                self.problems.append(str(exc))
-                continue
-            if at < previous:
-                self.problems.append(f"event '{step.key}' at {step.at} is before the one above it")
-                continue
+        for step, at in timed_events(self.scenario, self.times, previous, self.problems):
             self._advance_to(at)
             self._apply(step, at)
             previous = at

@@ -5,7 +5,7 @@ The result is the timeline and the expectations the scenario names that were not
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -117,6 +117,26 @@ def to_event(step: ScenarioEvent) -> ev._Event:
     return ev.Named(name=step.key.replace("_", "-"), values=step.values, by=by)
 
 
+def timed_events(
+    scenario: Scenario, times: Timeline, start: datetime, problems: list[str]
+) -> Iterator[tuple[ScenarioEvent, datetime]]:
+    """The scenario's events with their instants, in order; an event whose time cannot be
+    read, or that lies before the one above it, is a problem and is skipped. The pure
+    simulation and the engine-driven desk tests walk a scenario through this one function."""
+    previous = start
+    for step in scenario.events:
+        try:
+            at = times.at(step.at, previous)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        if at < previous:
+            problems.append(f"event '{step.key}' at {step.at} is before the one above it")
+            continue
+        yield step, at
+        previous = at
+
+
 class _Simulation:
     def __init__(
         self,
@@ -225,15 +245,7 @@ class _Simulation:
         self.run, effects = begin(self.playbook, start, self.calendar, self.facts, by="simulation")
         self._record(start, effects)
         previous = start
-        for step in self.scenario.events:
-            try:
-                at = self.times.at(step.at, previous)
-            except ValueError as exc:
-                self.problems.append(str(exc))
-                continue
-            if at < previous:
-                self.problems.append(f"event '{step.key}' at {step.at} is before the one above it")
-                continue
+        for step, at in timed_events(self.scenario, self.times, start, self.problems):
             self._fire_until(at)
             self._apply(to_event(step), at, step.expect)
             previous = at
