@@ -18,7 +18,6 @@ from email.policy import default
 from pathlib import Path
 from typing import Any
 
-from sopdesk.channels.email.blobs import BlobStore
 from sopdesk.channels.email.inbound import MailReceiver
 from sopdesk.channels.email.parse import parse_mail
 from sopdesk.channels.email.smtp_in import SmtpListener
@@ -26,6 +25,7 @@ from sopdesk.domain.clock import SystemClock
 from sopdesk.domain.mail_threading import ThreadClues, decide_thread
 from sopdesk.runtime import Runtime
 from sopdesk.settings import Settings
+from sopdesk.store.blobs import BlobStore
 from sopdesk.store.db import Database
 from sopdesk.store.migrate import upgrade
 

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from sopdesk.domain.clock import ManualClock
-from sopdesk.engine.jobs import import_handlers
+from sopdesk.handlers import import_handlers
 from sopdesk.store.db import Database, normalise_url
 from sopdesk.store.migrate import upgrade
 from sopdesk.store.models import Base

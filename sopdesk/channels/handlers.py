@@ -1,13 +1,12 @@
 """The worker's channel handlers: e-mail out, team chat and outgoing webhooks, by outbox kind.
 
-Imported through the worker's HANDLER_MODULES; each handler reads the runtime's Settings from
+Imported through HANDLER_MODULES in sopdesk/handlers.py; each handler reads the runtime's Settings from
 its WorkContext, so `sopdesk serve` and `sopdesk worker` deliver with the configured servers.
 """
 
 from __future__ import annotations
 
 from sopdesk.channels.chat import ChatError, chat_url, post_chat
-from sopdesk.channels.email.blobs import BlobStore
 from sopdesk.channels.email.config import MailSettings
 from sopdesk.channels.email.outgoing import EMAIL_KINDS, EmailSender
 from sopdesk.channels.webhooks import WebhookError, encode_event, post_event
@@ -16,6 +15,7 @@ from sopdesk.engine.subscriptions import WEBHOOK_KIND
 from sopdesk.engine.worker import HANDLERS, Job, WorkContext
 from sopdesk.errors import ConfigError
 from sopdesk.settings import Settings
+from sopdesk.store.blobs import BlobStore
 
 CHAT_KIND = OutboxKind.CHAT.value
 

@@ -15,7 +15,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from sopdesk.channels.email.outgoing import PermanentDeliveryError
 from sopdesk.channels.handlers import email_sender
-from sopdesk.channels.links import LinkError
+from sopdesk.domain.links import LinkError
 from sopdesk.engine.outbox import OutboxKind
 from sopdesk.engine.status_mail import CONFIRM, MAINTENANCE
 from sopdesk.engine.worker import HANDLERS, Job, WorkContext

@@ -22,7 +22,8 @@ from uvicorn.supervisors import Multiprocess
 from sopdesk.channels.email.intake_services import MailIntake
 from sopdesk.cli.app import app, friendly, out
 from sopdesk.cli.options import DatabaseOpt, DeskOpt, load_settings, start_runtime
-from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, WorkerPolicy, import_handlers
+from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, WorkerPolicy
+from sopdesk.handlers import import_handlers
 from sopdesk.runtime import Runtime
 from sopdesk.settings import Settings
 from sopdesk.web.app import create_app

@@ -35,7 +35,7 @@ from sopdesk.engine.cases import (
     do_add_message,
     do_change_case,
 )
-from sopdesk.engine.jobs import HANDLERS, HandlerRegistry, Job, WorkContext, import_handlers
+from sopdesk.engine.jobs import HANDLERS, HandlerRegistry, Job, WorkContext
 from sopdesk.engine.outbox import OutboxKind
 from sopdesk.engine.partner_tasks import (
     AnswerTask,
@@ -46,6 +46,7 @@ from sopdesk.engine.partner_tasks import (
 from sopdesk.engine.playbooks import check_send_event, do_send_event
 from sopdesk.engine.worker import Worker
 from sopdesk.errors import NotFound, SopdeskError
+from sopdesk.handlers import import_handlers
 from sopdesk.store.db import Database
 from sopdesk.store.migrate import upgrade
 from sopdesk.store.models import CaseEvent, PlaybookRun, SlaClockRow, Timer

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from sopdesk.channels.email.blobs import BlobStore
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import load_case
 from sopdesk.engine.customers import require_staff
 from sopdesk.errors import NotFound
+from sopdesk.store.blobs import BlobStore
 from sopdesk.store.db import Database
 from sopdesk.store.models import Attachment
 

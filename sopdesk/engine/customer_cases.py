@@ -12,14 +12,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sopdesk.channels.email.blobs import Blob
-from sopdesk.channels.links import CaseLink
 from sopdesk.domain.cases import ActorKind, Channel, EventKind
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.desk import Desk
+from sopdesk.domain.links import CaseLink
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.customer_messages import customer_wrote
 from sopdesk.errors import InvalidInput, NotFound
+from sopdesk.store.blobs import Blob
 from sopdesk.store.db import Database
 from sopdesk.store.models import Attachment, Case, CaseEvent
 

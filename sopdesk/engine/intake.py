@@ -14,10 +14,10 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sopdesk.channels.email.parse import ParsedMail
 from sopdesk.domain.cases import ActorKind, Channel, Role
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.desk import Desk
+from sopdesk.domain.inbound_mail import ParsedMail
 from sopdesk.domain.mail_threading import (
     SUBJECT_WINDOW,
     ThreadClues,

@@ -5,7 +5,6 @@ Capabilities register a handler per timer or outbox kind on `HANDLERS`; the work
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -120,17 +119,3 @@ class HandlerRegistry:
 
 
 HANDLERS = HandlerRegistry()
-
-# Modules that register handlers on HANDLERS when imported; each capability that writes timers
-# or outbox rows adds its module here, so `sopdesk serve` and `sopdesk worker` know its kinds.
-HANDLER_MODULES: tuple[str, ...] = (
-    "sopdesk.engine.sla_timers",
-    "sopdesk.engine.playbooks",
-    "sopdesk.channels.handlers",
-    "sopdesk.channels.status_mail",
-)
-
-
-def import_handlers() -> None:
-    for name in HANDLER_MODULES:
-        importlib.import_module(name)

@@ -24,7 +24,6 @@ from sopdesk.engine.claims import (
 )
 from sopdesk.engine.delivery import note_when_sent
 from sopdesk.engine.jobs import (
-    HANDLER_MODULES,
     HANDLERS,
     Handler,
     HandlerRegistry,
@@ -32,7 +31,6 @@ from sopdesk.engine.jobs import (
     TickResult,
     WorkContext,
     WorkerPolicy,
-    import_handlers,
 )
 from sopdesk.engine.outbox import DEAD, DELIVERED, OutboxKind, write_outbox
 from sopdesk.store.models import OutboxMessage, Timer
@@ -40,7 +38,6 @@ from sopdesk.store.models import OutboxMessage, Timer
 # Names other modules have always imported from here.
 __all__ = [
     "HANDLERS",
-    "HANDLER_MODULES",
     "Handler",
     "HandlerRegistry",
     "Job",
@@ -50,7 +47,6 @@ __all__ = [
     "WorkerPolicy",
     "due_outbox_query",
     "due_timers_query",
-    "import_handlers",
     "next_outbox_query",
     "next_timer_query",
 ]

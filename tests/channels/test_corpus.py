@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from sopdesk.channels.email.blobs import BlobStore
 from sopdesk.channels.email.inbound import MailReceiver
 from sopdesk.channels.email.parse import parse_mail
 from sopdesk.errors import InvalidInput
+from sopdesk.store.blobs import BlobStore
 from sopdesk.store.models import Attachment, Case
 from tests.channels.conftest import CORPUS
 

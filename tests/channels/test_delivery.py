@@ -18,7 +18,8 @@ from sopdesk.domain.clock import ManualClock
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import AddMessage, do_add_message
 from sopdesk.engine.subscriptions import enable_publishing
-from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, import_handlers
+from sopdesk.engine.worker import HANDLERS, WorkContext, Worker
+from sopdesk.handlers import import_handlers
 from sopdesk.runtime import Runtime
 from sopdesk.store.models import OutboxMessage
 from tests.channels.conftest import Sink

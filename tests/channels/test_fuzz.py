@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from sopdesk.channels.email.blobs import BlobStore
 from sopdesk.channels.email.inbound import MailReceiver
 from sopdesk.channels.email.parse import parse_mail
 from sopdesk.errors import SopdeskError
+from sopdesk.store.blobs import BlobStore
 from sopdesk.store.models import Attachment, Case, CaseEvent
 from tests.channels.conftest import CORPUS
 

@@ -17,7 +17,8 @@ from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import CasePlan, CreateCase, insert_case
 from sopdesk.engine.delivery import delivery_states
 from sopdesk.engine.playbooks import start_run_in
-from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, import_handlers
+from sopdesk.engine.worker import HANDLERS, WorkContext, Worker
+from sopdesk.handlers import import_handlers
 from sopdesk.packs import pack_path
 from sopdesk.settings import Settings
 from sopdesk.store.db import Database

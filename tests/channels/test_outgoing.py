@@ -8,7 +8,6 @@ from email.policy import default
 import pytest
 from sqlalchemy import select
 
-from sopdesk.channels.email.blobs import BlobStore
 from sopdesk.channels.email.config import MailSettings
 from sopdesk.channels.email.inbound import MailReceiver
 from sopdesk.channels.email.outgoing import (
@@ -19,6 +18,7 @@ from sopdesk.channels.email.outgoing import (
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import AddMessage, do_add_message
 from sopdesk.engine.worker import HandlerRegistry, Job, WorkContext, Worker
+from sopdesk.store.blobs import BlobStore
 from sopdesk.store.models import OutboxMessage
 from tests.channels.conftest import CORPUS, Sink, free_port
 

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from fastapi.testclient import TestClient
 
 from sopdesk.channels.email.inbound import MailReceiver
-from sopdesk.channels.links import make_link_token
+from sopdesk.domain.links import make_link_token
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.playbook_views import RunView
 from sopdesk.engine.playbooks import get_run, list_case_runs

@@ -28,7 +28,8 @@ from sopdesk.engine.cases import (
     do_create_case,
 )
 from sopdesk.engine.delivery import cases_with_failed_delivery, delivery_states
-from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, import_handlers
+from sopdesk.engine.worker import HANDLERS, WorkContext, Worker
+from sopdesk.handlers import import_handlers
 from sopdesk.packs import pack_path
 from sopdesk.settings import Settings
 from sopdesk.store.db import Database

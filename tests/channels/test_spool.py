@@ -9,8 +9,8 @@ import os
 from email.message import EmailMessage
 from pathlib import Path
 
-from sopdesk.channels.email.blobs import BlobStore
 from sopdesk.channels.email.parse import parse_mail
+from sopdesk.store.blobs import BlobStore
 
 
 def _mail_with(data: bytes, filename: str = "photo.jpg") -> bytes:

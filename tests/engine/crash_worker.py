@@ -10,7 +10,8 @@ import logging
 import signal
 
 from sopdesk.cli.options import load_settings, start_runtime
-from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, WorkerPolicy, import_handlers
+from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, WorkerPolicy
+from sopdesk.handlers import import_handlers
 
 
 def main() -> None:

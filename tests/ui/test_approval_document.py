@@ -13,7 +13,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from sopdesk.channels.links import make_link_token
+from sopdesk.domain.links import make_link_token
 from sopdesk.domain.playbooks import events as ev
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import get_case

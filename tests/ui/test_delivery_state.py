@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, import_handlers
+from sopdesk.engine.worker import HANDLERS, WorkContext, Worker
+from sopdesk.handlers import import_handlers
 from sopdesk.runtime import Runtime
 from tests.channels.conftest import Sink, smtp_sink
 from tests.ui.conftest import csrf_of

@@ -9,7 +9,8 @@ from email.policy import default
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, import_handlers
+from sopdesk.engine.worker import HANDLERS, WorkContext, Worker
+from sopdesk.handlers import import_handlers
 from sopdesk.runtime import Runtime
 from sopdesk.store.models import Case, SlaClockRow
 from tests.channels.conftest import Sink, smtp_sink

@@ -9,8 +9,8 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from sopdesk.channels.links import make_link_token
 from sopdesk.domain.clock import ManualClock
+from sopdesk.domain.links import make_link_token
 from sopdesk.runtime import Runtime
 from sopdesk.store.models import Attachment, Case, CaseEvent
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sopdesk.channels.email.blobs import BlobStore
 from sopdesk.channels.email.config import max_message_bytes
 from sopdesk.channels.email.parse import parse_mail
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.intake import IntakeResult, check_inbound_mail, do_inbound_mail
 from sopdesk.errors import PayloadTooLarge
 from sopdesk.runtime import Runtime
+from sopdesk.store.blobs import BlobStore
 
 
 @dataclass

@@ -16,9 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sopdesk.channels.email.blobs import BlobStore
 from sopdesk.channels.email.config import MailSettings
-from sopdesk.channels.links import case_link
+from sopdesk.domain.links import case_link
 from sopdesk.domain.mail_threading import (
     CASE_HEADER,
     make_reply_token,
@@ -31,6 +30,7 @@ from sopdesk.engine.mail_index import last_inbound
 from sopdesk.engine.outbox import OutboxKind
 from sopdesk.engine.worker import HandlerRegistry, Job, WorkContext
 from sopdesk.errors import SopdeskError
+from sopdesk.store.blobs import BlobStore
 from sopdesk.store.models import Attachment, Case, CaseEvent, Customer
 
 EMAIL_KINDS = (OutboxKind.MESSAGE.value,)

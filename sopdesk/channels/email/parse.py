@@ -9,16 +9,12 @@ from __future__ import annotations
 import email.utils
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser
 from email.policy import default as POLICY
 from typing import Any, BinaryIO
 
-from sopdesk.channels.email.blobs import Blob, BlobStore
 from sopdesk.channels.email.parts import (
-    DroppedFile,
-    StoredFile,
     body_part,
     file_parts,
     store_part,
@@ -26,7 +22,9 @@ from sopdesk.channels.email.parts import (
 from sopdesk.channels.email.quotes import strip_reply
 from sopdesk.channels.email.spool import MailPart, SpoolingParser
 from sopdesk.channels.email.text import clean, html_to_text, part_text
+from sopdesk.domain.inbound_mail import DroppedFile, ParsedMail, StoredFile
 from sopdesk.domain.mail_threading import CASE_HEADER
+from sopdesk.store.blobs import Blob, BlobStore
 
 FEED_CHUNK = 64 * 1024
 _MSGID_RE = re.compile(r"<([^<>\s]{1,900})>")
@@ -37,40 +35,6 @@ _AUTO_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _DAEMONS = ("mailer-daemon@", "postmaster@", "mail-daemon@")
-
-
-@dataclass(frozen=True)
-class ParsedMail:
-    """Everything intake needs from one message; `raw_sha256` names the stored original."""
-
-    message_id: str
-    has_message_id: bool
-    sender: str | None
-    sender_name: str
-    recipients: tuple[str, ...]
-    subject: str
-    in_reply_to: tuple[str, ...]
-    references: tuple[str, ...]
-    case_headers: tuple[str, ...]
-    text: str
-    reply_text: str
-    html_only: bool
-    auto: str | None
-    attachments: tuple[StoredFile, ...]
-    dropped: tuple[DroppedFile, ...]
-    defects: tuple[str, ...]
-    raw_sha256: str
-    raw_size: int
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def thread_ids(self) -> tuple[str, ...]:
-        """Message-IDs this mail answers: In-Reply-To first, then References newest first."""
-        seen: list[str] = []
-        for mid in (*self.in_reply_to, *reversed(self.references)):
-            if mid not in seen:
-                seen.append(mid)
-        return tuple(seen)
 
 
 def _feed(

@@ -8,33 +8,16 @@ from __future__ import annotations
 import mimetypes
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from email.policy import default as POLICY
 
-from sopdesk.channels.email.blobs import BlobStore, TooLarge
 from sopdesk.channels.email.spool import Base64Stream, MailPart
 from sopdesk.channels.email.text import clean
+from sopdesk.domain.inbound_mail import DroppedFile, StoredFile
+from sopdesk.store.blobs import BlobStore, TooLarge
 
 SLICE = 1 << 20
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
-    inline: bool
-    content_id: str | None
-
-
-@dataclass(frozen=True)
-class DroppedFile:
-    filename: str
-    content_type: str
-    reason: str
 
 
 def body_part(message: EmailMessage) -> EmailMessage | None:

@@ -17,7 +17,7 @@ from email.parser import BytesFeedParser
 from email.policy import default as POLICY
 from typing import Any
 
-from sopdesk.channels.email.blobs import Blob, BlobStore, BlobWriter, TooLarge
+from sopdesk.store.blobs import Blob, BlobStore, BlobWriter, TooLarge
 
 # Not in typeshed: the line buffer the feed parser reads from, and its "feed me" marker.
 _BufferedSubFile: Any = getattr(email.feedparser, "BufferedSubFile")  # noqa: B009

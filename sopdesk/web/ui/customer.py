@@ -14,9 +14,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from sopdesk.channels.email.blobs import BlobStore, TooLarge
-from sopdesk.channels.links import CaseLink, read_link_token
 from sopdesk.domain.cases import Channel
+from sopdesk.domain.links import CaseLink, read_link_token
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import CreateCase, check_create_case, do_create_case
 from sopdesk.engine.customer_cases import (
@@ -28,6 +27,7 @@ from sopdesk.engine.customer_cases import (
 from sopdesk.engine.replies import do_acknowledge_contact
 from sopdesk.errors import InvalidInput, PayloadTooLarge, TooManyRequests
 from sopdesk.runtime import Runtime
+from sopdesk.store.blobs import BlobStore, TooLarge
 from sopdesk.web.csrf import HEADER, check_csrf
 from sopdesk.web.ratelimit import RateLimit
 from sopdesk.web.ui.rendering import PageRoute, redirect, render, session_of

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import JSONResponse, Response
 
-from sopdesk.channels.links import LinkError
 from sopdesk.channels.status_mail import read_status_token
+from sopdesk.domain.links import LinkError
 from sopdesk.domain.status import UPTIME_DAYS, ComponentState
 from sopdesk.engine.status_mail import Subscribe, do_confirm, do_subscribe, do_unsubscribe
 from sopdesk.engine.status_views import read_feed, read_status
