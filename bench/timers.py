@@ -40,6 +40,7 @@ from typing import Any
 from sqlalchemy import Select, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 
+from sopdesk.desk.load import load_desk
 from sopdesk.domain.clock import SystemClock
 from sopdesk.engine.worker import (
     HandlerRegistry,
@@ -50,6 +51,7 @@ from sopdesk.engine.worker import (
     due_timers_query,
     next_timer_query,
 )
+from sopdesk.packs import pack_path
 from sopdesk.store.db import Database, normalise_url
 from sopdesk.store.migrate import upgrade
 from sopdesk.store.models import Timer
@@ -227,7 +229,11 @@ def _worker_process(
         last[slot] = now.timestamp()
 
     registry.add(KIND, fire)
-    worker = Worker(WorkContext(db, SystemClock()), registry, WorkerPolicy(poll, batch))
+    worker = Worker(
+        WorkContext(db, SystemClock(), load_desk(pack_path("starter"))),
+        registry,
+        WorkerPolicy(poll, batch),
+    )
     thread = threading.Thread(target=worker.run, daemon=True)
     go.wait()
     thread.start()

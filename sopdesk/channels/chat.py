@@ -8,10 +8,10 @@ Every post carries the outbox row's `Idempotency-Key`, like the outgoing webhook
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from slack_sdk.webhook import WebhookClient
 
+from sopdesk.domain.desk import Desk
 from sopdesk.errors import SopdeskError
 from sopdesk.settings import Settings
 
@@ -28,12 +28,9 @@ class ChatError(SopdeskError):
         self.permanent = permanent
 
 
-def chat_url(channel: str, desk: Any, settings: Settings) -> str | None:
+def chat_url(channel: str, desk: Desk, settings: Settings) -> str | None:
     """The webhook URL of a chat channel: the desk's mapping first, then the settings."""
-    mapping: dict[str, str] = {}
-    channels = getattr(desk, "channels", None)
-    if channels is not None:
-        mapping = dict(getattr(channels, "chat_webhooks", {}) or {})
+    mapping = dict(desk.channels.chat_webhooks)
     url = mapping.get(channel) or mapping.get(channel.lstrip("#"))
     if url and url.startswith("env:"):
         url = os.environ.get(url[4:]) or None

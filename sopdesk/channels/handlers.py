@@ -1,7 +1,8 @@
 """The worker's channel handlers: e-mail out, team chat and outgoing webhooks, by outbox kind.
 
-Imported through HANDLER_MODULES in sopdesk/handlers.py; each handler reads the runtime's Settings from
-its WorkContext, so `sopdesk serve` and `sopdesk worker` deliver with the configured servers.
+Imported through HANDLER_MODULES in sopdesk/handlers.py; each handler reads the runtime's
+Settings from its WorkContext, so `sopdesk serve` and `sopdesk worker` deliver with the configured
+servers.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sopdesk.domain.clock import Clock
+from sopdesk.domain.desk import Desk
 from sopdesk.settings import Settings
 from sopdesk.store.db import Database
 
@@ -40,12 +41,13 @@ class Job:
 
 @dataclass
 class WorkContext:
-    """What a handler may use: the database, the clock, (when loaded) the desk, and the
-    runtime's settings (channel handlers read their servers and secrets from them)."""
+    """What a handler may use: the database, the clock, the desk (always loaded: SLA and
+    playbook handlers need it), and the runtime's settings (channel handlers read their servers
+    and secrets from them)."""
 
     db: Database
     clock: Clock
-    desk: Any = None
+    desk: Desk
     settings: Settings | None = None
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sopdesk.domain.cases import Priority
-from sopdesk.domain.desk import Desk
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla_rules import breach_outcome
 from sopdesk.engine.case_fields import set_fields
@@ -28,8 +27,6 @@ class Fired:
 def fire_sla_timer(job: Job, ctx: WorkContext) -> Fired | None:
     """Records a warning or breach if the timer is still current; a stale one does nothing."""
     desk = ctx.desk
-    if not isinstance(desk, Desk):
-        raise RuntimeError("SLA timers need the desk loaded in the worker")
     what = "warning" if job.kind == WARN else "breach"
     now = ctx.clock.now()
     with ctx.db.transaction() as session:

@@ -50,7 +50,7 @@ def test_reply_is_sent_threaded_and_its_answer_comes_back(
     case_id, _ = reply_job(receiver)
     registry = HandlerRegistry()
     sender_for(receiver, port).register(registry)
-    result = Worker(WorkContext(rt.db, rt.clock), registry).tick()
+    result = Worker(WorkContext(rt.db, rt.clock, rt.desk), registry).tick()
     assert len(result.done) == 1
     (mail_from, rcpt, raw) = sink.messages[0]
     assert (mail_from, rcpt) == ("support@desk.example", ["ann@example.com"])
@@ -81,7 +81,7 @@ def test_5xx_is_permanent_and_4xx_or_no_server_is_temporary(
     sink, port = smtp_sink
     rt = receiver.runtime
     _, job = reply_job(receiver)
-    ctx = WorkContext(rt.db, rt.clock)
+    ctx = WorkContext(rt.db, rt.clock, rt.desk)
     sink.reply = "554 5.7.1 rejected as spam"
     with pytest.raises(PermanentDeliveryError, match="554"):
         sender_for(receiver, port)(job, ctx)

@@ -1,4 +1,4 @@
-"""The engine's layering (docs/architecture.md): below the adapters, no cycles, no hidden imports."""
+"""The engine's layering (docs/architecture.md): below the adapters, no cycles, nothing hidden."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ ROOT = Path(sopdesk.engine.__file__).parent
 
 
 def _engine_modules() -> dict[str, Path]:
-    return {f"sopdesk.engine.{p.stem}": p for p in sorted(ROOT.glob("*.py")) if p.stem != "__init__"}
+    return {
+        f"sopdesk.engine.{p.stem}": p for p in sorted(ROOT.glob("*.py")) if p.stem != "__init__"
+    }
 
 
 def _imports(tree: ast.AST) -> list[tuple[str, int, bool]]:
@@ -80,7 +82,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for dep in sorted(graph[node]):
             if state.get(dep) == 1:
-                return stack[stack.index(dep) :] + [dep]
+                return [*stack[stack.index(dep) :], dep]
             if dep not in state and (found := visit(dep)):
                 return found
         stack.pop()

@@ -26,6 +26,7 @@ from sopdesk.engine.worker import HandlerRegistry, WorkContext, Worker
 from sopdesk.packs import pack_path
 from sopdesk.store.db import Database
 from sopdesk.store.models import OutboxMessage, PlaybookRun, Timer
+from tests.desks import starter_desk
 
 # Seed 001's shape: wait a week, remind, wait one more week, then a lead decides.
 TWO_WAITS = Playbook.model_validate(
@@ -132,8 +133,8 @@ def test_a_worker_whose_lease_ran_out_changes_nothing(db: Database, clock: Manua
                 kind="slow", idempotency_key="x", payload={}, next_attempt_at=now, created_at=now
             )
         )
-    a = Worker(WorkContext(db, clock), registry)
-    b = Worker(WorkContext(db, clock), registry)
+    a = Worker(WorkContext(db, clock, starter_desk()), registry)
+    b = Worker(WorkContext(db, clock, starter_desk()), registry)
     timer_job, outbox_job = sorted(a.claim(), key=lambda job: job.source, reverse=True)
     clock.advance(timedelta(seconds=a.policy.lease_seconds + 1))
     b_jobs = b.claim()
@@ -160,7 +161,7 @@ def test_an_outbox_row_whose_lease_ran_out_in_the_batch_is_not_delivered(
     whoever claims it next, never sent by a worker that no longer holds it."""
     sent: list[str] = []
     registry = HandlerRegistry()
-    worker = Worker(WorkContext(db, clock), registry)
+    worker = Worker(WorkContext(db, clock, starter_desk()), registry)
     registry.add("slow", lambda job, ctx: clock.advance(timedelta(seconds=301)))
     registry.add("mail", lambda job, ctx: sent.append(job.idempotency_key))
     now = clock.now()

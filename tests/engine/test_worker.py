@@ -17,6 +17,7 @@ from sopdesk.engine.dead_letters import do_retry_outbox
 from sopdesk.engine.worker import HandlerRegistry, Job, WorkContext, Worker, WorkerPolicy
 from sopdesk.store.db import Database
 from sopdesk.store.models import OutboxMessage, Timer
+from tests.desks import starter_desk
 
 
 def add_outbox(db: Database, clock: ManualClock, kind: str, n: int = 1) -> list[int]:
@@ -68,7 +69,7 @@ def registry() -> HandlerRegistry:
 
 
 def make_worker(db: Database, clock: ManualClock, registry: HandlerRegistry, **policy) -> Worker:
-    return Worker(WorkContext(db, clock), registry, WorkerPolicy(**policy))
+    return Worker(WorkContext(db, clock, starter_desk()), registry, WorkerPolicy(**policy))
 
 
 def test_delivers_outbox_and_fires_only_due_timers(db, clock, registry) -> None:
