@@ -17,6 +17,7 @@ from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla_rules import ReplyOrigin
 from sopdesk.engine.case_fields import set_fields
+from sopdesk.engine.drafts import MISSING_VALUE, REVIEW, hold_draft, render_with_gaps
 from sopdesk.engine.macro_context import case_facts, fill, render_case_macro, template_context
 from sopdesk.engine.outbox import NOTE_WHEN_SENT, OutboxKind, write_outbox
 from sopdesk.engine.replies import OutgoingMessage, desk_replied
@@ -184,30 +185,43 @@ class Applier:
             now=self.now,
         )
 
-    def _mail(self, step: str, to: str, macro_slug: str, key: str, **extra: Any) -> None:
+    def _mail(
+        self, step: str, to: str, macro_slug: str, key: str, review: bool = False, **extra: Any
+    ) -> None:
         macro = self.desk.macros.get(macro_slug)
         address = _recipient(self.facts, self.variables, to)
         if macro is None:
             self._event(EventKind.NOTE, f"macro '{macro_slug}' is not in the desk; nothing sent")
             return
+        data: dict[str, Any] = {"step": step, "macro": macro_slug, **extra}
+        data.update({"run_id": self.run.id, "playbook": self.run.playbook})
+        missing: list[str] = []
         try:
             text = render_case_macro(macro, self.case, self.desk, self.context)
-        except InvalidInput as exc:
-            # Never mail a blank or a raw placeholder: the send stops and the agent is asked.
-            self._event(
-                EventKind.NOTE,
-                f"'{macro.title}' was not sent to the {to}: {exc.message}. "
-                "Fill in the missing value and send it by hand.",
+            reason = REVIEW if review else None
+        except InvalidInput:
+            # Never mail a blank or a raw placeholder: the send waits as a draft with the
+            # missing value marked, and the agent fills it in.
+            text, missing = render_with_gaps(macro, self.case, self.desk, self.context)
+            reason = MISSING_VALUE
+        if reason is not None:
+            hold_draft(
+                self.session,
+                self.case,
+                run_id=self.run.id,
                 step=step,
                 macro=macro_slug,
-                blocked=True,
-                render_error=exc.message,
+                recipient=to,
+                to=address,
+                text=text,
+                reason=reason,
+                missing=missing,
+                data=data,
+                now=self.now,
             )
             self._mailed[step] = None
             return
         subject, body = text.subject, text.body
-        data: dict[str, Any] = {"step": step, "macro": macro_slug, **extra}
-        data.update({"run_id": self.run.id, "playbook": self.run.playbook})
         message = OutgoingMessage(
             body=body, channel="email", recipient=to, to=address, subject=subject, data=data
         )
@@ -224,7 +238,9 @@ class Applier:
         self._mailed[step] = sent.outbox
 
     def _send(self, effect: fx.SendMacro, key: str) -> None:
-        self._mail(effect.step, effect.to, effect.macro, key, reminder=effect.reminder)
+        self._mail(
+            effect.step, effect.to, effect.macro, key, effect.review, reminder=effect.reminder
+        )
 
     def _task(self, effect: fx.OpenTask, key: str) -> None:
         self._event(

@@ -14,6 +14,7 @@ from sopdesk.web.api import (
     bot,
     cases,
     customers,
+    drafts,
     escalation,
     health,
     inbound,
@@ -53,6 +54,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(health.router)
     routers = (
         cases,
+        drafts,
         escalation,
         customers,
         orders,

@@ -35,7 +35,14 @@ def _setup(client: TestClient, people: dict[str, Persona], runtime: Runtime) -> 
         for c in (case, top)
     ]
     opened = client.post("/api/v1/status/incidents", json=STATUS_INCIDENT, headers=admin).json()
+    # The customer has no name, so each run's first reply waits as a draft (never "Hi ,").
+    drafts = [
+        client.get(f"/api/v1/cases/{c['id']}/drafts", headers=admin).json()[0]["id"]
+        for c in (case, top)
+    ]
     return {
+        "draft": drafts[0],
+        "top_draft": drafts[1],
         "incident": opened["id"],
         "case": case["id"],
         "top": top["id"],
@@ -92,6 +99,10 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
         ("POST", f"/api/v1/runs/{ids['run']}/events", {"type": "tick", "item": 0}, ALL),
         ("POST", f"/api/v1/runs/{ids['top_run']}/events", {"type": "tick", "item": 0}, LEADS),
         ("POST", f"/api/v1/runs/{ids['run']}/stop", {"reason": "done"}, ALL),
+        ("GET", f"/api/v1/cases/{case}/drafts", None, ALL),
+        ("GET", f"/api/v1/cases/{top}/drafts", None, LEADS),
+        ("POST", f"/api/v1/drafts/{ids['draft']}", DISCARD, ALL),
+        ("POST", f"/api/v1/drafts/{ids['top_draft']}", DISCARD, LEADS),
         ("POST", "/api/v1/inbound/email", RAW_MAIL, {"admin"}),
         ("GET", "/api/v1/status", None, ALL),
         ("POST", "/api/v1/status/incidents", STATUS_INCIDENT, LEADS),
@@ -118,6 +129,7 @@ def test_anonymous_routes_answer_without_a_token(client: TestClient) -> None:
     assert asked.status_code == 200 and "handoff" in asked.json()
 
 
+DISCARD = {"action": "discard", "reason": "answered by phone"}
 STATUS_INCIDENT = {"title": "t", "body": "b", "components": {"api": "degraded"}}
 MAINTENANCE = {
     "title": "m",

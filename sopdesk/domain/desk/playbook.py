@@ -84,6 +84,7 @@ class Choice(DeskModel):
 class Send(DeskModel):
     to: Recipient
     macro: Slug
+    review: bool = False  # held as a draft an agent edits and sends (engine/drafts.py)
 
 
 class Wait(DeskModel):
@@ -95,6 +96,7 @@ class Wait(DeskModel):
 class Remind(DeskModel):
     to: Recipient
     macro: Slug
+    review: bool = False
 
 
 class Approval(DeskModel):

@@ -28,6 +28,7 @@ class SendMacro:
     to: str
     macro: str
     reminder: bool = False
+    review: bool = False  # hold as a draft for a person instead of sending
 
 
 @dataclass(frozen=True)

@@ -128,7 +128,9 @@ def _run_step(turn: Turn, step: Step) -> str | bool | None:
     if step.send is not None or step.remind is not None:
         body = step.send or step.remind
         assert body is not None
-        turn.effects.append(fx.SendMacro(step.id, body.to, body.macro, step.remind is not None))
+        turn.effects.append(
+            fx.SendMacro(step.id, body.to, body.macro, step.remind is not None, body.review)
+        )
         return nxt
     if step.wait is not None:
         token = until = None

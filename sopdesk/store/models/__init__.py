@@ -10,6 +10,7 @@ from sopdesk.store.models.base import NAMING, Base
 from sopdesk.store.models.cases import Attachment, Case, CaseEvent
 from sopdesk.store.models.commerce import Order, OrderItem, Shipment
 from sopdesk.store.models.customers import Customer, CustomerIdentity, CustomerLink
+from sopdesk.store.models.drafts import Draft
 from sopdesk.store.models.email import EmailMessage
 from sopdesk.store.models.kb import KbFeedback, KbPassage
 from sopdesk.store.models.partners import Partner, PartnerUser
@@ -37,6 +38,7 @@ __all__ = [
     "Customer",
     "CustomerIdentity",
     "CustomerLink",
+    "Draft",
     "EmailMessage",
     "KbFeedback",
     "KbPassage",

@@ -1,4 +1,5 @@
-"""What an agent does on a case page: reply, note, log a call, change fields, (de-)escalate.
+"""What an agent does on a case page: reply, note, log a call, change fields, (de-)escalate,
+send or discard a draft a playbook held.
 
 Each form is parsed into the engine's command; a refusal shows the page again with the message.
 """
@@ -19,6 +20,7 @@ from sopdesk.engine.cases import (
     do_change_case,
     get_case,
 )
+from sopdesk.engine.drafts import DecideDraft, check_decide_draft, do_decide_draft
 from sopdesk.engine.escalation import Escalate, check_escalate_case, do_escalate_case
 from sopdesk.errors import InvalidInput
 from sopdesk.web.ui.case_page import case_context
@@ -158,3 +160,27 @@ def change_fields(
     if values.get("reason", "").strip():
         data["reason"] = values["reason"].strip()
     return _change(request, runtime, viewer, case_id, "fields", data, values)
+
+
+@router.post("/cases/{case_id}/drafts/{draft_id}")
+def decide_draft(
+    request: Request, case_id: int, draft_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
+) -> Response:
+    """Send a held draft as edited, or discard it with a reason; a refusal keeps the text."""
+    values = text_fields(form)
+    name = f"draft-{draft_id}"
+    data: dict[str, Any] = {"action": values.get("action", "")}
+    if data["action"] == "send":
+        data.update(subject=values.get("subject", ""), body=values.get("body", ""))
+    else:
+        data["reason"] = values.get("reason", "")
+    try:
+        command = parse(DecideDraft, data)
+        try:
+            check_decide_draft(runtime.db, viewer.principal, draft_id, command)
+        except InvalidInput as exc:
+            raise refused(exc, "reason" if command.action == "discard" else "body") from None
+    except FormRefused as exc:
+        return _again(request, runtime, viewer, case_id, name, exc, values)
+    do_decide_draft(runtime.db, runtime.clock, viewer.principal, draft_id, command, runtime.desk)
+    return redirect(request, f"/cases/{case_id}#timeline-end")

@@ -16,6 +16,7 @@ from sopdesk.engine.case_facts import read_linked_accounts
 from sopdesk.engine.cases import get_case, load_case
 from sopdesk.engine.customers import get_customer
 from sopdesk.engine.delivery import delivery_states
+from sopdesk.engine.drafts import waiting_drafts
 from sopdesk.engine.escalation import get_customer_history
 from sopdesk.engine.macro_context import case_facts, render_case_macro, template_context
 from sopdesk.engine.orders import get_order
@@ -62,6 +63,7 @@ def case_context(
         deliveries = delivery_states(session, [(e.id, e.kind) for e in events])
         clocks = read_clocks(session, case_id)
         linked = read_linked_accounts(session, case.customer_id)
+        drafts = waiting_drafts(session, case_id)
     history = get_customer_history(
         runtime.db, runtime.clock, viewer.principal, runtime.desk, case_id
     )
@@ -87,6 +89,7 @@ def case_context(
         "priorities": [p.value for p in Priority],
         "escalate_levels": [n for n in range(1, MAX_LEVEL + 1) if n != case.level],
         "runs": case_runs_panel(runtime, viewer, case_id),
+        "drafts": drafts,
         "errors": errors or {},
         "values": values or {},
     }
