@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sopdesk.domain.cases import ActorKind, Role, can_see_level
+from sopdesk.domain.cases import ActorKind, EventKind, Role, can_see_level
 from sopdesk.domain.principal import Principal
 
 
@@ -60,3 +60,28 @@ def decide_case_access(principal: Principal, case: CaseAccess, action: CaseActio
 def may_work_level(agent_level: int, roles: frozenset[Role], case_level: int) -> bool:
     """Whether an agent can be the assignee of a case at `case_level` (they must open it)."""
     return can_see_level(agent_level, roles, case_level)
+
+
+CUSTOMER = "customer"
+
+
+def customer_sees_event(
+    kind: str,
+    actor_kind: str,
+    actor_id: int | None,
+    data: dict[str, object],
+    case_customer_id: int,
+) -> bool:
+    """Whether the case's customer, behind their signed link, sees this timeline entry: their
+    own messages and the desk's messages to them; never notes, routing, playbook internals,
+    mail to the shop or to another customer, or what the shop or another customer wrote."""
+    if kind == EventKind.CASE_CREATED.value:
+        return True
+    if kind == EventKind.MESSAGE_OUT.value:
+        return data.get("recipient", CUSTOMER) == CUSTOMER
+    if kind != EventKind.MESSAGE_IN.value or "task_id" in data:
+        return False
+    if actor_kind == ActorKind.CUSTOMER.value:
+        return actor_id == case_customer_id
+    # A message an agent logged (a call, a letter) or one that arrived with the case.
+    return actor_kind in (ActorKind.AGENT.value, ActorKind.SYSTEM.value)

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sopdesk.domain.access import customer_sees_event
 from sopdesk.domain.cases import ActorKind, Channel, EventKind
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.desk import Desk
@@ -23,7 +24,7 @@ from sopdesk.store.blobs import Blob
 from sopdesk.store.db import Database
 from sopdesk.store.models import Attachment, Case, CaseEvent
 
-# Only these reach the customer: never notes, calls, routing or playbook internals.
+# The kinds a customer may see at all; which of them is the domain's `customer_sees_event`.
 PUBLIC_KINDS = (
     EventKind.CASE_CREATED.value,
     EventKind.MESSAGE_IN.value,
@@ -90,7 +91,8 @@ def read_customer_case(db: Database, link: CaseLink) -> CustomerCase:
                 files.get(e.id, []),
             )
             for e in events
-            if e.kind != EventKind.CASE_CREATED.value or e.body
+            if customer_sees_event(e.kind, e.actor_kind, e.actor_id, e.data or {}, case.customer_id)
+            and (e.kind != EventKind.CASE_CREATED.value or e.body)
         ]
         return CustomerCase(case.id, case.subject, case.status, public)
 

@@ -165,3 +165,38 @@ def test_a_forged_link_gets_a_clear_page(client: TestClient, runtime: Runtime) -
     response = client.get(f"/my/case/{token[:-2]}xx")
     assert response.status_code == 403
     assert "not valid" in response.text
+
+
+def test_the_link_never_shows_mail_to_the_shop_or_what_others_wrote(
+    client: TestClient, runtime: Runtime
+) -> None:
+    case_id, token = _link_for_new_case(client, runtime)
+    with runtime.db.transaction() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        now, me = runtime.clock.now(), case.customer_id
+
+        def add(kind: str, actor: str, actor_id: int | None, body: str, **data: object) -> None:
+            session.add(
+                CaseEvent(
+                    case_id=case_id,
+                    kind=kind,
+                    at=now,
+                    actor_kind=actor,
+                    actor_id=actor_id,
+                    body=body,
+                    data=data,
+                )
+            )
+
+        add("message_out", "agent", 1, "TO-SHOP: please check the package", recipient="partner")
+        add("message_out", "agent", 1, "TO-OTHER: did you get a card?", recipient="other-customer")
+        add("message_in", "partner", 7, "SHOP-SAYS: it was in the box", task_id=3)
+        add("message_in", "customer", me + 1000, "OTHER-SAYS: I have the card")
+        add("message_out", "agent", 1, "TO-YOU: we are checking", recipient="customer")
+        add("message_in", "customer", me, "MINE: thanks")
+    page = client.get(f"/my/case/{token}")
+    assert page.status_code == 200
+    for hidden in ("TO-SHOP", "TO-OTHER", "SHOP-SAYS", "OTHER-SAYS"):
+        assert hidden not in page.text
+    assert "TO-YOU" in page.text and "MINE" in page.text
