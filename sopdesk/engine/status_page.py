@@ -13,22 +13,24 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sopdesk.desk.templates import render_macro
+from sopdesk.domain.access import CaseAction
 from sopdesk.domain.cases import Role
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.principal import Principal
+from sopdesk.domain.sla_rules import ReplyOrigin
 from sopdesk.domain.status import INCIDENT_STATES, ComponentState, IncidentPhase
+from sopdesk.engine.access import load_case
 from sopdesk.engine.accounts import require_role
-from sopdesk.engine.cases import AddMessage, do_add_message, load_case
 from sopdesk.engine.customers import require_staff
+from sopdesk.engine.drafts import MISSING_VALUE, hold_draft, render_with_gaps
+from sopdesk.engine.macro_context import case_facts, render_case_macro, template_context
+from sopdesk.engine.replies import OutgoingMessage, desk_replied
 from sopdesk.engine.status_mail import notify_subscribers
 from sopdesk.engine.status_views import describe_incidents
 from sopdesk.errors import Conflict, InvalidInput, NotFound
 from sopdesk.store.db import Database
 from sopdesk.store.models import (
-    Case,
-    Customer,
     StatusIncident,
     StatusIncidentCase,
     StatusIncidentUpdate,
@@ -254,53 +256,77 @@ def do_resolve_incident(
     incident_id: int,
     command: ResolveIncident,
 ) -> dict[str, Any]:
-    """Resolves the incident (with its subscriber mail) in one transaction; then, with a macro,
-    replies on every linked case through do_add_message, so each reply is the desk's reply on
-    that case's timeline and leaves through the outbox."""
+    """Resolves the incident with its subscriber mail and, with a macro, the desk's reply on
+    every linked case, all in one transaction: a crash answers every case or none. A case whose
+    reply lacks a value (a nameless customer's first name) gets a draft, never a blank."""
     now = clock.now()
     with db.transaction() as session:
         incident = _open_incident(session, incident_id)
         _add_update(session, incident, principal, IncidentPhase.RESOLVED, command.body, {}, now)
         view = incident_view(session, incident)
-        replies = _macro_replies(session, desk, principal, incident, command.macro)
-    answered = []
-    for case_id, body in replies:
-        do_add_message(db, clock, principal, case_id, AddMessage(kind="reply", body=body), desk)
-        answered.append(case_id)
+        answered, held = _answer_cases(session, desk, principal, incident, command.macro, now)
     view["answered_cases"] = answered
+    view["held_cases"] = held
     return view
 
 
-def _macro_replies(
+def _answer_cases(
     session: Session,
     desk: Desk,
     principal: Principal,
     incident: StatusIncident,
     macro_slug: str | None,
-) -> list[tuple[int, str]]:
+    now: datetime,
+) -> tuple[list[int], list[int]]:
     if macro_slug is None:
-        return []
+        return [], []
     macro = desk.macros[macro_slug]
-    rows = session.execute(
-        select(Case, Customer)
-        .join(StatusIncidentCase, StatusIncidentCase.case_id == Case.id)
-        .join(Customer, Customer.id == Case.customer_id)
+    case_ids = session.scalars(
+        select(StatusIncidentCase.case_id)
         .where(StatusIncidentCase.incident_id == incident.id)
-        .order_by(Case.id)
+        .order_by(StatusIncidentCase.case_id)
     ).all()
-    replies = []
-    for case, customer in rows:
-        first = (customer.name or "").split(" ")[0]
-        context = {
-            "case": {"number": case.id, "subject": case.subject, "status": case.status},
-            "customer": {"name": customer.name, "first_name": first, "email": customer.email},
-            "agent": {"name": principal.name, "first_name": principal.name.split(" ")[0]},
-            "desk": {"name": desk.name},
-            "incident": {"title": incident.title, "started": incident.started_at},
-        }
-        text = render_macro(macro, case.language, desk.default_language, context)
-        replies.append((case.id, text.body))
-    return replies
+    answered, held = [], []
+    for case_id in case_ids:
+        case = load_case(session, principal, case_id, CaseAction.CHANGE, lock=True)
+        # The one macro context of every send; the person resolving the incident signs.
+        context = template_context(case_facts(session, desk, case, now), {})
+        if principal.name:
+            first = principal.name.split(" ")[0]
+            context["agent"] = {
+                **context.get("agent", {}),
+                "name": principal.name,
+                "first_name": first,
+            }
+        context["incident"] = {"title": incident.title, "started": incident.started_at}
+        data = {"macro": macro_slug, "incident_id": incident.id}
+        try:
+            text = render_case_macro(macro, case, desk, context)
+        except InvalidInput:
+            gaps, missing = render_with_gaps(macro, case, desk, context)
+            hold_draft(
+                session,
+                case,
+                run_id=None,
+                step=f"incident-{incident.id}-resolved",
+                macro=macro_slug,
+                recipient="customer",
+                to=None,
+                text=gaps,
+                reason=MISSING_VALUE,
+                missing=missing,
+                data=data,
+                now=now,
+            )
+            held.append(case.id)
+            continue
+        message = OutgoingMessage(
+            body=text.body, channel=case.channel, subject=text.subject or None, data=data
+        )
+        key = f"incident:{incident.id}:case:{case.id}"
+        desk_replied(session, desk, case, message, principal, now, ReplyOrigin.PERSON, key=key)
+        answered.append(case.id)
+    return answered, held
 
 
 def check_link_case(

@@ -205,3 +205,45 @@ def test_the_atom_feed_lists_incidents_newest_first_with_their_updates(
     content = feed.findall("a:entry", ns)[1].findtext("a:content", namespaces=ns) or ""
     assert content.startswith("Resolved (2026-11-23 10:00 UTC): Fixed.")
     assert feed.findtext("a:updated", namespaces=ns) == clock.now().isoformat()
+
+
+def test_resolving_never_mails_a_blank_name_it_holds_a_draft(
+    client: TestClient, people: dict[str, Persona], runtime: Runtime
+) -> None:
+    agent, lead = people["agent"].headers, people["lead"].headers
+    incident = client.post("/api/v1/status/incidents", json=OPEN, headers=lead).json()
+    named, nameless = (
+        client.post(
+            "/api/v1/cases",
+            json={
+                "customer_email": email,
+                **({"customer_name": name} if name else {}),
+                "subject": "Passes stuck",
+                "body": "Nothing updates.",
+                "channel": "email",
+            },
+            headers=agent,
+        ).json()["id"]
+        for email, name in (("named@example.com", "Nia Named"), ("anon@example.com", None))
+    )
+    url = f"/api/v1/status/incidents/{incident['id']}/cases"
+    for case_id in (named, nameless):
+        assert client.post(url, json={"case_id": case_id}, headers=agent).status_code == 200
+    done = client.post(
+        f"/api/v1/status/incidents/{incident['id']}/resolve",
+        json={"body": "Fixed.", "macro": "incident-resolved"},
+        headers=lead,
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["answered_cases"] == [named]
+    assert done.json()["held_cases"] == [nameless]
+    with runtime.db.transaction(write=False) as session:
+        bodies = session.scalars(
+            select(CaseEvent.body).where(
+                CaseEvent.case_id == nameless, CaseEvent.kind == "message_out"
+            )
+        ).all()
+        assert bodies == []
+    (draft,) = client.get(f"/api/v1/cases/{nameless}/drafts", headers=agent).json()
+    assert draft["missing"] == ["customer.first_name"]
+    assert "[[fill in: customer.first_name]]" in draft["body"]
