@@ -25,7 +25,8 @@ from sopdesk.domain.desk import Desk, Macro
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla_rules import ReplyOrigin
 from sopdesk.engine.access import load_case, require_staff
-from sopdesk.engine.replies import OutgoingMessage, desk_replied
+from sopdesk.engine.macro_context import render_case_macro
+from sopdesk.engine.replies import OutgoingMessage, Sent, desk_replied
 from sopdesk.engine.timeline import append_event
 from sopdesk.errors import Conflict, InvalidInput, NotFound
 from sopdesk.store.db import Database
@@ -142,6 +143,68 @@ def hold_draft(
         data={"draft_id": draft.id, "step": step, "macro": macro, "blocked": True},
     )
     return draft
+
+
+@dataclass(frozen=True)
+class MacroSend:
+    """A macro the desk sends on a case: to whom, why (for the outbox key) and what it carries."""
+
+    macro: Macro
+    recipient: str  # customer, partner, other-customer or team
+    to: str | None  # the address; None: the customer's own
+    step: str  # the playbook step (or the door) that sends it, shown on a held draft
+    key: str  # the outbox idempotency key
+    channel: str = "email"
+    review: bool = False
+    run_id: int | None = None
+    data: dict[str, Any] | None = None
+
+
+def send_macro(
+    session: Session,
+    desk: Desk,
+    case: Case,
+    send: MacroSend,
+    context: dict[str, Any],
+    actor: Principal,
+    now: datetime,
+    origin: ReplyOrigin,
+) -> Sent | Draft:
+    """The one way a door sends a macro: rendered from the one macro context, sent through
+    "the desk replied"; held as a draft when the step asks for review or a value is missing
+    (never a blank, never a raw placeholder)."""
+    data = {"macro": send.macro.slug, **(send.data or {})}
+    missing: list[str] = []
+    try:
+        text = render_case_macro(send.macro, case, desk, context)
+        reason = REVIEW if send.review else None
+    except InvalidInput:
+        text, missing = render_with_gaps(send.macro, case, desk, context)
+        reason = MISSING_VALUE
+    if reason is not None:
+        return hold_draft(
+            session,
+            case,
+            run_id=send.run_id,
+            step=send.step,
+            macro=send.macro.slug,
+            recipient=send.recipient,
+            to=send.to,
+            text=text,
+            reason=reason,
+            missing=missing,
+            data=data,
+            now=now,
+        )
+    message = OutgoingMessage(
+        body=text.body,
+        channel=send.channel,
+        recipient=send.recipient,
+        to=send.to,
+        subject=text.subject or None,
+        data=data,
+    )
+    return desk_replied(session, desk, case, message, actor, now, origin, key=send.key)
 
 
 @dataclass(frozen=True)

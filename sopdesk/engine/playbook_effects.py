@@ -17,13 +17,12 @@ from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla_rules import ReplyOrigin
 from sopdesk.engine.case_fields import set_fields
-from sopdesk.engine.drafts import MISSING_VALUE, REVIEW, hold_draft, render_with_gaps
-from sopdesk.engine.macro_context import case_facts, fill, render_case_macro, template_context
+from sopdesk.engine.drafts import MacroSend, send_macro
+from sopdesk.engine.macro_context import case_facts, fill, template_context
 from sopdesk.engine.outbox import NOTE_WHEN_SENT, OutboxKind, write_outbox
-from sopdesk.engine.replies import OutgoingMessage, desk_replied
+from sopdesk.engine.replies import Sent
 from sopdesk.engine.sla_notify import mail_notes
 from sopdesk.engine.timeline import NewEvent, append_event
-from sopdesk.errors import InvalidInput
 from sopdesk.store.models import (
     Case,
     LedgerEntry,
@@ -193,49 +192,29 @@ class Applier:
         if macro is None:
             self._event(EventKind.NOTE, f"macro '{macro_slug}' is not in the desk; nothing sent")
             return
-        data: dict[str, Any] = {"step": step, "macro": macro_slug, **extra}
+        data: dict[str, Any] = {"step": step, **extra}
         data.update({"run_id": self.run.id, "playbook": self.run.playbook})
-        missing: list[str] = []
-        try:
-            text = render_case_macro(macro, self.case, self.desk, self.context)
-            reason = REVIEW if review else None
-        except InvalidInput:
-            # Never mail a blank or a raw placeholder: the send waits as a draft with the
-            # missing value marked, and the agent fills it in.
-            text, missing = render_with_gaps(macro, self.case, self.desk, self.context)
-            reason = MISSING_VALUE
-        if reason is not None:
-            hold_draft(
-                self.session,
-                self.case,
-                run_id=self.run.id,
-                step=step,
-                macro=macro_slug,
-                recipient=to,
-                to=address,
-                text=text,
-                reason=reason,
-                missing=missing,
-                data=data,
-                now=self.now,
-            )
-            self._mailed[step] = None
-            return
-        subject, body = text.subject, text.body
-        message = OutgoingMessage(
-            body=body, channel="email", recipient=to, to=address, subject=subject, data=data
+        send = MacroSend(
+            macro,
+            to,
+            address,
+            step,
+            key=f"playbook:{self.run.id}:{key}",
+            review=review,
+            run_id=self.run.id,
+            data=data,
         )
-        sent = desk_replied(
+        done = send_macro(
             self.session,
             self.desk,
             self.case,
-            message,
+            send,
+            self.context,
             self.actor,
             self.now,
             self.origin,
-            key=f"playbook:{self.run.id}:{key}",
         )
-        self._mailed[step] = sent.outbox
+        self._mailed[step] = done.outbox if isinstance(done, Sent) else None
 
     def _send(self, effect: fx.SendMacro, key: str) -> None:
         self._mail(

@@ -23,9 +23,9 @@ from sopdesk.domain.status import INCIDENT_STATES, ComponentState, IncidentPhase
 from sopdesk.engine.access import load_case
 from sopdesk.engine.accounts import require_role
 from sopdesk.engine.customers import require_staff
-from sopdesk.engine.drafts import MISSING_VALUE, hold_draft, render_with_gaps
-from sopdesk.engine.macro_context import case_facts, render_case_macro, template_context
-from sopdesk.engine.replies import OutgoingMessage, desk_replied
+from sopdesk.engine.drafts import MacroSend, send_macro
+from sopdesk.engine.macro_context import case_facts, template_context
+from sopdesk.engine.replies import Sent
 from sopdesk.engine.status_mail import notify_subscribers
 from sopdesk.engine.status_views import describe_incidents
 from sopdesk.errors import Conflict, InvalidInput, NotFound
@@ -286,7 +286,8 @@ def _answer_cases(
         .where(StatusIncidentCase.incident_id == incident.id)
         .order_by(StatusIncidentCase.case_id)
     ).all()
-    answered, held = [], []
+    answered: list[int] = []
+    held: list[int] = []
     for case_id in case_ids:
         case = load_case(session, principal, case_id, CaseAction.CHANGE, lock=True)
         # The one macro context of every send; the person resolving the incident signs.
@@ -299,33 +300,17 @@ def _answer_cases(
                 "first_name": first,
             }
         context["incident"] = {"title": incident.title, "started": incident.started_at}
-        data = {"macro": macro_slug, "incident_id": incident.id}
-        try:
-            text = render_case_macro(macro, case, desk, context)
-        except InvalidInput:
-            gaps, missing = render_with_gaps(macro, case, desk, context)
-            hold_draft(
-                session,
-                case,
-                run_id=None,
-                step=f"incident-{incident.id}-resolved",
-                macro=macro_slug,
-                recipient="customer",
-                to=None,
-                text=gaps,
-                reason=MISSING_VALUE,
-                missing=missing,
-                data=data,
-                now=now,
-            )
-            held.append(case.id)
-            continue
-        message = OutgoingMessage(
-            body=text.body, channel=case.channel, subject=text.subject or None, data=data
+        send = MacroSend(
+            macro,
+            "customer",
+            None,
+            f"incident-{incident.id}-resolved",
+            key=f"incident:{incident.id}:case:{case.id}",
+            channel=case.channel,
+            data={"incident_id": incident.id},
         )
-        key = f"incident:{incident.id}:case:{case.id}"
-        desk_replied(session, desk, case, message, principal, now, ReplyOrigin.PERSON, key=key)
-        answered.append(case.id)
+        done = send_macro(session, desk, case, send, context, principal, now, ReplyOrigin.PERSON)
+        (answered if isinstance(done, Sent) else held).append(case.id)
     return answered, held
 
 
