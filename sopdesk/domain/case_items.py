@@ -54,26 +54,31 @@ def _sku_named(sku: str, text: str) -> bool:
 def named_items(text: str, items: Sequence[ItemName]) -> tuple[int, ...]:
     """The ids of the items `text` names, in the order's order; () when it names none.
 
-    A word shared by k of the order's lines weighs 1/k, so words every line has ("card",
-    the set's name) decide nothing and the words that tell a line apart decide."""
+    A word shared by k of the order's n lines weighs (n - k) / (n - 1): a word only one line
+    has weighs 1, a word every line has ("card", the set's name) weighs nothing, so the words
+    that tell a line apart decide. An order of one line: every word of it counts."""
     said = set(_words(text))
     vocab = {item.id: set(_words(f"{item.name} {item.variant}")) for item in items}
     sharing: dict[str, int] = {}
     for words in vocab.values():
         for word in words:
             sharing[word] = sharing.get(word, 0) + 1
+    n = len(items)
+
+    def weight(word: str) -> float:
+        return 1.0 if n == 1 else (n - sharing[word]) / (n - 1)
+
     named = []
     for item in items:
         if _sku_named(item.sku, text):
             named.append(item.id)
             continue
         words = vocab[item.id]
-        total = sum(1 / sharing[w] for w in words)
+        total = sum(weight(w) for w in words)
         if total == 0:
             continue
-        hit = sum(1 / sharing[w] for w in words if _found(w, said))
-        # Words every line shares weigh the same for all: with one line, any word decides.
-        if hit / total >= NAMED_SHARE or (len(items) == 1 and hit > 0):
+        hit = sum(weight(w) for w in words if _found(w, said))
+        if hit / total >= NAMED_SHARE:
             named.append(item.id)
     return tuple(named)
 

@@ -55,6 +55,7 @@ __all__ = [
     "do_create_case",
     "do_set_case_items",
     "get_case",
+    "get_case_item_ids",
     "insert_case",
     "load_case",
 ]
@@ -148,6 +149,14 @@ class SetCaseItems(BaseModel):
 
     item_ids: list[int] = Field(max_length=500)
     reason: str | None = Field(default=None, max_length=1000)
+
+
+def get_case_item_ids(db: Database, principal: Principal, case_id: int) -> list[int]:
+    """The ids of the order lines the case is about, as chosen so far (none: not said)."""
+    require_staff(principal)
+    with db.transaction(write=False) as session:
+        load_case(session, principal, case_id)
+        return chosen_item_ids(session, case_id)
 
 
 def check_set_case_items(

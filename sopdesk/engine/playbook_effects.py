@@ -194,9 +194,16 @@ class Applier:
             text = render_case_macro(macro, self.case, self.desk, self.context)
         except InvalidInput as exc:
             # Never mail a blank or a raw placeholder: the send stops and the agent is asked.
+            order = self.facts.get("order") or {}
+            which = ""
+            if self.facts.get("item") is None and order.get("item_count", 0) > 1:
+                which = (
+                    " The order has several items and the case does not say which one it is"
+                    " about: choose it under Items on the case page."
+                )
             self._event(
                 EventKind.NOTE,
-                f"'{macro.title}' was not sent to the {to}: {exc.message}. "
+                f"'{macro.title}' was not sent to the {to}: {exc.message}.{which} "
                 "Fill in the missing value and send it by hand.",
                 step=step,
                 macro=macro_slug,

@@ -182,6 +182,11 @@ def _run_step(turn: Turn, step: Step) -> str | bool | None:
     if step.resolve is not None:
         r = step.resolve
         amount = _amount(turn, r.amount)
+        if r.amount is not None and amount is None:
+            # Fail closed: never a credit or refund of an unknown amount (no item chosen among
+            # several lines, no comp value known); the agent records it by hand.
+            stop(turn, step.id, f"stopped: the amount {r.amount} is not known for this case")
+            return False
         turn.effects.append(
             fx.RecordResolution(step.id, r.kind, amount, _currency(turn), r.paid_by, r.description)
         )
