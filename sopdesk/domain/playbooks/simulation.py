@@ -37,7 +37,7 @@ from sopdesk.domain.playbooks.scenario import (
     Timeline,
 )
 from sopdesk.domain.playbooks.state import RunState
-from sopdesk.errors import SopdeskError
+from sopdesk.errors import InvalidInput, SopdeskError
 
 Render = Callable[[str, Mapping[str, Any]], str]
 
@@ -289,7 +289,7 @@ class _Simulation:
         assert self.run is not None
         try:
             run, effects = advance(self.playbook, self.run, event, at, self.calendar, self.facts)
-        except EventDoesNotFit as exc:
+        except (EventDoesNotFit, InvalidInput) as exc:  # a refused event, a wrong typed value
             if expect == "ok":
                 self.problems.append(f"{event.kind} at day {self.times.day(at)}: {exc.message}")
             self.entries.append(
