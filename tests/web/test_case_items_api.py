@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from sopdesk.domain.facts import check_facts
 from sopdesk.engine.macro_context import case_facts
 from sopdesk.runtime import Runtime
 from sopdesk.store.models import Case
@@ -65,6 +66,7 @@ def test_the_message_names_the_card_and_the_facts_follow_it(
     _order(client, people["admin"], "B-1")
     case = _case(client, people["agent"], "B-1", "The Wembanyama Silver Prizm was not there.")
     facts = _facts(runtime, case["id"])
+    check_facts(facts)  # the live desk's facts have exactly the documented model's names
     assert facts["item"]["name"] == CARD
     assert str(facts["item"]["comp_value"]) == "95.00"
     assert [i["name"] for i in facts["items"]] == [CARD]
