@@ -83,5 +83,6 @@ def run_scenario(desk: Desk, scenario: Scenario) -> SimulationResult:
     if playbook is None:
         known = ", ".join(sorted(desk.playbooks)) or "none"
         raise NotFound(f"the desk has no playbook '{scenario.playbook}' (known: {known})")
-    facts = scenario_facts(scenario, desk.limits.model_dump(), desk.name)
-    return simulate(playbook, scenario, desk.business_calendar(), facts, render_template)
+    calendar = desk.business_calendar()
+    facts = scenario_facts(scenario, desk.limits.model_dump(), desk.name, calendar)
+    return simulate(playbook, scenario, calendar, facts, render_template)

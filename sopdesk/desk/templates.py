@@ -13,28 +13,21 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, n
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from sopdesk.domain.desk import Macro
+from sopdesk.domain.facts import AUDIENCE_FACTS, FACTS, RUN_NAMES
+from sopdesk.domain.playbooks.expressions import unknown_fact
 from sopdesk.errors import InvalidInput
 
-# What every template sees: a name and the attributes it has. Audience-specific names below.
-COMMON: dict[str, frozenset[str]] = {
-    "case": frozenset(
-        {"number", "subject", "status", "priority", "level", "category", "link", "created"}
-    ),
-    "customer": frozenset({"name", "first_name", "email", "phone"}),
-    "agent": frozenset({"name", "first_name", "email"}),
-    "desk": frozenset({"name", "support_email", "limits"}),
-    "order": frozenset({"number", "date", "total", "currency", "country"}),
-    "item": frozenset({"name", "value", "comp_value", "serial"}),
-    "shipment": frozenset({"carrier", "tracking_number", "tracking_url"}),
-    "today": frozenset(),
-}
+# What every template sees: a name and the attributes it has (the fact model of
+# sopdesk/domain/facts.py). Audience-specific names below.
+COMMON: dict[str, frozenset[str]] = {name: frozenset(attrs) for name, attrs in FACTS.items()}
+_PARTNER = frozenset(AUDIENCE_FACTS["partner"])
 BY_AUDIENCE: dict[str, dict[str, frozenset[str]]] = {
     "customer": {},
-    "partner": {"partner": frozenset({"name", "email"})},
-    "other-customer": {"recipient": frozenset({"name", "email"})},
-    "team": {"partner": frozenset({"name", "email"})},
+    "partner": {"partner": _PARTNER},
+    "other-customer": {"recipient": frozenset(AUDIENCE_FACTS["recipient"])},
+    "team": {"partner": _PARTNER},
 }
-EXPRESSION_NAMES = ("case", "customer", "order", "item", "shipment", "desk", "fields")
+EXPRESSION_NAMES = (*FACTS, "partner", *RUN_NAMES)
 
 
 def format_date(value: date | datetime, pattern: str = "DD-MM-YYYY") -> str:
@@ -111,9 +104,25 @@ def check_template(
 
 
 def check_expression(source: str, fields: frozenset[str] = frozenset()) -> list[TemplateIssue]:
-    """A condition such as `item.value > desk.limits.high_value_item`, checked like a template."""
-    issues = check_template("{% if " + source + " %}{% endif %}", "team", fields)
-    return [i for i in issues if i.message.startswith("template syntax") or "'" in i.message] or []
+    """A condition such as `item.value > desk.limits.high_value_item`, checked against the fact
+    model: a name that is not a fact is an error (it never silently reads as "unknown")."""
+    try:
+        ast = TEXT.parse("{% if " + source + " %}{% endif %}")
+    except TemplateSyntaxError as exc:
+        return [TemplateIssue(exc.lineno or 1, f"condition syntax error: {exc.message}")]
+    issues = []
+    for name, attr, line in _uses(ast):
+        if name == "fields":
+            if attr is not None and attr not in fields:
+                known = ", ".join(sorted(fields)) or "none"
+                issues.append(
+                    TemplateIssue(line, f"'fields.{attr}' is not recorded here (known: {known})")
+                )
+            continue
+        why = unknown_fact(name, attr)
+        if why is not None:
+            issues.append(TemplateIssue(line, why))
+    return sorted(set(issues), key=lambda i: (i.line, i.message))
 
 
 def missing_values(source: str, context: dict[str, Any]) -> list[str]:

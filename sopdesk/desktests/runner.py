@@ -30,10 +30,13 @@ from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import (
     AddMessage,
     ChangeCase,
+    SetCaseItems,
     check_add_message,
     check_change_case,
+    check_set_case_items,
     do_add_message,
     do_change_case,
+    do_set_case_items,
 )
 from sopdesk.engine.jobs import HANDLERS, HandlerRegistry, Job, WorkContext
 from sopdesk.engine.outbox import OutboxKind
@@ -49,7 +52,7 @@ from sopdesk.errors import NotFound, SopdeskError
 from sopdesk.handlers import import_handlers
 from sopdesk.store.db import Database
 from sopdesk.store.migrate import upgrade
-from sopdesk.store.models import CaseEvent, PlaybookRun, SlaClockRow, Timer
+from sopdesk.store.models import Case, CaseEvent, OrderItem, PlaybookRun, SlaClockRow, Timer
 
 # Outbox kinds that leave the building: captured (mail, chat) or left pending (the rest).
 CAPTURED = (OutboxKind.MESSAGE.value, OutboxKind.CHAT.value)
@@ -229,6 +232,10 @@ class EngineRun:
             message = AddMessage(kind="reply", body=step.agent_reply)
             check_add_message(self.db, actor, case_id, message)
             do_add_message(self.db, self.clock, actor, case_id, message, self.desk)
+        elif step.items is not None:
+            items = SetCaseItems(item_ids=self._item_ids(step.items))
+            check_set_case_items(self.db, actor, case_id, items)
+            do_set_case_items(self.db, self.clock, actor, case_id, items)
         elif step.change is not None:
             command = ChangeCase.model_validate(step.change)
             changes = check_change_case(self.db, actor, self.desk, case_id, command)
@@ -242,6 +249,17 @@ class EngineRun:
             run_id, event = self._run_id(), to_event(step)
             check_send_event(self.db, actor, self.desk, run_id, event)
             do_send_event(self.db, self.clock, self.desk, actor, run_id, event)
+
+    def _item_ids(self, names: list[str]) -> list[int]:
+        """The ids of the case's order lines the scenario names (an unknown name: -1, which
+        the engine refuses as it would refuse an agent's mistake)."""
+        assert self.world is not None
+        with self.db.transaction(write=False) as session:
+            case = session.get(Case, self.world.case_id)
+            order_id = case.order_id if case is not None else None
+            lines = session.scalars(select(OrderItem).where(OrderItem.order_id == order_id))
+            by_name = {i.name: i.id for i in lines}
+        return [by_name.get(name, -1) for name in names]
 
     def _apply(self, step: ScenarioEvent, at: datetime) -> None:
         day = self.times.day(at)

@@ -4,13 +4,14 @@ partner, the order with its items, the customer's earlier cases, and the case it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sopdesk.domain.cases import ActorKind, Channel, Role
 from sopdesk.domain.clock import ManualClock
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.playbooks.scenario import (
+    ORDER_PLACED_DAYS_AGO,
     Scenario,
     ScenarioAgent,
     ScenarioEarlier,
@@ -51,6 +52,10 @@ class World:
     case_id: int
     agents: dict[str, Principal] = field(default_factory=dict)  # by scenario key
     partner: Principal | None = None
+
+
+def _ago(clock: ManualClock, days: int | None) -> datetime | None:
+    return None if days is None else clock.now() - timedelta(days=days)
 
 
 def _agents(scenario: Scenario, desk: Desk) -> dict[str, ScenarioAgent]:
@@ -134,13 +139,16 @@ def build_world(db: Database, clock: ManualClock, desk: Desk, scenario: Scenario
                     customer_email=email,
                     customer_name=case.customer.name,
                     partner=PARTNER_SLUG if partner is not None else None,
-                    placed_at=clock.now() - timedelta(days=7),
+                    placed_at=clock.now() - timedelta(days=ORDER_PLACED_DAYS_AGO),
                     destination_country=order.country,
                     currency=order.currency,
+                    status=order.status,
+                    payment_methods=list(order.payment_methods),
                     items=[
                         ItemIn(
                             sku=item.serial or f"item-{n + 1}",
                             name=item.name,
+                            variant=item.variant,
                             value=Decimal(str(item.value)).quantize(Decimal("0.01")),
                             comp_value=None
                             if item.comp_value is None
@@ -149,7 +157,12 @@ def build_world(db: Database, clock: ManualClock, desk: Desk, scenario: Scenario
                         for n, item in enumerate(order.items)
                     ],
                     shipments=[
-                        ShipmentIn(carrier=s.carrier, tracking_number=s.tracking_number)
+                        ShipmentIn(
+                            carrier=s.carrier,
+                            tracking_number=s.tracking_number,
+                            shipped_at=_ago(clock, s.shipped_days_ago),
+                            delivered_at=_ago(clock, s.delivered_days_ago),
+                        )
                         for s in order.shipments
                     ],
                 )

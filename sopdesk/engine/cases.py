@@ -20,6 +20,7 @@ from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla_rules import ReplyOrigin
 from sopdesk.engine.access import load_case, require_staff
 from sopdesk.engine.case_fields import check_assignee, set_fields
+from sopdesk.engine.case_items import chosen_item_ids, order_lines, replace_items
 from sopdesk.engine.case_views import CaseView, get_case
 from sopdesk.engine.customer_messages import customer_wrote
 from sopdesk.engine.new_cases import (
@@ -44,13 +45,17 @@ __all__ = [
     "CaseView",
     "ChangeCase",
     "CreateCase",
+    "SetCaseItems",
     "check_add_message",
     "check_change_case",
     "check_create_case",
+    "check_set_case_items",
     "do_add_message",
     "do_change_case",
     "do_create_case",
+    "do_set_case_items",
     "get_case",
+    "get_case_item_ids",
     "insert_case",
     "load_case",
 ]
@@ -134,6 +139,62 @@ def do_change_case(
         follow_up_changes(session, desk, case, changed, now, principal)
         case.updated_at = now
         return CaseView.of(case)
+
+
+# --- the order lines the case is about -------------------------------------------------------
+
+
+class SetCaseItems(BaseModel):
+    """Which lines of the case's order the case is about (an empty list: not known)."""
+
+    item_ids: list[int] = Field(max_length=500)
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+def get_case_item_ids(db: Database, principal: Principal, case_id: int) -> list[int]:
+    """The ids of the order lines the case is about, as chosen so far (none: not said)."""
+    require_staff(principal)
+    with db.transaction(write=False) as session:
+        load_case(session, principal, case_id)
+        return chosen_item_ids(session, case_id)
+
+
+def check_set_case_items(
+    db: Database, principal: Principal, case_id: int, command: SetCaseItems
+) -> None:
+    """The case has an order and every id is one of its lines; else a message saying so."""
+    require_staff(principal)
+    with db.transaction(write=False) as session:
+        case = load_case(session, principal, case_id, CaseAction.CHANGE)
+        lines = order_lines(session, case.order_id)
+        if case.order_id is None and command.item_ids:
+            raise InvalidInput(
+                "the case has no order, so it cannot be about an order's items",
+                errors=[{"loc": ["body", "item_ids"], "msg": "the case has no order"}],
+            )
+        known = {i.id for i in lines}
+        odd = [i for i in command.item_ids if i not in known]
+        if odd:
+            names = ", ".join(f"{i.id} ({i.name})" for i in lines) or "none"
+            raise InvalidInput(
+                f"item {', '.join(map(str, odd))} is not on the case's order (its items: {names})",
+                errors=[{"loc": ["body", "item_ids"], "msg": "not an item of the case's order"}],
+            )
+
+
+def do_set_case_items(
+    db: Database, clock: Clock, principal: Principal, case_id: int, command: SetCaseItems
+) -> list[dict[str, Any]]:
+    """Sets the case's items (a `field_change` event `items` when they change); returns them."""
+    now = clock.now()
+    with db.transaction() as session:
+        case = load_case(session, principal, case_id, CaseAction.CHANGE, lock=True)
+        lines = order_lines(session, case.order_id)
+        ids = command.item_ids
+        if replace_items(session, case.id, lines, ids, principal, now, command.reason):
+            case.updated_at = now
+        chosen = set(chosen_item_ids(session, case.id))
+        return [{"id": i.id, "sku": i.sku, "name": i.name} for i in lines if i.id in chosen]
 
 
 # --- messages, notes, calls -----------------------------------------------------------------

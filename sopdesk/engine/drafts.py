@@ -133,6 +133,8 @@ def hold_draft(
         if reason == REVIEW
         else f"no value for {', '.join(missing)}"
     )
+    if any(name == "item" or name.startswith("item.") for name in missing):
+        why += "; if the order has several items, choose the one the case is about under Items"
     append_event(
         session,
         case.id,

@@ -11,89 +11,118 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sopdesk.desk.templates import RenderedMacro, render, render_macro
+from sopdesk.domain.cases import CaseStatus
 from sopdesk.domain.desk import Desk, Macro
+from sopdesk.domain.fact_sheet import (
+    CaseFacts,
+    CustomerFacts,
+    EarlierCase,
+    FactInputs,
+    ItemFacts,
+    OrderFacts,
+    Party,
+    ShipmentFacts,
+    build_facts,
+)
+from sopdesk.engine.case_items import chosen_item_ids
+from sopdesk.engine.customers import linked_ids
+from sopdesk.engine.routing import offense_history
 from sopdesk.errors import InvalidInput
-from sopdesk.store.models import Agent, Case, Customer, Order, OrderItem, Partner
+from sopdesk.store.models import Agent, Case, Customer, Order, Partner
+
+MAX_EARLIER = 200  # the latest earlier cases a fact reads (counts above it are capped)
 
 
-def _case_item(order: Order | None) -> OrderItem | None:
-    # TODO(issue 10, item 7): the case's chosen item (a case_items table) once intake and the
-    # agent can choose it; until then the first line, as before.
-    if order is None or not order.items:
-        return None
-    return order.items[0]
+def _order(order: Order) -> OrderFacts:
+    return OrderFacts(
+        number=order.external_ref,
+        placed_at=order.placed_at,
+        currency=order.currency,
+        total=order.total,
+        country=order.destination_country,
+        status=order.status,
+        payment_methods=tuple(order.payment_methods or ()),
+        items=tuple(
+            ItemFacts(i.id, i.name, i.sku, i.variant, i.value, i.comp_value, i.quantity)
+            for i in order.items
+        ),
+        shipments=tuple(
+            ShipmentFacts(
+                s.carrier,
+                s.tracking_number,
+                s.shipped_at,
+                s.delivered_at,
+                s.destination_country,
+            )
+            for s in order.shipments
+        ),
+    )
+
+
+def _earlier(session: Session, case: Case, accounts: list[int]) -> list[EarlierCase]:
+    rows = session.execute(
+        select(Case.category, Case.status, Case.created_at)
+        .where(
+            Case.customer_id.in_(accounts),
+            Case.id != case.id,
+            Case.created_at <= case.created_at,
+            Case.status != CaseStatus.SPAM.value,
+        )
+        .order_by(Case.id.desc())
+        .limit(MAX_EARLIER)
+    ).all()
+    return [EarlierCase(cat, CaseStatus(st).is_open, at) for cat, st, at in rows]
 
 
 def case_facts(session: Session, desk: Desk, case: Case, now: datetime) -> dict[str, Any]:
-    """What conditions, amounts and templates may read about a case (see desk/templates.py)."""
+    """What conditions, amounts and templates may read about a case: the fact model of
+    sopdesk/domain/facts.py, shaped by domain/fact_sheet.build_facts (as the simulation is)."""
     customer = session.get(Customer, case.customer_id)
     order = session.get(Order, case.order_id) if case.order_id else None
     partner = session.get(Partner, case.partner_id) if case.partner_id else None
-    item = _case_item(order)
-    shipment = order.shipments[-1] if order is not None and order.shipments else None
-    name = customer.name if customer else ""
     # A playbook signs as the case's assignee; with nobody assigned, as the desk's team.
     assignee = session.get(Agent, case.assignee_id) if case.assignee_id else None
-    signer = assignee.name if assignee else f"{desk.name} team"
-    local_today = now.astimezone(desk.business_calendar().tz).date()
-    return {
-        "case": {
-            "number": case.id,
-            "subject": case.subject,
-            "status": case.status,
-            "priority": case.priority,
-            "level": case.level,
-            "category": case.category,
-            "link": None,
-            "created": case.created_at,
-        },
-        "customer": {
-            "name": name,
-            "first_name": name.split(" ")[0] if name else "",
-            "email": customer.email if customer else None,
-            "phone": customer.phone if customer else None,
-        },
-        "order": None
-        if order is None
-        else {
-            "number": order.external_ref,
-            "date": order.placed_at,
-            "total": order.total,
-            "currency": order.currency,
-            "country": order.destination_country,
-        },
-        "item": None
-        if item is None
-        else {
-            "name": item.name,
-            "value": item.value,
-            "comp_value": item.comp_value,
-            "serial": item.sku,
-        },
-        "items": [] if order is None else [{"name": i.name, "sku": i.sku} for i in order.items],
-        "shipment": None
-        if shipment is None
-        else {
-            "carrier": shipment.carrier,
-            "tracking_number": shipment.tracking_number,
-            "tracking_url": None,
-        },
-        "agent": {
-            "name": signer,
-            "first_name": signer.split(" ")[0] if assignee else signer,
-            "email": assignee.email if assignee else None,
-        },
-        "partner": None if partner is None else {"name": partner.name, "email": partner.email},
-        "desk": {
-            "name": desk.name,
-            "support_email": desk.channels.email[0].address if desk.channels.email else None,
-            "limits": desk.limits.model_dump(),
-        },
-        "today": local_today,
-    }
+    linked = linked_ids(session, case.customer_id)
+    accounts = sorted({case.customer_id, *linked})
+    offenses = offense_history(session, desk, accounts, now)
+    inputs = FactInputs(
+        case=CaseFacts(
+            number=case.id,
+            subject=case.subject,
+            status=case.status,
+            priority=case.priority,
+            level=case.level,
+            category=case.category,
+            channel=case.channel,
+            language=case.language,
+            created_at=case.created_at,
+            tags=tuple(case.tags or ()),
+            signals=tuple(case.signals or ()),
+        ),
+        customer=CustomerFacts(
+            name=customer.name if customer else "",
+            email=customer.email if customer else None,
+            phone=customer.phone if customer else None,
+            membership=customer.tier if customer else "standard",
+            linked_accounts=len(linked),
+            offenses={kind: count.count for kind, count in offenses.items()},
+        ),
+        desk_name=desk.name,
+        limits=desk.limits.model_dump(),
+        now=now,
+        tz=desk.business_calendar().tz,
+        order=_order(order) if order is not None else None,
+        chosen_items=chosen_item_ids(session, case.id),
+        earlier=_earlier(session, case, accounts),
+        assignee=Party(assignee.name, assignee.email) if assignee else None,
+        partner=Party(partner.name, partner.email) if partner else None,
+        support_email=desk.channels.email[0].address if desk.channels.email else None,
+    )
+    return build_facts(inputs)
 
 
 def _known(value: Any) -> Any:

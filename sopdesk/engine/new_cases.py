@@ -25,6 +25,7 @@ from sopdesk.domain.routing import route_by_category
 from sopdesk.domain.sla import SlaFacts
 from sopdesk.engine import sla
 from sopdesk.engine.access import require_staff
+from sopdesk.engine.case_items import name_items_at_intake
 from sopdesk.engine.case_views import CaseView
 from sopdesk.engine.customers import ensure_customer_facts
 from sopdesk.engine.playbooks import start_triggered_runs
@@ -266,6 +267,11 @@ def write_new_case(
                 data=triaged.event_data(),
             )
         )
+    if plan.order_id is not None:
+        text = f"{subject}\n{command.body}"
+        named = name_items_at_intake(session, case_id, plan.order_id, text, now, principal)
+        if named is not None:
+            events.append(named)
     ids = append_events(session, events, returning=message_id)
     mail_notes(session, start_mails, f"case:{case_id}:sla-start", now)
     row = _start_playbooks(session, desk, case_id, row, now, principal)

@@ -28,6 +28,7 @@ Country = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alp
 class ItemIn(BaseModel):
     sku: str = Field(min_length=1, max_length=100)
     name: str = Field(min_length=1, max_length=300)
+    variant: str | None = Field(default=None, max_length=200)  # size, grade, colour...
     value: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
     # What the item is worth to the customer when it is made good (seed 000's "comp amount");
     # unknown when not given, and a macro that needs it then stops and asks a person.
@@ -51,6 +52,9 @@ class OrderIn(BaseModel):
     placed_at: AwareDatetime
     destination_country: str | None = Country
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    # What the shop's system says of the order (pending, shipped, delivered, cancelled...).
+    status: str | None = Field(default=None, min_length=1, max_length=40)
+    payment_methods: list[str] = Field(default_factory=list, max_length=10)
     items: list[ItemIn] = Field(default_factory=list, max_length=500)
     shipments: list[ShipmentIn] = Field(default_factory=list, max_length=50)
 
@@ -89,7 +93,15 @@ class OrderView:
             order.currency,
             order.total,
             [
-                {"sku": i.sku, "name": i.name, "value": i.value, "quantity": i.quantity}
+                {
+                    "id": i.id,
+                    "sku": i.sku,
+                    "name": i.name,
+                    "variant": i.variant,
+                    "value": i.value,
+                    "comp_value": i.comp_value,
+                    "quantity": i.quantity,
+                }
                 for i in order.items
             ],
             [
@@ -157,6 +169,8 @@ def do_upsert_orders(
             order.placed_at = data.placed_at
             order.destination_country = data.destination_country
             order.currency = data.currency
+            order.status = data.status
+            order.payment_methods = list(data.payment_methods)
             order.total = sum((i.value * i.quantity for i in data.items), Decimal("0"))
             order.updated_at = now
             order.items = [OrderItem(**i.model_dump()) for i in data.items]

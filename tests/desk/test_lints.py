@@ -134,3 +134,23 @@ def test_an_unknown_holiday_country_is_reported(make_desk: Callable[[str], Path]
     problems = check_desk(desk)
     assert [p.file for p in problems] == ["desk.yaml"]
     assert "no public holidays known" in problems[0].message
+
+
+def test_a_condition_over_a_fact_that_does_not_exist_is_reported(
+    make_desk: Callable[[str], Path],
+) -> None:
+    desk = make_desk("base")
+    flow = desk / "playbooks" / "flow.yaml"
+    flow.write_text(
+        flow.read_text().replace(
+            "set: {column: waiting}",
+            "choice:\n      prompt: Which?\n      options:\n"
+            '        late: {goto: done, when: "today - order.delivred > 30"}\n'
+            "        ok: {goto: done, unless: \"ordr.status == 'cancelled'\"}",
+        )
+    )
+    problems = check_desk(desk)
+    assert [(p.file, p.line, p.message.split(" (")[0]) for p in problems] == [
+        ("playbooks/flow.yaml", 20, "there is no fact 'order.delivred'"),
+        ("playbooks/flow.yaml", 21, "there is no fact 'ordr'"),
+    ]

@@ -116,7 +116,9 @@ def test_a_run_needs_the_version_it_started_with() -> None:
 def test_expressions_are_evaluated_without_eval() -> None:
     names = {"item": {"value": "300"}, "desk": {"limits": {"high_value_item": 250.0}}}
     assert holds("item.value > desk.limits.high_value_item", names)
-    assert not holds("item.missing > 3", names)
+    assert not holds("item.comp_value > 3", names)  # a fact nobody knows: unknown, false
+    with pytest.raises(ExpressionError, match=r"no fact 'item\.missing'"):
+        holds("item.missing > 3", names)  # a typo is an error, never a silent "unknown"
     assert evaluate("item.value * 2 - 100", names) == 500
     assert holds("not (item.value < 10) and 'a' in ['a', 'b']", names)
     for bad in ("__import__('os')", "item.__class__", "(lambda: 1)()", "[x for x in []]"):

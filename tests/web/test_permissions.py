@@ -73,6 +73,8 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
         ("PATCH", f"/api/v1/cases/{top}", {"priority": "high"}, {"admin", "lead"}),
         ("POST", f"/api/v1/cases/{case}/messages", {"kind": "note", "body": "n"}, ALL),
         ("POST", f"/api/v1/cases/{top}/messages", {"kind": "note", "body": "n"}, {"admin", "lead"}),
+        ("PUT", f"/api/v1/cases/{case}/items", {"item_ids": []}, ALL),
+        ("PUT", f"/api/v1/cases/{top}/items", {"item_ids": []}, {"admin", "lead"}),
         ("GET", f"/api/v1/cases/{case}/customer-history", None, ALL),
         ("GET", f"/api/v1/cases/{top}/customer-history", None, {"admin", "lead"}),
         ("GET", f"/api/v1/cases/{case}/sla", None, ALL),

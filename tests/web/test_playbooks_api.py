@@ -28,7 +28,11 @@ def _case(client: TestClient, who: Persona, category: str, runtime: Runtime) -> 
         order = Order(
             external_ref=ref, placed_at=now, currency="EUR", created_at=now, updated_at=now
         )
-        order.items.append(OrderItem(sku="C-1", name="Rookie card", value=Decimal("6.49")))
+        order.items.append(
+            OrderItem(
+                sku="C-1", name="Rookie card", value=Decimal("6.49"), comp_value=Decimal("5.00")
+            )
+        )
         session.add(order)
     body = {
         "customer_email": "c@example.com",
@@ -187,8 +191,8 @@ def test_the_worker_fires_a_timeout_and_a_credit_lands_in_the_ledger(
     assert run["outcome"] == "credited"
     with runtime.db.transaction(write=False) as session:
         ledger = session.scalars(select(LedgerEntry)).all()
-        assert [(e.kind, e.paid_by, e.run_id) for e in ledger] == [
-            ("credit", "partner-payout", run["id"])
+        assert [(e.kind, e.amount, e.paid_by, e.run_id) for e in ledger] == [
+            ("credit", Decimal("5.00"), "partner-payout", run["id"])
         ]
         assert session.scalars(select(Timer).where(Timer.kind == "playbook.timer")).all() == []
 

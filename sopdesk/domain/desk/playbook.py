@@ -11,6 +11,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from sopdesk.domain.desk.base import DeskDuration, DeskModel, Slug, Text
 from sopdesk.domain.desk.sla import Priority, Status
+from sopdesk.domain.recorded import RecordType
 
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
 Recipient = Literal["customer", "partner", "other-customer", "team"]
@@ -50,7 +51,14 @@ ALLOWED_BRANCHES: dict[str, tuple[str, ...]] = {
 class ChecklistItem(DeskModel):
     text: Text
     required: bool = True
-    record: list[FieldName] = Field(default_factory=list)  # values the agent writes down
+    # Values the agent writes down: names (text), or names with a type, e.g.
+    # `{purchase_date: date, amount: money, condition: {choice: [sealed, opened]}}`.
+    record: list[FieldName] | dict[FieldName, RecordType] = Field(default_factory=list)
+
+    def types(self) -> dict[str, RecordType]:
+        if isinstance(self.record, dict):
+            return dict(self.record)
+        return {name: "text" for name in self.record}
 
     @model_validator(mode="before")
     @classmethod
@@ -261,3 +269,13 @@ class Playbook(DeskModel):
 
     def following(self, index: int) -> str | None:
         return self.steps[index + 1].id if index + 1 < len(self.steps) else None
+
+    def recorded_types(self) -> dict[str, RecordType]:
+        """The type of every value a checklist item of the playbook records."""
+        return {
+            name: kind
+            for step in self.steps
+            if step.checklist is not None
+            for item in step.checklist.items
+            for name, kind in item.types().items()
+        }

@@ -8,9 +8,11 @@ from __future__ import annotations
 import ast
 import operator
 from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sopdesk.domain.facts import AUDIENCE_FACTS, FACTS, RUN_NAMES
 from sopdesk.errors import InvalidInput
 
 MAX_LENGTH = 500
@@ -37,10 +39,37 @@ class ExpressionError(InvalidInput):
     """An expression that cannot be read or evaluated, with what is wrong in words."""
 
 
+# The names an expression may start with: the fact model, and the run's own values.
+ROOTS = frozenset({*FACTS, *AUDIENCE_FACTS, *RUN_NAMES})
+
+
+def unknown_fact(root: str, attr: str | None = None) -> str | None:
+    """Why `root` (or `root.attr`) is not a fact of the model; None when it is one."""
+    if root not in ROOTS:
+        return f"there is no fact '{root}' (facts: {', '.join(sorted(ROOTS))})"
+    attrs = FACTS.get(root) or AUDIENCE_FACTS.get(root)
+    if attr is not None and attrs and attr not in attrs:
+        return f"there is no fact '{root}.{attr}' ({root} has {', '.join(sorted(attrs))})"
+    return None
+
+
+def _date_arithmetic(op: ast.operator, left: Any, right: Any) -> Any:
+    """A date minus a date is a number of days; a number added to or taken from a date is
+    days, so `today - order.delivered > 30` reads "delivered more than 30 days ago"."""
+    if isinstance(op, ast.Sub) and isinstance(left, date) and isinstance(right, date):
+        return Decimal((left - right).days)
+    if isinstance(left, date) and isinstance(right, Decimal) and isinstance(op, ast.Add | ast.Sub):
+        shift = timedelta(days=int(right))
+        return left + shift if isinstance(op, ast.Add) else left - shift
+    return _ARITHMETIC[type(op)](left, right)
+
+
 def _number(value: Any) -> Any:
     # Money arrives as Decimal, float or numeric text; compare them as Decimals.
     if isinstance(value, bool) or value is None:
         return value
+    if isinstance(value, datetime):
+        return value.date()
     if isinstance(value, int | float):
         return Decimal(str(value))
     if isinstance(value, str):
@@ -73,8 +102,15 @@ class _Evaluator:
         if isinstance(node, ast.Name):
             if node.id in _CONSTANTS:
                 return _CONSTANTS[node.id]
+            if (why := unknown_fact(node.id)) is not None:
+                raise ExpressionError(why)
             return _lookup(self.names, node.id)
         if isinstance(node, ast.Attribute):
+            root = node.value.id if isinstance(node.value, ast.Name) else None
+            if root is not None and root not in _CONSTANTS:
+                why = unknown_fact(root, node.attr)
+                if why is not None:
+                    raise ExpressionError(why)
             return _lookup(self.eval(node.value), node.attr)
         if isinstance(node, ast.BoolOp):
             values = (self.eval(v) for v in node.values)
@@ -91,7 +127,7 @@ class _Evaluator:
             if left is None or right is None:
                 return None
             try:
-                return _ARITHMETIC[type(node.op)](left, right)
+                return _date_arithmetic(node.op, left, right)
             except (TypeError, ArithmeticError) as exc:
                 raise ExpressionError(f"cannot compute: {exc}") from None
         if isinstance(node, ast.List | ast.Tuple):

@@ -17,6 +17,7 @@ from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.playbooks import events as ev
 from sopdesk.domain.playbooks.state import RunState, RunStatus
 from sopdesk.domain.playbooks.steps import Turn, following, leave, run_from
+from sopdesk.domain.recorded import normalise_all
 from sopdesk.errors import Conflict
 
 
@@ -84,10 +85,12 @@ def _tick(turn: Turn, step: Step, event: ev.Ticked) -> None:
     missing = sorted(needed - set(event.values))
     if missing:
         raise _refuse(turn.run, event, f"ticking this item records {', '.join(missing)}")
+    # Typed values are checked as they are entered: a wrong one changes nothing (422).
+    values = normalise_all(turn.playbook.recorded_types(), event.values)
     ticked.update(chosen)
     turn.update(
         ticks={**turn.run.ticks, step.id: tuple(sorted(ticked))},
-        variables={**turn.run.variables, **event.values},
+        variables={**turn.run.variables, **values},
     )
     for i in chosen:
         turn.log(step.id, "tick", f"ticked: {items[i].text}")
@@ -106,9 +109,10 @@ def _on_wait(turn: Turn, step: Step, event: ev._Event) -> bool:
         if event.option not in w.options:
             raise _refuse(run, event, f"'{event.option}' is not offered ({', '.join(w.options)})")
         assert step.choice is not None
+        values = normalise_all(turn.playbook.recorded_types(), event.values)
         turn.update(
             choices={**run.choices, step.id: event.option},
-            variables={**run.variables, **event.values},
+            variables={**run.variables, **values},
         )
         target = step.choice.options[event.option].goto
         leave(turn, step, target, f"chose {event.option}" + (f" ({event.by})" if event.by else ""))

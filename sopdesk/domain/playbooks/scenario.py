@@ -28,6 +28,7 @@ EVENT_KEYS = (
     "message",
     "agent_reply",
     "change",
+    "items",
 )
 
 
@@ -40,17 +41,26 @@ class ScenarioItem(_Model):
     value: float = 0
     comp_value: float | None = None
     serial: str = ""
+    variant: str | None = None
 
 
 class ScenarioShipment(_Model):
     carrier: str | None = None
     tracking_number: str | None = None
+    shipped_days_ago: int | None = Field(default=None, ge=0)  # before the scenario's start
+    delivered_days_ago: int | None = Field(default=None, ge=0)
+
+
+# The order of a scenario was placed this long before the scenario starts.
+ORDER_PLACED_DAYS_AGO = 7
 
 
 class ScenarioOrder(_Model):
     number: str = "R-1"
     currency: str = "EUR"
     country: str | None = None
+    status: str | None = None
+    payment_methods: list[str] = Field(default_factory=list)
     items: list[ScenarioItem] = Field(default_factory=list)
     shipments: list[ScenarioShipment] = Field(default_factory=list)
 
@@ -107,6 +117,7 @@ class ScenarioEvent(_Model):
     message: str | None = None  # the customer writes (the engine only)
     agent_reply: str | None = None  # the named agent replies to the customer (the engine only)
     change: dict[str, Any] | None = None  # the named agent changes fields (the engine only)
+    items: list[str] | None = None  # the named agent says which order lines (by name) it is about
     values: dict[str, Any] = Field(default_factory=dict)
     by: str = "agent"
     expect: Literal["ok", "conflict", "refused"] = "ok"

@@ -5,21 +5,39 @@ The result is the timeline and the expectations the scenario names that were not
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sopdesk.domain.calendar import BusinessCalendar
+from sopdesk.domain.case_items import ItemName, named_items
 from sopdesk.domain.desk.playbook import Playbook
+from sopdesk.domain.fact_sheet import (
+    CaseFacts,
+    CustomerFacts,
+    EarlierCase,
+    FactInputs,
+    ItemFacts,
+    OrderFacts,
+    Party,
+    ShipmentFacts,
+    build_facts,
+)
 from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.playbooks import events as ev
 from sopdesk.domain.playbooks.expectations import unmet_expectations
 from sopdesk.domain.playbooks.interpreter import EventDoesNotFit, advance, begin
-from sopdesk.domain.playbooks.scenario import Scenario, ScenarioEvent, Timeline
+from sopdesk.domain.playbooks.scenario import (
+    ORDER_PLACED_DAYS_AGO,
+    Scenario,
+    ScenarioEvent,
+    ScenarioOrder,
+    Timeline,
+)
 from sopdesk.domain.playbooks.state import RunState
-from sopdesk.errors import SopdeskError
+from sopdesk.errors import InvalidInput, SopdeskError
 
 Render = Callable[[str, Mapping[str, Any]], str]
 
@@ -61,37 +79,90 @@ def _money(value: float) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
-def scenario_facts(scenario: Scenario, limits: Mapping[str, Any], desk_name: str) -> dict[str, Any]:
-    """What the simulated case looks like to conditions and templates."""
+def _ago(start: datetime, days: int | None) -> datetime | None:
+    return None if days is None else start - timedelta(days=days)
+
+
+def scenario_order(order: ScenarioOrder, start: datetime) -> OrderFacts:
+    """The scenario's order as the engine's desk tests write it (lines numbered from 1)."""
+    return OrderFacts(
+        number=order.number,
+        placed_at=start - timedelta(days=ORDER_PLACED_DAYS_AGO),
+        currency=order.currency,
+        total=sum((_money(i.value) for i in order.items), Decimal("0")),
+        country=order.country,
+        status=order.status,
+        payment_methods=tuple(order.payment_methods),
+        items=tuple(
+            ItemFacts(
+                n + 1,
+                i.name,
+                i.serial,
+                i.variant,
+                _money(i.value),
+                None if i.comp_value is None else _money(i.comp_value),
+            )
+            for n, i in enumerate(order.items)
+        ),
+        shipments=tuple(
+            ShipmentFacts(
+                s.carrier,
+                s.tracking_number,
+                _ago(start, s.shipped_days_ago),
+                _ago(start, s.delivered_days_ago),
+            )
+            for s in order.shipments
+        ),
+    )
+
+
+def scenario_facts(
+    scenario: Scenario,
+    limits: Mapping[str, Any],
+    desk_name: str,
+    calendar: BusinessCalendar,
+    chosen: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """What the simulated case looks like to conditions and templates: the same fact sheet as
+    the live desk's (domain/fact_sheet.build_facts), the case's item named by its message, or
+    `chosen` (item names) once an `items` event said which lines the case is about."""
     case = scenario.case
-    order = case.order
-    item = order.items[0] if order and order.items else None
-    return {
-        "case": {
-            "number": 1,
-            "subject": case.subject,
-            "status": "new",
-            "priority": case.priority,
-            "level": 1,
-            "category": case.category,
-            "link": "",
-            "created": scenario.start,
-        },
-        "customer": {**case.customer.model_dump(), "first_name": case.customer.name.split(" ")[0]},
-        "order": None if order is None else {"number": order.number, "currency": order.currency},
-        "item": None
-        if item is None
-        else {
-            "name": item.name,
-            "value": _money(item.value),
-            # Unknown stays unknown, as on the live desk: a credit "for the comp amount" needs it.
-            "comp_value": _money(item.comp_value) if item.comp_value is not None else None,
-            "serial": item.serial,
-        },
-        "shipment": order.shipments[-1].model_dump() if order and order.shipments else None,
-        "partner": case.partner.model_dump() if case.partner else None,
-        "desk": {"name": desk_name, "limits": dict(limits)},
-    }
+    start = Timeline(scenario.start, calendar).start
+    order = scenario_order(case.order, start) if case.order is not None else None
+    lines = [ItemName(i.id, i.name, i.sku, i.variant or "") for i in order.items] if order else []
+    if chosen is not None:
+        named: Sequence[int] = [i.id for i in lines if i.name in chosen]
+    else:
+        named = named_items(f"{case.subject}\n{case.body}", lines) if len(lines) > 1 else ()
+    inputs = FactInputs(
+        case=CaseFacts(
+            number=1,
+            subject=case.subject,
+            status="new",
+            priority=case.priority,
+            level=1,
+            category=case.category,
+            channel=case.channel,
+            language=case.language,
+            created_at=start,
+            signals=tuple(case.signals),
+        ),
+        customer=CustomerFacts(
+            name=case.customer.name, email=case.customer.email, phone=case.customer.phone
+        ),
+        desk_name=desk_name,
+        limits=limits,
+        now=start,
+        tz=calendar.tz,
+        order=order,
+        chosen_items=named,
+        earlier=[
+            EarlierCase(e if isinstance(e, str) else e.category, True, start)
+            for e in scenario.earlier_cases
+        ],
+        partner=Party(case.partner.name, case.partner.email) if case.partner else None,
+    )
+    return build_facts(inputs)
 
 
 def to_event(step: ScenarioEvent) -> ev._Event:
@@ -218,7 +289,7 @@ class _Simulation:
         assert self.run is not None
         try:
             run, effects = advance(self.playbook, self.run, event, at, self.calendar, self.facts)
-        except EventDoesNotFit as exc:
+        except (EventDoesNotFit, InvalidInput) as exc:  # a refused event, a wrong typed value
             if expect == "ok":
                 self.problems.append(f"{event.kind} at day {self.times.day(at)}: {exc.message}")
             self.entries.append(
@@ -247,6 +318,13 @@ class _Simulation:
         previous = start
         for step, at in timed_events(self.scenario, self.times, start, self.problems):
             self._fire_until(at)
+            if step.items is not None:  # the agent says which lines: the facts change
+                desk = self.facts["desk"]
+                facts = scenario_facts(
+                    self.scenario, desk["limits"], desk["name"], self.calendar, step.items
+                )
+                self.facts = {**facts, "fields": self.facts["fields"]}
+                continue
             self._apply(to_event(step), at, step.expect)
             previous = at
         self._fire_until(self.times.at(self.scenario.until, previous, end_of_day=True))

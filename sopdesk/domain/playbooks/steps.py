@@ -16,6 +16,7 @@ from sopdesk.domain.desk.playbook import Playbook, Step
 from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.playbooks.expressions import ExpressionError, evaluate, holds, knows
 from sopdesk.domain.playbooks.state import RunState, RunStatus, Waiting
+from sopdesk.domain.recorded import read_back
 
 # Steps one advance() may run before the run is stopped as a runaway loop (the desk lint
 # refuses cycles without a pause, so this only guards against a lint gap).
@@ -35,7 +36,8 @@ class Turn:
 
     def names(self) -> dict[str, Any]:
         """What expressions read: the case facts plus the run's recorded values as `fields`."""
-        fields = {**dict(self.facts.get("fields") or {}), **self.run.variables}
+        stored = {**dict(self.facts.get("fields") or {}), **self.run.variables}
+        fields = read_back(self.playbook.recorded_types(), stored)
         return {**self.facts, "fields": fields, "choices": dict(self.run.choices)}
 
     def log(self, step: str, kind: str, what: str) -> None:
@@ -106,6 +108,24 @@ def _currency(turn: Turn) -> str:
     return str(order.get("currency") or limits.get("currency") or "EUR")
 
 
+def _only_option(step: Step, offered: tuple[str, ...]) -> tuple[str, str] | None:
+    """When the conditions leave one option of several, the step to go to (taken without
+    asking, the reason in the step's log); None when the agent chooses."""
+    assert step.choice is not None
+    options = step.choice.options
+    if len(offered) != 1 or len(options) < 2:
+        return None
+    reasons = []
+    for key, option in options.items():
+        if key in offered:
+            continue
+        if option.when is not None:
+            reasons.append(f"{key} only when {option.when}")
+        if option.unless is not None:
+            reasons.append(f"{key} not when {option.unless} (or when it is unknown)")
+    return offered[0], "; ".join(reasons)
+
+
 def _pause(turn: Turn, waiting: Waiting) -> None:
     turn.update(status=RunStatus.WAITING, waiting=waiting)
 
@@ -122,6 +142,14 @@ def _run_step(turn: Turn, step: Step) -> str | bool | None:
         if not options:
             stop(turn, step.id, "no option of this choice applies to the case")
             return False
+        alone = _only_option(step, options)
+        if alone is not None:
+            key, why = alone
+            turn.update(choices={**turn.run.choices, step.id: key})
+            text = f"chose {key} by itself, the only option that applies: {why}"
+            turn.effects.append(fx.StepLogged(step.id, "choice", text))
+            turn.log(step.id, "choice", text)
+            return step.choice.options[key].goto
         turn.effects.append(fx.OfferOptions(step.id, step.choice.prompt, options))
         _pause(turn, Waiting(kind="choice", step=step.id, waits_for="choice", options=options))
         return False
@@ -184,6 +212,11 @@ def _run_step(turn: Turn, step: Step) -> str | bool | None:
     if step.resolve is not None:
         r = step.resolve
         amount = _amount(turn, r.amount)
+        if r.amount is not None and amount is None:
+            # Fail closed: never a credit or refund of an unknown amount (no item chosen among
+            # several lines, no comp value known); the agent records it by hand.
+            stop(turn, step.id, f"stopped: the amount {r.amount} is not known for this case")
+            return False
         turn.effects.append(
             fx.RecordResolution(step.id, r.kind, amount, _currency(turn), r.paid_by, r.description)
         )

@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     ForeignKey,
     Integer,
     Numeric,
@@ -32,6 +33,9 @@ class Order(Base):
     destination_country: Mapped[str | None] = mapped_column(String(2))
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     total: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    # As the shop's system reports it (pending, shipped, delivered, cancelled...); None: unknown.
+    status: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    payment_methods: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -50,6 +54,8 @@ class OrderItem(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     sku: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(300))
+    # Size, colour, grade... what tells two lines of the same product apart; None: no variant.
+    variant: Mapped[str | None] = mapped_column(String(200), nullable=True)
     value: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     # What the desk credits when the item is lost (a card's comp value); None: unknown.
     comp_value: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)

@@ -13,12 +13,15 @@ from sopdesk.engine.cases import (
     CaseView,
     ChangeCase,
     CreateCase,
+    SetCaseItems,
     check_add_message,
     check_change_case,
     check_create_case,
+    check_set_case_items,
     do_add_message,
     do_change_case,
     do_create_case,
+    do_set_case_items,
     get_case,
     load_case,
 )
@@ -103,6 +106,20 @@ def change_case(case_id: int, body: ChangeCase, caller: Caller, runtime: Rt) -> 
     return do_change_case(
         runtime.db, runtime.clock, caller, case_id, changes, body.reason, runtime.desk
     )
+
+
+class CaseItems(BaseModel):
+    items: list[dict[str, Any]]
+
+
+@router.put(
+    "/{case_id}/items",
+    summary="Say which lines of its order the case is about (a timeline event when they change)",
+)
+def set_items(case_id: int, body: SetCaseItems, caller: Caller, runtime: Rt) -> CaseItems:
+    check_set_case_items(runtime.db, caller, case_id, body)
+    chosen = do_set_case_items(runtime.db, runtime.clock, caller, case_id, body)
+    return CaseItems(items=chosen)
 
 
 @router.post(

@@ -14,10 +14,13 @@ from starlette.responses import Response
 from sopdesk.engine.cases import (
     AddMessage,
     ChangeCase,
+    SetCaseItems,
     check_add_message,
     check_change_case,
+    check_set_case_items,
     do_add_message,
     do_change_case,
+    do_set_case_items,
     get_case,
 )
 from sopdesk.engine.drafts import DecideDraft, check_decide_draft, do_decide_draft
@@ -184,3 +187,25 @@ def decide_draft(
         return _again(request, runtime, viewer, case_id, name, exc, values)
     do_decide_draft(runtime.db, runtime.clock, viewer.principal, draft_id, command, runtime.desk)
     return redirect(request, f"/cases/{case_id}#timeline-end")
+
+
+@router.post("/cases/{case_id}/items")
+def set_items(
+    request: Request, case_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
+) -> Response:
+    """Which lines of the order the case is about, through the API's engine pair."""
+    values = text_fields(form)
+    picked = [v for v in form.getlist("item") if isinstance(v, str)]
+    try:
+        if not all(v.isdigit() for v in picked):
+            raise FormRefused({"item_ids": "choose items of the case's order"})
+        data = {"item_ids": [int(v) for v in picked], "reason": values.get("reason") or None}
+        command = parse(SetCaseItems, data)
+        try:
+            check_set_case_items(runtime.db, viewer.principal, case_id, command)
+        except InvalidInput as exc:
+            raise refused(exc, "item_ids") from None
+    except FormRefused as exc:
+        return _again(request, runtime, viewer, case_id, "items", exc, values)
+    do_set_case_items(runtime.db, runtime.clock, viewer.principal, case_id, command)
+    return redirect(request, f"/cases/{case_id}")

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, Priority
 from sopdesk.engine.accounts import load_agent
 from sopdesk.engine.case_facts import read_linked_accounts
-from sopdesk.engine.cases import get_case, load_case
+from sopdesk.engine.cases import get_case, get_case_item_ids, load_case
 from sopdesk.engine.customers import get_customer
 from sopdesk.engine.delivery import delivery_states
 from sopdesk.engine.drafts import waiting_drafts
@@ -74,6 +74,7 @@ def case_context(
         "case": case,
         "customer": customer,
         "order": order,
+        "case_items": get_case_item_ids(runtime.db, viewer.principal, case_id) if order else [],
         "sla": [sla_badge(clock, now) for clock in clocks],
         "linked": linked,
         "offenses": sorted(history.offenses.values(), key=lambda c: c.kind),

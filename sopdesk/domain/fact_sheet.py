@@ -1,0 +1,224 @@
+"""A case's fact sheet: the one function that shapes what conditions and macros read.
+
+The engine (from the database) and the simulation (from a scenario) fill the same typed inputs
+and call `build_facts`, so a live case and a simulated one have the same names and types
+(sopdesk/domain/facts.py lists them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from sopdesk.domain.case_items import the_item
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    id: int
+    name: str
+    sku: str = ""
+    variant: str | None = None
+    value: Decimal = Decimal("0")
+    comp_value: Decimal | None = None
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class ShipmentFacts:
+    carrier: str | None = None
+    tracking_number: str | None = None
+    shipped_at: datetime | None = None
+    delivered_at: datetime | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    number: str
+    placed_at: datetime
+    currency: str
+    total: Decimal = Decimal("0")
+    country: str | None = None
+    status: str | None = None
+    payment_methods: tuple[str, ...] = ()
+    items: tuple[ItemFacts, ...] = ()
+    shipments: tuple[ShipmentFacts, ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    number: int
+    subject: str
+    status: str
+    priority: str
+    level: int
+    category: str | None
+    channel: str
+    language: str
+    created_at: datetime
+    tags: tuple[str, ...] = ()
+    signals: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CustomerFacts:
+    name: str
+    email: str | None
+    phone: str | None = None
+    membership: str = "standard"
+    linked_accounts: int = 0
+    offenses: Mapping[str, int] = field(default_factory=dict)  # by offense kind, in window
+
+
+@dataclass(frozen=True)
+class EarlierCase:
+    category: str | None
+    is_open: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class FactInputs:
+    """Everything a case's facts are made of, read by the engine or told by a scenario."""
+
+    case: CaseFacts
+    customer: CustomerFacts
+    desk_name: str
+    limits: Mapping[str, Any]
+    now: datetime
+    tz: tzinfo
+    order: OrderFacts | None = None
+    chosen_items: Sequence[int] = ()  # order line ids the case is about (intake or agent)
+    earlier: Sequence[EarlierCase] = ()
+    assignee: Party | None = None  # None: the desk's team signs
+    partner: Party | None = None
+    support_email: str | None = None
+
+
+def _day(value: datetime | None, tz: tzinfo) -> date | None:
+    return None if value is None else value.astimezone(tz).date()
+
+
+def _item(item: ItemFacts) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "name": item.name,
+        "sku": item.sku,
+        "serial": item.sku,
+        "variant": item.variant,
+        "value": item.value,
+        "comp_value": item.comp_value,  # unknown stays unknown: a credit for it then stops
+        "quantity": item.quantity,
+    }
+
+
+def _shipment(s: ShipmentFacts | None, tz: tzinfo) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    state = "delivered" if s.delivered_at else "shipped" if s.shipped_at else "pending"
+    return {
+        "carrier": s.carrier,
+        "tracking_number": s.tracking_number,
+        "tracking_url": None,
+        "state": state,
+        "shipped": _day(s.shipped_at, tz),
+        "delivered": _day(s.delivered_at, tz),
+        "country": s.country,
+    }
+
+
+def _order(order: OrderFacts | None, tz: tzinfo) -> dict[str, Any] | None:
+    if order is None:
+        return None
+    delivered = [s.delivered_at for s in order.shipments if s.delivered_at is not None]
+    return {
+        "number": order.number,
+        "date": _day(order.placed_at, tz),
+        "total": order.total,
+        "currency": order.currency,
+        "country": order.country,
+        "status": order.status,
+        "payment_methods": list(order.payment_methods),
+        "delivered": _day(max(delivered), tz) if delivered else None,
+        "item_count": len(order.items),
+        "items": [_item(i) for i in order.items],
+    }
+
+
+def _earlier(cases: Sequence[EarlierCase], tz: tzinfo) -> dict[str, Any]:
+    return {
+        "count": len(cases),
+        "open": sum(1 for c in cases if c.is_open),
+        "categories": sorted({c.category for c in cases if c.category}),
+        "last": _day(max(c.created_at for c in cases), tz) if cases else None,
+    }
+
+
+def _offense_name(kind: str) -> str:
+    return kind.replace("-", "_")  # `customer.offenses.wrong_item` reads a kind `wrong-item`
+
+
+def build_facts(inputs: FactInputs) -> dict[str, Any]:
+    """The case's facts, as conditions, amounts and templates read them."""
+    c, customer, order, tz = inputs.case, inputs.customer, inputs.order, inputs.tz
+    lines = order.items if order is not None else ()
+    chosen = [i for i in lines if i.id in set(inputs.chosen_items)]
+    one = the_item(list(inputs.chosen_items), [i.id for i in lines])
+    item = next((i for i in lines if i.id == one), None)
+    signer = inputs.assignee.name if inputs.assignee else f"{inputs.desk_name} team"
+    name = customer.name
+    return {
+        "case": {
+            "number": c.number,
+            "subject": c.subject,
+            "status": c.status,
+            "priority": c.priority,
+            "level": c.level,
+            "category": c.category,
+            "channel": c.channel,
+            "language": c.language,
+            "tags": list(c.tags),
+            "signals": list(c.signals),
+            "link": None,
+            "created": _day(c.created_at, tz),
+        },
+        "customer": {
+            "name": name,
+            "first_name": name.split(" ")[0] if name else "",
+            "email": customer.email,
+            "phone": customer.phone,
+            "membership": customer.membership,
+            "linked_accounts": customer.linked_accounts,
+            "offense_count": sum(customer.offenses.values()),
+            "offenses": {_offense_name(k): n for k, n in customer.offenses.items()},
+        },
+        "earlier": _earlier(inputs.earlier, tz),
+        "order": _order(order, tz),
+        "item": None if item is None else _item(item),
+        "items": [_item(i) for i in (chosen or ([item] if item else []))],
+        "shipment": _shipment(order.shipments[-1] if order and order.shipments else None, tz),
+        "agent": {
+            "name": signer,
+            "first_name": signer.split(" ")[0] if inputs.assignee else signer,
+            "email": inputs.assignee.email if inputs.assignee else None,
+        },
+        "partner": None
+        if inputs.partner is None
+        else {"name": inputs.partner.name, "email": inputs.partner.email},
+        "desk": {
+            "name": inputs.desk_name,
+            "support_email": inputs.support_email,
+            "limits": dict(inputs.limits),
+        },
+        "today": inputs.now.astimezone(tz).date(),
+    }
