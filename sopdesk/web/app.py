@@ -20,6 +20,7 @@ from sopdesk.web.api import (
     orders,
     playbooks,
     reports,
+    search,
     status,
     taxonomy,
     tokens,
@@ -64,6 +65,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         status,
         reports,
         bot,
+        search,
     )
     for module in routers:
         app.include_router(module.router, prefix="/api/v1")

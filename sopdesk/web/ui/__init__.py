@@ -26,6 +26,7 @@ from sopdesk.web.ui import (
     playbook_panel,
     queue,
     reports,
+    search,
     status_admin,
     status_page,
 )
@@ -46,6 +47,7 @@ def install_console(app: FastAPI, runtime: Runtime) -> None:
         board,
         approvals,
         reports,
+        search,
         admin,
         partner,
         customer,
