@@ -18,7 +18,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     column,
-    func,
     literal_column,
     or_,
     select,
@@ -39,22 +38,20 @@ from sopdesk.domain.search import (
     snippet_parts,
 )
 from sopdesk.engine.access import require_staff
+from sopdesk.engine.search_pg import SCAN, headlines, newest_matches, pg_text_cases
 from sopdesk.store.db import Database
 from sopdesk.store.models import Case, CaseEvent, Customer, CustomerIdentity, Order, Shipment
 from sopdesk.store.models.search import (
     CASES_FTS,
     CUSTOMERS_FTS,
     EVENTS_FTS,
-    EVENTS_WHERE,
-    PG_CONFIG,
-    pg_document,
 )
 
 OPEN = "open"  # the filter value for every open status
 STATUSES = (OPEN, *(s.value for s in CaseStatus))
 MAX_ID = 2**63 - 1
 SNIPPET_WORDS = 16
-HEADLINE = f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=24, MinWords=10, MaxFragments=1"
+NAME_HITS = 20
 
 
 class SearchRequest(BaseModel):
@@ -202,17 +199,29 @@ def _customers(session: Session, sqlite: bool, query: SearchQuery) -> dict[int, 
                 .order_by(fts.c.rowid.desc())
             )
             params: dict[str, Any] = {"m": query.fts5_match()}
+            for customer, snippet in session.execute(stmt.limit(20), params):
+                found.setdefault(
+                    customer.id, _customer_hit(customer, "name", snippet_parts(snippet))
+                )
         else:
-            tsquery = _pg_query()
-            stmt = (
-                select(Customer, _pg_headline("customers.name"))
-                .where(literal_column(pg_document("customers.name")).op("@@")(tsquery))
-                .order_by(Customer.id.desc())
-            )
-            params = {"q": query.websearch(), "opts": HEADLINE}
-        for customer, snippet in session.execute(stmt.limit(20), params):
-            found.setdefault(customer.id, _customer_hit(customer, "name", snippet_parts(snippet)))
+            _pg_customers(session, query, found)
     return found
+
+
+def _pg_customers(session: Session, query: SearchQuery, found: dict[int, CustomerHit]) -> None:
+    ids: list[int] = []
+
+    def enough(batch: list[tuple[Any, ...]]) -> bool:
+        ids.extend(int(row[0]) for row in batch)
+        return len(ids) >= NAME_HITS
+
+    newest_matches(session, "customers", "name", "", query.websearch(), enough)
+    ids = ids[:NAME_HITS]
+    marked = headlines(session, "customers", "name", ids, query.websearch())
+    rows = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
+    for customer_id in ids:
+        hit = _customer_hit(rows[customer_id], "name", snippet_parts(marked[customer_id]))
+        found.setdefault(customer_id, hit)
 
 
 def _customer_hit(customer: Customer, matched: str, snippet: list[SnippetPart]) -> CustomerHit:
@@ -288,25 +297,11 @@ def _sqlite_snippet(fts: str) -> str:
     return f"snippet({fts}, 0, '{HIT_START}', '{HIT_END}', '…', {SNIPPET_WORDS})"
 
 
-def _pg_query() -> Any:
-    return func.websearch_to_tsquery(literal_column(f"'{PG_CONFIG}'::regconfig"), bindparam("q"))
-
-
-def _pg_headline(document: str) -> Any:
-    """The highlighted fragment of `document`; computed for the rows served only."""
-    return func.ts_headline(
-        literal_column(f"'{PG_CONFIG}'::regconfig"),
-        literal_column(f"coalesce({document}, '')"),
-        _pg_query(),
-        bindparam("opts"),
-    )
-
-
 def _text_cases(
     session: Session, sqlite: bool, query: SearchQuery, where: list[ColumnElement[bool]]
 ) -> list[tuple[int, str, str | None]]:
     """(case, "message" or "subject", marked snippet), the newest matching text first."""
-    scan = 60
+    scan = SCAN
     if sqlite:
         params: dict[str, Any] = {"m": query.fts5_match()}
         events = table(EVENTS_FTS, column("rowid"))
@@ -325,26 +320,7 @@ def _text_cases(
             .order_by(subjects_fts.c.rowid.desc())
         )
     else:
-        params = {"q": query.websearch(), "opts": HEADLINE}
-        tsquery = _pg_query()
-        kinds: ColumnElement[bool] = literal_column(
-            EVENTS_WHERE.replace("kind", "case_events.kind", 1)
-        )
-        messages = (
-            select(CaseEvent.case_id, _pg_headline("case_events.body"))
-            .join(Case, Case.id == CaseEvent.case_id)
-            .where(
-                kinds,
-                literal_column(pg_document("case_events.body")).op("@@")(tsquery),
-                *where,
-            )
-            .order_by(CaseEvent.id.desc())
-        )
-        subjects = (
-            select(Case.id, _pg_headline("cases.subject"))
-            .where(literal_column(pg_document("cases.subject")).op("@@")(tsquery), *where)
-            .order_by(Case.id.desc())
-        )
+        return pg_text_cases(session, query, where)
     found: dict[int, tuple[int, str, str | None]] = {}
     for case_id, marked in session.execute(messages.limit(scan), params):
         found.setdefault(case_id, (case_id, "message", marked))

@@ -31,6 +31,10 @@ def _condition(table: str, row: str, column: str) -> str:
     return held
 
 
+def _statistics(index: str) -> str:
+    return index.replace("ix_", "st_", 1)
+
+
 def _sqlite_upgrade() -> None:
     for fts, table, column in SQLITE_INDEXES:
         op.execute(
@@ -66,6 +70,10 @@ def upgrade() -> None:
     for index, table, column, where in PG_INDEXES:
         partial = f" WHERE {where}" if where else ""
         op.execute(f"CREATE INDEX {index} ON {table} USING gin ({pg_document(column)}){partial}")
+        # Word frequencies of the expression (PostgreSQL 14+): without them the planner guesses
+        # 0.5 % of rows match any word and walks the primary key backwards for a rare word,
+        # computing every row's tsvector (400 ms at 10,000 cases instead of 4 ms).
+        op.execute(f"CREATE STATISTICS {_statistics(index)} ON ({pg_document(column)}) FROM {table}")
 
 
 def downgrade() -> None:
@@ -76,4 +84,5 @@ def downgrade() -> None:
             op.execute(f"DROP TABLE {fts}")
         return
     for index, _, _, _ in PG_INDEXES:
+        op.execute(f"DROP STATISTICS {_statistics(index)}")
         op.execute(f"DROP INDEX {index}")
