@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sopdesk.runtime import Runtime
+from sopdesk.store.models import CustomerLink
 from tests.web.conftest import PERSONAS, Persona
 
 ALL = set(PERSONAS)
@@ -35,7 +36,29 @@ def _setup(client: TestClient, people: dict[str, Persona], runtime: Runtime) -> 
         for c in (case, top)
     ]
     opened = client.post("/api/v1/status/incidents", json=STATUS_INCIDENT, headers=admin).json()
+    spare = [
+        client.post(
+            "/api/v1/customers", json={"email": f"spare{n}@example.com"}, headers=admin
+        ).json()["id"]
+        for n in range(3)
+    ]
+    merge = client.post(
+        f"/api/v1/customers/{spare[0]}/merge",
+        json={"other_id": spare[1], "reason": "walk"},
+        headers=admin,
+    ).json()["history"][0]["id"]
+    with runtime.db.transaction() as session:
+        session.add(
+            CustomerLink(
+                customer_id=case["customer_id"],
+                linked_id=spare[2],
+                reason="walk",
+                created_at=runtime.clock.now(),
+            )
+        )
     return {
+        "other": spare[2],
+        "merge": merge,
         "incident": opened["id"],
         "case": case["id"],
         "top": top["id"],
@@ -76,6 +99,20 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
         ("GET", "/api/v1/customers", None, ALL),
         ("GET", f"/api/v1/customers/{customer}", None, ALL),
         ("GET", "/api/v1/search?q=parcel", None, ALL),
+        ("GET", f"/api/v1/customers/{customer}/record", None, ALL),
+        (
+            "POST",
+            f"/api/v1/customers/{customer}/unlink",
+            {"other_id": ids["other"], "reason": "r"},
+            ALL,
+        ),
+        ("POST", f"/api/v1/customers/merges/{ids['merge']}/undo", None, ALL),
+        (
+            "POST",
+            f"/api/v1/customers/{customer}/merge",
+            {"other_id": ids["other"], "reason": "r"},
+            ALL,
+        ),
         ("PUT", "/api/v1/orders", order, {"admin"}),
         ("GET", "/api/v1/orders/R-1", None, ALL),
         ("GET", "/api/v1/agents", None, STAFF_LISTS),

@@ -21,6 +21,7 @@ from sopdesk.web.ui import (
     case_actions,
     case_page,
     customer,
+    customer_record,
     login,
     partner,
     playbook_panel,
@@ -51,6 +52,7 @@ def install_console(app: FastAPI, runtime: Runtime) -> None:
         admin,
         partner,
         customer,
+        customer_record,
         status_admin,
         status_page,
     ):
