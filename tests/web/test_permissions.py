@@ -40,7 +40,7 @@ def _setup(client: TestClient, people: dict[str, Persona], runtime: Runtime) -> 
         client.post(
             "/api/v1/customers", json={"email": f"spare{n}@example.com"}, headers=admin
         ).json()["id"]
-        for n in range(3)
+        for n in range(4)
     ]
     merge = client.post(
         f"/api/v1/customers/{spare[0]}/merge",
@@ -58,6 +58,7 @@ def _setup(client: TestClient, people: dict[str, Persona], runtime: Runtime) -> 
         )
     return {
         "other": spare[2],
+        "erasable": spare[3],
         "merge": merge,
         "incident": opened["id"],
         "case": case["id"],
@@ -144,6 +145,8 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
         ("GET", "/api/v1/reports", None, ALL - {"agent"}),
         ("GET", "/api/v1/reports/volume-category", None, ALL - {"agent"}),
         ("GET", "/api/v1/reports/payouts", None, ALL - {"agent"}),
+        ("GET", f"/api/v1/customers/{customer}/export", None, ALL),
+        ("POST", f"/api/v1/customers/{ids['erasable']}/erase", None, {"admin"}),
     ]
 
 

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel
 
+from sopdesk.engine.customer_data import (
+    Erasure,
+    check_erase_customer,
+    check_export_customer,
+    do_erase_customer,
+    do_export_customer,
+)
 from sopdesk.engine.customer_records import (
     CustomerRecord,
     MergeCustomers,
@@ -103,3 +110,31 @@ def unlink_customer(customer_id: int, body: Unlink, caller: Caller, runtime: Rt)
     check_unlink(runtime.db, caller, customer_id, body)
     do_unlink(runtime.db, runtime.clock, caller, customer_id, body)
     return read_customer_record(runtime.db, runtime.clock, caller, runtime.desk, customer_id)
+
+
+@router.get(
+    "/{customer_id}/export",
+    summary="Export everything about a customer (a zip: customer.json and the attachments)",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def export_customer(customer_id: int, caller: Caller, runtime: Rt) -> Response:
+    check_export_customer(runtime.db, caller, customer_id)
+    data = do_export_customer(
+        runtime.db, runtime.clock, caller, runtime.settings.attachments_path, customer_id
+    )
+    disposition = f'attachment; filename="customer-{customer_id}.zip"'
+    return Response(
+        data, media_type="application/zip", headers={"Content-Disposition": disposition}
+    )
+
+
+@router.post("/{customer_id}/erase", summary="Erase a customer (admins only; cannot be undone)")
+def erase_customer(customer_id: int, caller: Caller, runtime: Rt) -> Erasure:
+    """Message text, subjects and attachments of the customer's cases are removed, identities
+    deleted; the cases stay under the anonymous account (offense counts still count) and an
+    audit record keeps the counts."""
+    check_erase_customer(runtime.db, caller, customer_id)
+    return do_erase_customer(
+        runtime.db, runtime.clock, caller, runtime.settings.attachments_path, customer_id
+    )

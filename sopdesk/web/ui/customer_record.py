@@ -13,6 +13,12 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from sopdesk.engine.customer_data import (
+    check_erase_customer,
+    check_export_customer,
+    do_erase_customer,
+    do_export_customer,
+)
 from sopdesk.engine.customer_records import (
     MergeCustomers,
     Unlink,
@@ -107,3 +113,34 @@ def unlink(
         return _page(request, runtime, viewer, customer_id, {"linked": _refused(exc)}, 422)
     do_unlink(runtime.db, runtime.clock, viewer.principal, customer_id, command)
     return redirect(request, f"/customers/{customer_id}?done=unlinked")
+
+
+@router.post("/customers/{customer_id}/export")
+def export(
+    request: Request, customer_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
+) -> Response:
+    check_export_customer(runtime.db, viewer.principal, customer_id)
+    data = do_export_customer(
+        runtime.db, runtime.clock, viewer.principal, runtime.settings.attachments_path, customer_id
+    )
+    disposition = f'attachment; filename="customer-{customer_id}.zip"'
+    return Response(
+        data, media_type="application/zip", headers={"Content-Disposition": disposition}
+    )
+
+
+@router.post("/customers/{customer_id}/erase")
+def erase(
+    request: Request, customer_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
+) -> Response:
+    if form.get("confirm") != f"erase {customer_id}":
+        message = f"type “erase {customer_id}” to confirm; erasing cannot be undone"
+        return _page(request, runtime, viewer, customer_id, {"data": message}, 422)
+    try:
+        check_erase_customer(runtime.db, viewer.principal, customer_id)
+    except SopdeskError as exc:
+        return _page(request, runtime, viewer, customer_id, {"data": exc.message}, exc.status)
+    do_erase_customer(
+        runtime.db, runtime.clock, viewer.principal, runtime.settings.attachments_path, customer_id
+    )
+    return redirect(request, f"/customers/{customer_id}?done=erased")
