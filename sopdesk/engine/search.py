@@ -38,7 +38,12 @@ from sopdesk.domain.search import (
     snippet_parts,
 )
 from sopdesk.engine.access import require_staff
-from sopdesk.engine.search_pg import SCAN, headlines, newest_matches, pg_text_cases
+from sopdesk.engine.search_pg import (
+    SCAN,
+    headlines,
+    newest_matches,
+    pg_text_cases,
+)
 from sopdesk.store.db import Database
 from sopdesk.store.models import Case, CaseEvent, Customer, CustomerIdentity, Order, Shipment
 from sopdesk.store.models.search import (
