@@ -59,4 +59,8 @@ def test_customer_page_merge_and_unmerge(page: Page, server: Server) -> None:
     page.goto(f"{server.url}/customers/{other.id}")
     expect(page.locator("#cases")).to_contain_text("Wrong card sent")
     expect(page.locator("#identities")).to_contain_text("robin.old@example.com")
+    # An admin exports everything as a zip from the page.
+    with page.expect_download() as download:
+        page.locator("#data button", has_text="Export").click()
+    assert download.value.suggested_filename == f"customer-{other.id}.zip"
     assert kept and moved
