@@ -54,6 +54,7 @@ bench: install
 	$(BIN)/python -m bench.timers
 	$(BIN)/python -m bench.sla
 	$(BIN)/python -m bench.reports
+	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.trends
 	$(BIN)/python -m bench.bot
 	$(BIN)/python -m bench.triage

@@ -21,6 +21,7 @@ from sopdesk.web.api import (
     orders,
     playbooks,
     reports,
+    search,
     status,
     taxonomy,
     tokens,
@@ -66,6 +67,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         status,
         reports,
         bot,
+        search,
     )
     for module in routers:
         app.include_router(module.router, prefix="/api/v1")

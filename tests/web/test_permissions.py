@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sopdesk.runtime import Runtime
+from sopdesk.store.models import CustomerLink
 from tests.web.conftest import PERSONAS, Persona
 
 ALL = set(PERSONAS)
@@ -40,9 +41,32 @@ def _setup(client: TestClient, people: dict[str, Persona], runtime: Runtime) -> 
         client.get(f"/api/v1/cases/{c['id']}/drafts", headers=admin).json()[0]["id"]
         for c in (case, top)
     ]
+    spare = [
+        client.post(
+            "/api/v1/customers", json={"email": f"spare{n}@example.com"}, headers=admin
+        ).json()["id"]
+        for n in range(4)
+    ]
+    merge = client.post(
+        f"/api/v1/customers/{spare[0]}/merge",
+        json={"other_id": spare[1], "reason": "walk"},
+        headers=admin,
+    ).json()["history"][0]["id"]
+    with runtime.db.transaction() as session:
+        session.add(
+            CustomerLink(
+                customer_id=case["customer_id"],
+                linked_id=spare[2],
+                reason="walk",
+                created_at=runtime.clock.now(),
+            )
+        )
     return {
         "draft": drafts[0],
         "top_draft": drafts[1],
+        "other": spare[2],
+        "erasable": spare[3],
+        "merge": merge,
         "incident": opened["id"],
         "case": case["id"],
         "top": top["id"],
@@ -84,6 +108,21 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
         ("POST", "/api/v1/customers", {"email": "new@example.com"}, ALL),
         ("GET", "/api/v1/customers", None, ALL),
         ("GET", f"/api/v1/customers/{customer}", None, ALL),
+        ("GET", "/api/v1/search?q=parcel", None, ALL),
+        ("GET", f"/api/v1/customers/{customer}/record", None, ALL),
+        (
+            "POST",
+            f"/api/v1/customers/{customer}/unlink",
+            {"other_id": ids["other"], "reason": "r"},
+            ALL,
+        ),
+        ("POST", f"/api/v1/customers/merges/{ids['merge']}/undo", None, ALL),
+        (
+            "POST",
+            f"/api/v1/customers/{customer}/merge",
+            {"other_id": ids["other"], "reason": "r"},
+            ALL,
+        ),
         ("PUT", "/api/v1/orders", order, {"admin"}),
         ("GET", "/api/v1/orders/R-1", None, ALL),
         ("GET", "/api/v1/agents", None, STAFF_LISTS),
@@ -119,6 +158,8 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
         ("GET", "/api/v1/reports", None, ALL - {"agent"}),
         ("GET", "/api/v1/reports/volume-category", None, ALL - {"agent"}),
         ("GET", "/api/v1/reports/payouts", None, ALL - {"agent"}),
+        ("GET", f"/api/v1/customers/{customer}/export", None, ALL),
+        ("POST", f"/api/v1/customers/{ids['erasable']}/erase", None, {"admin"}),
     ]
 
 
@@ -156,7 +197,7 @@ def _send(client: TestClient, method: str, path: str, body: Any, headers: dict[s
 
 def _template(path: str) -> str:
     parts = []
-    for part in path.split("/"):
+    for part in path.split("?")[0].split("/"):
         named = part.isdigit() or part.startswith("{") or part in ("R-1", "volume-category")
         parts.append("{id}" if named else part)
     return "/".join(parts)

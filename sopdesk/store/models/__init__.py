@@ -10,6 +10,7 @@ from sopdesk.store.models.base import NAMING, Base
 from sopdesk.store.models.case_items import CaseItem
 from sopdesk.store.models.cases import Attachment, Case, CaseEvent
 from sopdesk.store.models.commerce import Order, OrderItem, Shipment
+from sopdesk.store.models.customer_audit import CustomerAudit
 from sopdesk.store.models.customers import Customer, CustomerIdentity, CustomerLink
 from sopdesk.store.models.drafts import Draft
 from sopdesk.store.models.email import EmailMessage
@@ -38,6 +39,7 @@ __all__ = [
     "CaseEvent",
     "CaseItem",
     "Customer",
+    "CustomerAudit",
     "CustomerIdentity",
     "CustomerLink",
     "Draft",

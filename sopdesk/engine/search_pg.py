@@ -1,0 +1,120 @@
+"""PostgreSQL's side of the search: the newest rows matching a tsquery, found through the GIN
+index in widening windows of ids, so neither a rare nor a common word scans the table.
+
+Why windows: PostgreSQL guesses that 0.5 % of rows match any word. For a rare word it then walks
+the primary key backwards computing every row's tsvector (seconds at 100,000 cases); for a common
+word the GIN bitmap fetches every match before sorting. A bitmap of the GIN index ANDed with an
+id range of the newest rows reads only those; the window widens until enough rows are found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, select, text
+from sqlalchemy.orm import Session
+
+from sopdesk.domain.search import HIT_END, HIT_START, SearchQuery
+from sopdesk.store.models import Case
+from sopdesk.store.models.search import EVENTS_WHERE, PG_CONFIG, pg_document
+
+WINDOWS = (2_000, 20_000, 200_000, 2_000_000, None)  # newest ids looked at; None: all of them
+CANDIDATES = 500
+SCAN = 60  # matching texts read to fill a page of cases
+HEADLINE = f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=24, MinWords=10, MaxFragments=1"
+TSQUERY = f"websearch_to_tsquery('{PG_CONFIG}'::regconfig, :q)"
+
+
+def newest_matches(
+    session: Session,
+    table: str,
+    column: str,
+    where: str,
+    websearch: str,
+    enough: Callable[[list[tuple[Any, ...]]], bool],
+    extra: str = "",
+) -> None:
+    """Hands `enough` batches of (id, *extra columns) of the rows whose `column` matches, newest
+    first, one batch per window (at most CANDIDATES rows), until it answers True or every row
+    was looked at. `where` is a fixed SQL predicate or ""."""
+    top = session.execute(text(f"SELECT max(id) FROM {table}")).scalar() or 0
+    condition = f" AND {where}" if where else ""
+    picked = f", {extra}" if extra else ""
+    statement = text(
+        f"SELECT id{picked} FROM {table} WHERE {pg_document(column)} @@ {TSQUERY}{condition} "
+        f"AND id > :floor AND id <= :ceiling ORDER BY id DESC LIMIT {CANDIDATES}"
+    )
+    ceiling = top
+    # Bitmap scans only (after max(id), which needs an index scan): a GIN match ANDed with an
+    # id range instead of a walk of the primary key.
+    session.execute(text("SET LOCAL enable_indexscan = off"))
+    try:
+        for window in WINDOWS:
+            floor = max(0, top - window) if window is not None else 0
+            rows = session.execute(statement, {"q": websearch, "floor": floor, "ceiling": ceiling})
+            if enough([tuple(row) for row in rows]) or floor == 0:
+                return
+            ceiling = floor
+    finally:
+        session.execute(text("SET LOCAL enable_indexscan = on"))
+
+
+def headlines(
+    session: Session, table: str, column: str, ids: list[int], websearch: str
+) -> dict[int, str]:
+    """The marked fragment of each row's `column`, for the rows shown only (ts_headline is the
+    expensive part of a PostgreSQL search)."""
+    if not ids:
+        return {}
+    rows: Any = session.execute(
+        text(
+            f"SELECT id, ts_headline('{PG_CONFIG}'::regconfig, coalesce({column}, ''), "
+            f"{TSQUERY}, :opts) FROM {table} WHERE id = ANY(:ids)"
+        ),
+        {"q": websearch, "opts": HEADLINE, "ids": ids},
+    )
+    return {int(row_id): str(marked) for row_id, marked in rows}
+
+
+def pg_text_cases(
+    session: Session, query: SearchQuery, where: list[ColumnElement[bool]]
+) -> list[tuple[int, str, str | None]]:
+    """Newest matching messages and subjects through the GIN index (engine/search_pg.py); the
+    cases' filters and levels are applied to each batch of candidates."""
+    websearch = query.websearch()
+    by_case: dict[int, tuple[str, int]] = {}  # case -> (matched, row whose text matched)
+
+    def allowed(case_ids: set[int]) -> set[int]:
+        if not case_ids:
+            return set()
+        return set(session.scalars(select(Case.id).where(Case.id.in_(case_ids), *where)))
+
+    def messages(batch: list[tuple[Any, ...]]) -> bool:
+        keep = allowed({int(row[1]) for row in batch})
+        for event_id, case_id in batch:
+            if case_id in keep:
+                by_case.setdefault(int(case_id), ("message", int(event_id)))
+        return len(by_case) >= SCAN
+
+    def subjects(batch: list[tuple[Any, ...]]) -> bool:
+        keep = allowed({int(row[0]) for row in batch})
+        for (case_id,) in batch:
+            if case_id in keep:
+                by_case.setdefault(int(case_id), ("subject", int(case_id)))
+        return sum(1 for m, _ in by_case.values() if m == "subject") >= SCAN
+
+    newest_matches(
+        session, "case_events", "body", EVENTS_WHERE, websearch, messages, extra="case_id"
+    )
+    newest_matches(session, "cases", "subject", "", websearch, subjects)
+    chosen = sorted(by_case, reverse=True)[:SCAN]
+    events = [by_case[c][1] for c in chosen if by_case[c][0] == "message"]
+    bodies = headlines(session, "case_events", "body", events, websearch)
+    titles = headlines(
+        session, "cases", "subject", [c for c in chosen if by_case[c][0] == "subject"], websearch
+    )
+    return [
+        (c, by_case[c][0], (bodies if by_case[c][0] == "message" else titles)[by_case[c][1]])
+        for c in chosen
+    ]
