@@ -21,6 +21,7 @@ from sopdesk.web.ui import (
     case_actions,
     case_page,
     customer,
+    help_centre,
     login,
     partner,
     playbook_panel,
@@ -51,6 +52,7 @@ def install_console(app: FastAPI, runtime: Runtime) -> None:
         customer,
         status_admin,
         status_page,
+        help_centre,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
