@@ -31,6 +31,8 @@ def desk_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
     different whenever a file is added, removed or written."""
     found = []
     for path in sorted(folder.rglob("*")):
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue  # .models/ (triage's trained files) and the like are not the desk
         try:
             stat = path.stat()
         except OSError:
