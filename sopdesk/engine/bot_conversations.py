@@ -31,7 +31,7 @@ from sopdesk.domain.handoff import (
 )
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla import Metric
-from sopdesk.engine.bot import BotReply, ask
+from sopdesk.engine.bot import BotReply, ask, incident_text, with_incidents
 from sopdesk.engine.customer_messages import customer_wrote
 from sopdesk.engine.new_cases import CasePlan, CreateCase, check_create_case, write_new_case
 from sopdesk.engine.timeline import append_event
@@ -117,7 +117,7 @@ def do_say(db: Database, clock: Clock, desk: Desk, token: str, command: Say) -> 
     reply: BotReply | None = None
     triaged = None
     if state.bot_answers:
-        reply = ask(db, desk, command.text)
+        reply = with_incidents(db, desk, clock.now(), command.text, ask(db, desk, command.text))
         triaged = triage_contact(desk, "Chat", command.text[:2000])
     now = clock.now()
     with db.transaction() as session:
@@ -130,6 +130,8 @@ def do_say(db: Database, clock: Clock, desk: Desk, token: str, command: Say) -> 
             _to_case(session, desk, conversation, command.text, now)
             return _view(session, conversation)
         articles = [c.article for c in reply.citations]
+        for incident in reply.incidents:  # said first: a known incident on what they ask about
+            turns.append(_turn("bot", incident_text(incident), now, incident=incident["id"]))
         turns.append(_turn("bot", reply.text, now, articles=articles, answered=reply.answered))
         conversation.turns = turns
         conversation.articles = [
@@ -165,6 +167,7 @@ def _reply_json(reply: BotReply | None) -> dict[str, Any] | None:
         "feedback_question": reply.feedback_question,
         "handoff": reply.handoff,
         "reason": reply.reason,
+        "incidents": reply.incidents,
     }
 
 

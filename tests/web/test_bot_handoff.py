@@ -233,3 +233,30 @@ def test_an_unknown_conversation_is_a_404_problem(chat: TestClient) -> None:
     response = chat.post("/api/v1/bot/conversations/nope/messages", json={"text": "hi"})
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_bot_says_first_that_there_is_a_known_incident_on_what_is_asked(
+    chat: TestClient, people: dict[str, Persona]
+) -> None:
+    question = "My wallet passes do not update in Apple Wallet, why?"
+    quiet = chat.post("/api/v1/bot/ask", json={"question": question}).json()
+    assert quiet["incidents"] == []
+    opened = chat.post(
+        "/api/v1/status/incidents",
+        json={
+            "title": "Wallet passes do not refresh",
+            "body": "We are looking into passes that show old stamps.",
+            "components": {"wallet-passes": "partial_outage"},
+        },
+        headers=people["admin"].headers,
+    )
+    assert opened.status_code == 201, opened.text
+    asked = chat.post("/api/v1/bot/ask", json={"question": question}).json()
+    assert [i["title"] for i in asked["incidents"]] == ["Wallet passes do not refresh"]
+    assert asked["incidents"][0]["url"] == f"/status#incident-{opened.json()['id']}"
+    token = start(chat)
+    view = say(chat, token, question)
+    bot_turns = [m for m in view["messages"] if m["who"] == "bot"]
+    assert bot_turns[0]["text"].startswith("Known incident: Wallet passes do not refresh")
+    unrelated = chat.post("/api/v1/bot/ask", json={"question": ANSWERED}).json()
+    assert unrelated["incidents"] == []

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, EmailStr, Field
 
-from sopdesk.engine.bot import ask
+from sopdesk.engine.bot import ask, with_incidents
 from sopdesk.engine.bot_conversations import (
     Contact,
     Say,
@@ -61,6 +61,7 @@ def ask_bot(body: Question, request: Request, runtime: Rt) -> dict[str, Any]:
     bot_limit(request).hit(client_key(request), runtime.clock.now())
     runtime.reload_desk_if_changed()
     reply = ask(runtime.db, runtime.desk, body.question)
+    reply = with_incidents(runtime.db, runtime.desk, runtime.clock.now(), body.question, reply)
     return asdict(reply)
 
 
