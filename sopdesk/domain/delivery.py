@@ -1,9 +1,9 @@
 """How a message reaches the customer, and what its delivery state says: pure rules.
 
-A reply goes by the customer's reachable route: e-mail when an address is known, else the chat
-widget when the customer has it open, else (a phone number only) the agent is told to call
-back; with none of these the reply cannot be delivered and the agent is told so. The state of a
-message on the timeline comes from its outbox row.
+A reply goes by the customer's reachable route: the chat widget when the customer has it open
+(they are there, waiting), else e-mail when an address is known, else (a phone number only)
+the agent is told to call back; with none of these the reply cannot be delivered and the
+agent is told so. The state of a message on the timeline comes from its outbox row.
 """
 
 from __future__ import annotations
@@ -36,11 +36,12 @@ class Reach:
 
 
 def reply_route(reach: Reach) -> Route:
-    """E-mail first (it is kept and can be answered), then an open widget, then a call back."""
-    if reach.email:
-        return Route.EMAIL
+    """An open widget first (the customer is in the chat now), then e-mail (it is kept and can
+    be answered), then a call back."""
     if reach.widget_open:
         return Route.WIDGET
+    if reach.email:
+        return Route.EMAIL
     if reach.phone:
         return Route.CALL_BACK
     return Route.NONE

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,9 @@ from sopdesk import embeddings
 from sopdesk.domain.bot import ArticleScores, Scorer, asks_for_a_person, features, rank
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.kb import guess_language, plain_text, quote
+from sopdesk.domain.status import mentioned_components
 from sopdesk.engine.kb import PassageHit, all_passages, search_passages
+from sopdesk.engine.status_views import active_incidents_for
 from sopdesk.store.db import Database
 from sopdesk.store.models.kb import KbPassage
 
@@ -45,6 +48,9 @@ class BotReply:
     reason: str | None = None  # why it hands off: no-answer, asked-for-person, language, ...
     confidence: float = 0.0
     path: str = "lexical"  # which retrieval decided: "lexical" or "dense"
+    # Active status-page incidents on what the question is about, said before the answer:
+    # {"id", "title", "phase", "latest", "url"} (see `with_incidents`).
+    incidents: list[dict[str, Any]] = field(default_factory=list)
 
 
 def load_scorers(path: Path = MODEL_FILE) -> dict[str, Scorer]:
@@ -170,6 +176,40 @@ def retrieve(
         if use_dense and c.dense_passage is not None and c.dense >= 0.5:
             c.passages.sort(key=lambda p: p != c.dense_passage)
     return ranked, passages
+
+
+def with_incidents(
+    db: Database, desk: Desk, now: datetime, question: str, reply: BotReply
+) -> BotReply:
+    """The reply with the known active incidents on the components the question names or the
+    cited articles cover, when the desk's bot answers from the status page too."""
+    if "status_page" not in desk.bot.answers_from or not desk.status_page.components:
+        return reply
+    titles = {c.slug: c.title for c in desk.status_page.components}
+    about = set(mentioned_components(question[:MAX_QUESTION], titles))
+    for citation in reply.citations:
+        article = desk.articles.get(citation.article)
+        about.update(article.components if article else ())
+    if not about:
+        return reply
+    found = active_incidents_for(db, desk, now, sorted(about))
+    notices = [
+        {
+            "id": i["id"],
+            "title": i["title"],
+            "phase": i["phase"],
+            "latest": i["latest"],
+            "url": f"/status#incident-{i['id']}",
+        }
+        for i in found
+    ]
+    return replace(reply, incidents=notices) if notices else reply
+
+
+def incident_text(incident: dict[str, Any]) -> str:
+    """What the bot says first about a known incident (from the status page, not invented)."""
+    text = f"Known incident: {incident['title']} ({incident['phase']})."
+    return f"{text} {incident['latest']}" if incident["latest"] else text
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
 `queue_reply` is the one place a reply to the customer is handed to a channel: it asks the
 domain for the customer's reachable route and writes the outbox row (e-mail), or tells the agent
-on the timeline why nothing was sent (call back; no way to reach them). `delivery_states` and
-`cases_with_failed_delivery` read the state of messages back from their outbox rows.
+on the timeline why nothing was sent (call back; no way to reach them); a reply to a customer
+with the chat widget open is shown there (an outbox row the widget's poll delivers).
+`delivery_states` and `cases_with_failed_delivery` read the state of
+messages back from their outbox rows.
 """
 
 from __future__ import annotations
@@ -28,22 +30,27 @@ from sopdesk.domain.delivery import (
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.outbox import DEAD, NOTE_WHEN_SENT, PENDING, OutboxKind, write_outbox
 from sopdesk.engine.timeline import append_event
+from sopdesk.engine.widget_sessions import widget_open
 from sopdesk.store.db import Database
 from sopdesk.store.models import Case, CaseEvent, Customer, OutboxMessage
 
 
-def reach_of(session: Session, case: Case) -> Reach:
-    """What the desk knows about reaching the case's customer. sopdesk has no chat-widget
-    sessions yet, so `widget_open` is False until the widget records them."""
+def reach_of(session: Session, case: Case, now: datetime) -> Reach:
+    """What the desk knows about reaching the case's customer now: their addresses, and
+    whether the chat widget the case came from is open (it polled a moment ago)."""
     customer = session.get(Customer, case.customer_id)
     if customer is None:
         return Reach()
-    return Reach(email=customer.email or None, widget_open=False, phone=customer.phone or None)
+    return Reach(
+        email=customer.email or None,
+        widget_open=widget_open(session, case, now),
+        phone=customer.phone or None,
+    )
 
 
-def route_for(session: Session, case: Case) -> Route:
+def route_for(session: Session, case: Case, now: datetime) -> Route:
     """The route a reply on this case takes now."""
-    return reply_route(reach_of(session, case))
+    return reply_route(reach_of(session, case, now))
 
 
 def queue_reply(
@@ -58,8 +65,22 @@ def queue_reply(
     """Hands the desk's message `event` (flushed, so it has an id) to the customer's route, in
     the caller's transaction: an outbox row for e-mail (returned), else a note that says why
     not (None). `key` is the row's idempotency key (default: the event's)."""
-    reach = reach_of(session, case)
+    reach = reach_of(session, case, now)
     route = reply_route(reach)
+    if route is Route.WIDGET:
+        return write_outbox(
+            session,
+            OutboxKind.WIDGET,
+            key=key or f"message-out:{event.id}",
+            case_id=case.id,
+            payload={
+                **(payload or {}),
+                "event_id": event.id,
+                "channel": Channel.CHAT.value,
+                "route": route.value,
+            },
+            now=now,
+        )
     if route is Route.EMAIL:
         return write_outbox(
             session,

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sopdesk.domain.cases import ActorKind, Channel, Role
+from sopdesk.domain.cases import ActorKind, Channel, Priority, Role
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.inbound_mail import ParsedMail
@@ -68,9 +68,17 @@ class MailPlan:
     skip: IntakeResult | None = None
 
 
-def _create_command(mail: ParsedMail, sender: str) -> CreateCase:
+def _create_command(mail: ParsedMail, sender: str, desk: Desk) -> CreateCase:
     subject = (mail.subject or "(no subject)")[:MAX_SUBJECT]
     body = mail.reply_text or mail.text or "(no text in this message; see the original)"
+    # Mail to an address with its own priority or category (seed 003's critical-issues
+    # address) opens its case with them; other mail is read by triage.
+    address = desk.channels.address_for(mail.recipients)
+    extra: dict[str, Any] = {}
+    if address is not None and address.priority:
+        extra["priority"] = Priority(address.priority)
+    if address is not None and address.category:
+        extra["category"] = address.category
     try:
         return CreateCase(
             customer_email=sender,
@@ -78,6 +86,7 @@ def _create_command(mail: ParsedMail, sender: str) -> CreateCase:
             subject=subject,
             body=body,
             channel=Channel.EMAIL,
+            **extra,
         )
     except ValidationError as exc:
         problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
@@ -112,7 +121,7 @@ def check_inbound_mail(
         return MailPlan(mail, decision, None, None, skip)
     if decision.case_id is not None:
         return MailPlan(mail, decision, None, None)
-    command = _create_command(mail, mail.sender)
+    command = _create_command(mail, mail.sender, desk)
     return MailPlan(mail, decision, command, check_create_case(db, principal, desk, command))
 
 

@@ -25,6 +25,9 @@ class OutboxKind(StrEnum):
     # payload: the timer's own payload plus `timer_kind` and `dead_timer_id`.
     DEAD_TIMER = "timer.dead"
     STATUS_MAIL = "status.mail"  # a status-page mail to one subscriber (not about a case)
+    # A reply shown in the customer's open chat widget. No worker handler: the widget's next
+    # poll shows the message and marks the row delivered (sopdesk.engine.widget_sessions).
+    WIDGET = "widget.message"
 
 
 # Payload field: a timeline note ({"text", "step"}) the worker writes in the same commit that

@@ -24,6 +24,7 @@ from sopdesk.engine.case_fields import set_fields
 from sopdesk.engine.delivery import queue_reply
 from sopdesk.engine.outbox import OutboxKind, write_outbox
 from sopdesk.engine.timeline import append_event
+from sopdesk.engine.widget_sessions import human_joined
 from sopdesk.errors import NotFound
 from sopdesk.store.db import Database
 from sopdesk.store.models import Case, CaseEvent, Customer, OutboxMessage
@@ -112,6 +113,8 @@ def desk_replied(
             data={"delivery": "none", "message_event_id": event.id},
         )
     to_customer = message.recipient == CUSTOMER
+    if to_customer and origin is ReplyOrigin.PERSON and actor.is_agent:
+        human_joined(session, case, now, actor)  # a handed-off chat is theirs: the bot is silent
     status = status_after_reply(CaseStatus(case.status), origin, to_customer)
     if status.value != case.status:
         set_fields(session, desk, case, {"status": status}, actor, now)

@@ -26,6 +26,7 @@ from sopdesk.web.api import (
     taxonomy,
     tokens,
 )
+from sopdesk.web.cors import BotCors
 from sopdesk.web.guards import AnswerUnexpected, RefuseNul
 from sopdesk.web.limits import BodySizeLimit
 from sopdesk.web.problems import install_problem_handlers
@@ -52,6 +53,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         max_bytes=runtime.settings.max_attachment_bytes * 4 // 3 + ENVELOPE_BYTES,
     )
     app.add_middleware(AnswerUnexpected)
+    app.add_middleware(BotCors)  # outermost: the widget on another origin reads every answer
     app.include_router(health.router)
     routers = (
         cases,

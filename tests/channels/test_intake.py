@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import shutil
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from sopdesk.channels.email.inbound import MailReceiver
+from sopdesk.desk import load_desk
 from sopdesk.domain.cases import IdentityKind
+from sopdesk.domain.clock import ManualClock
 from sopdesk.domain.mail_threading import make_reply_token
 from sopdesk.errors import InvalidInput, PayloadTooLarge
-from sopdesk.store.models import Attachment, Case, CaseEvent, CustomerIdentity
+from sopdesk.packs import pack_path
+from sopdesk.runtime import Runtime
+from sopdesk.settings import Settings
+from sopdesk.store.db import Database
+from sopdesk.store.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CustomerIdentity,
+    OutboxMessage,
+    SlaClockRow,
+)
 
 
 def mail(
@@ -173,3 +188,45 @@ def test_refused_mail_leaves_nothing_behind(receiver: MailReceiver) -> None:
     with pytest.raises(PayloadTooLarge):
         receiver.receive(b"From: a@example.com\r\n\r\n" + b"x" * (receiver.max_bytes + 1))
     assert count(receiver, Case) == 0 and count(receiver, CaseEvent) == 0
+
+
+@pytest.fixture
+def starter_receiver(db: Database, tmp_path: Path, clock: ManualClock) -> MailReceiver:
+    desk = tmp_path / "desk"
+    shutil.copytree(pack_path("starter"), desk)
+    settings = Settings(desk=desk, database_url=db.url, secret_key="s" * 40)
+    return MailReceiver(Runtime(settings=settings, db=db, desk=load_desk(desk), clock=clock))
+
+
+def test_mail_to_the_critical_issues_address_opens_a_critical_case_with_the_one_hour_target(
+    starter_receiver: MailReceiver,
+) -> None:
+    receiver = starter_receiver
+    result = receiver.receive(
+        mail(
+            subject="Stamps are not being added",
+            body="Since 9:00 no stamp is added in any of our shops.",
+            mid="crit@example.com",
+            to="Critical issues <team@example.com>",
+        )
+    )
+    assert result.outcome == "created"
+    with receiver.runtime.db.transaction(write=False) as session:
+        case = session.get(Case, result.case_id)
+        assert case is not None
+        assert case.priority == "critical" and case.category == "critical-platform-issue"
+        clock = session.scalars(
+            select(SlaClockRow).where(
+                SlaClockRow.case_id == case.id, SlaClockRow.metric == "first_response"
+            )
+        ).one()
+        assert clock.policy == "critical" and clock.target_seconds == 3600
+        pages = session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)).all()
+        page_ids = {p.event_id for p in pages}
+    # The critical policy's on_start pages the on-call address: a note queued as a mail.
+    paged = [e for e in events(receiver, case.id) if "oncall@example.com" in f"{e.body}{e.data}"]
+    assert paged and paged[0].id in page_ids
+    ordinary = receiver.receive(mail(mid="plain@example.com", sender="bob@example.com"))
+    with receiver.runtime.db.transaction(write=False) as session:
+        other = session.get(Case, ordinary.case_id)
+        assert other is not None and other.priority != "critical"

@@ -17,7 +17,8 @@ from sopdesk.domain.delivery import (
 @pytest.mark.parametrize(
     ("reach", "route"),
     [
-        (Reach(email="a@example.com", widget_open=True, phone="+4420"), Route.EMAIL),
+        (Reach(email="a@example.com", widget_open=True, phone="+4420"), Route.WIDGET),
+        (Reach(email="a@example.com", widget_open=False, phone="+4420"), Route.EMAIL),
         (Reach(widget_open=True, phone="+4420"), Route.WIDGET),
         (Reach(phone="+442079460958"), Route.CALL_BACK),
         (Reach(email="", phone=""), Route.NONE),

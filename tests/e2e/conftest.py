@@ -22,6 +22,7 @@ from sopdesk.desk import load_desk
 from sopdesk.domain.cases import Role
 from sopdesk.domain.clock import ManualClock
 from sopdesk.engine.accounts import CreateAgent, do_create_agent
+from sopdesk.engine.kb import sync_kb
 from sopdesk.packs import pack_path
 from sopdesk.runtime import Runtime
 from sopdesk.settings import Settings
@@ -74,6 +75,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     runtime = Runtime(
         settings=Settings(desk=desk, database_url=db.url), db=db, desk=load_desk(desk), clock=clock
     )
+    sync_kb(db, runtime.desk)  # the help centre and the bot search the desk's articles
     for name, (level, roles) in PERSONAS.items():
         do_create_agent(
             db,

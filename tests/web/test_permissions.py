@@ -61,12 +61,14 @@ def _setup(client: TestClient, people: dict[str, Persona], runtime: Runtime) -> 
                 created_at=runtime.clock.now(),
             )
         )
+    chat = client.post("/api/v1/bot/conversations", json={"email": "walk@example.com"}).json()
     return {
         "draft": drafts[0],
         "top_draft": drafts[1],
         "other": spare[2],
         "erasable": spare[3],
         "merge": merge,
+        "chat": chat["token"],
         "incident": opened["id"],
         "case": case["id"],
         "top": top["id"],
@@ -80,6 +82,7 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
     """(method, path, json body, personas allowed). Everyone else must get 403."""
     case, top, customer = ids["case"], ids["top"], ids["customer"]
     incident = f"/api/v1/status/incidents/{ids['incident']}"
+    chat = f"/api/v1/bot/conversations/{ids['chat']}"
     order = {"orders": [{"external_ref": "R-1", "placed_at": "2026-11-01T00:00:00Z", "items": []}]}
     return [
         (
@@ -154,6 +157,12 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
         # The support bot is anonymous (rate-limited per client): everyone may ask.
         ("POST", "/api/v1/bot/ask", {"question": "How does support work?"}, ALL),
         ("POST", "/api/v1/bot/feedback", {"article": "how-support-works", "helpful": True}, ALL),
+        # The chat widget's conversations: anonymous too, named by their secret token.
+        ("POST", "/api/v1/bot/conversations", {}, ALL),
+        ("GET", f"{chat}", None, ALL),
+        ("POST", f"{chat}/messages", {"text": "How does support work?"}, ALL),
+        ("POST", f"{chat}/feedback", {"helpful": True}, ALL),
+        ("POST", f"{chat}/handoff", {"email": "walk@example.com"}, ALL),
         # Reports: agents of level 2 and up, leads and admins.
         ("GET", "/api/v1/reports", None, ALL - {"agent"}),
         ("GET", "/api/v1/reports/volume-category", None, ALL - {"agent"}),
@@ -163,8 +172,9 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
     ]
 
 
-# Routes that answer without a token by design (the public bot); every other one needs one.
-ANONYMOUS = {"/api/v1/bot/ask", "/api/v1/bot/feedback"}
+# Routes that answer without a token by design (the public bot and its chat conversations);
+# every other one needs one.
+ANONYMOUS_PREFIXES = ("/api/v1/bot/",)
 
 
 def test_anonymous_routes_answer_without_a_token(client: TestClient) -> None:
@@ -199,6 +209,7 @@ def _template(path: str) -> str:
     parts = []
     for part in path.split("?")[0].split("/"):
         named = part.isdigit() or part.startswith("{") or part in ("R-1", "volume-category")
+        named = named or (len(part) >= 32 and "." not in part)  # a chat's secret token
         parts.append("{id}" if named else part)
     return "/".join(parts)
 
@@ -258,7 +269,7 @@ def test_missing_or_wrong_token_is_401_on_every_route(
 ) -> None:
     ids = _setup(client, people, runtime)
     for method, path, body, _ in _rows(ids, people):
-        if path in ANONYMOUS:
+        if path.startswith(ANONYMOUS_PREFIXES):
             continue
         path = path.replace("{own_token}", "1")
         response = _send(client, method, path, body, headers)

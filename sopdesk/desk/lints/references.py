@@ -163,6 +163,8 @@ def _settings_and_sla(refs: _Refs) -> None:
     refs.category(where, ("bot", "handoff", "category"), handoff.category)
     refs.need(where, ("bot", "handoff", "playbook"), "playbook", handoff.playbook, desk.playbooks)
     refs.level(where, ("bot", "handoff", "level"), handoff.level)
+    for e, channel in enumerate(desk.channels.email):
+        refs.category(where, ("channels", "email", e, "category"), channel.category)
     if refs.loaded.sla is None:
         return
     sla = refs.loaded.sla

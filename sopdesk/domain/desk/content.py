@@ -50,4 +50,8 @@ class Article(DeskModel):
     audience: Literal["public", "agents"] = "public"
     language: Language | None = None  # None: the desk's default language
     components: list[Slug] = Field(default_factory=list)  # status-page components it covers
+    topic: str = Field(default="", max_length=80)  # the help centre's heading; "" = first tag
+    translations: dict[Language, Slug] = Field(
+        default_factory=dict
+    )  # the same article, by language
     body: str = ""

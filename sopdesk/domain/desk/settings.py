@@ -17,6 +17,10 @@ from sopdesk.domain.desk.sla import Priority
 class EmailChannel(DeskModel):
     address: EmailStr
     display_name: str = ""
+    # A new case from mail to this address gets this priority and category (seed 003's
+    # team@ address for critical issues: priority critical, its 1-hour target and on-call page).
+    priority: Priority | None = None
+    category: Slug | None = None
 
 
 class Channels(DeskModel):
@@ -31,6 +35,15 @@ class Channels(DeskModel):
     # Slack-compatible incoming-webhook URL per chat channel; "env:NAME" reads the URL from
     # the environment variable NAME, so the secret URL need not be committed with the desk.
     chat_webhooks: dict[str, str] = Field(default_factory=dict)
+
+    def address_for(self, recipients: tuple[str, ...] | list[str]) -> EmailChannel | None:
+        """The desk address a mail was sent to that sets a priority or category (the first
+        such address among the recipients), if any."""
+        wanted = {r.strip().lower() for r in recipients}
+        for channel in self.email:
+            if str(channel.address).lower() in wanted and (channel.priority or channel.category):
+                return channel
+        return None
 
 
 class Approver(DeskModel):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sopdesk.store.models.agents import Agent, ApiToken
 from sopdesk.store.models.base import NAMING, Base
+from sopdesk.store.models.bot import BotConversation
 from sopdesk.store.models.case_items import CaseItem
 from sopdesk.store.models.cases import Attachment, Case, CaseEvent
 from sopdesk.store.models.commerce import Order, OrderItem, Shipment
@@ -35,6 +36,7 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "Base",
+    "BotConversation",
     "Case",
     "CaseEvent",
     "CaseItem",

@@ -1,4 +1,5 @@
-"""POST /api/v1/bot/ask and /api/v1/bot/feedback: the support bot, anonymous, rate-limited.
+"""The support bot, anonymous and rate-limited: POST /api/v1/bot/ask and /bot/feedback (one
+question), and /bot/conversations (the chat widget: a conversation with its hand-off).
 
 The bot answers only from the help articles (sopdesk.engine.bot); this module translates.
 """
@@ -10,9 +11,19 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, EmailStr, Field
 
-from sopdesk.engine.bot import ask
+from sopdesk.engine.bot import ask, with_incidents
+from sopdesk.engine.bot_conversations import (
+    Contact,
+    Say,
+    StartConversation,
+    do_feedback,
+    do_handoff,
+    do_say,
+    do_start_conversation,
+    read_conversation,
+)
 from sopdesk.engine.kb import record_feedback
 from sopdesk.errors import NotFound
 from sopdesk.web.auth import Rt
@@ -48,7 +59,9 @@ def client_key(request: Request) -> str:
 @router.post("/ask", summary="Ask the support bot; it answers from the help articles or hands off")
 def ask_bot(body: Question, request: Request, runtime: Rt) -> dict[str, Any]:
     bot_limit(request).hit(client_key(request), runtime.clock.now())
+    runtime.reload_desk_if_changed()
     reply = ask(runtime.db, runtime.desk, body.question)
+    reply = with_incidents(runtime.db, runtime.desk, runtime.clock.now(), body.question, reply)
     return asdict(reply)
 
 
@@ -59,3 +72,66 @@ def feedback(body: Feedback, request: Request, runtime: Rt) -> dict[str, Any]:
         raise NotFound(f"there is no help article '{body.article}'")
     record_feedback(runtime.db, body.article, body.helpful, "bot", runtime.clock.now())
     return {"article": body.article, "helpful": body.helpful}
+
+
+class ConversationFeedback(BaseModel):
+    helpful: bool
+
+
+class HandoffBody(BaseModel):
+    email: EmailStr | None = None
+    name: str = Field(default="", max_length=200)
+
+
+POLLS_PER_MINUTE = 120  # the widget polls every few seconds while it is open
+
+
+def poll_limit(request: Request) -> RateLimit:
+    state = request.app.state
+    if not hasattr(state, "bot_poll_limit"):
+        state.bot_poll_limit = RateLimit(POLLS_PER_MINUTE, timedelta(minutes=1), "requests")
+    limit: RateLimit = state.bot_poll_limit
+    return limit
+
+
+@router.post(
+    "/conversations", status_code=201, summary="Start a chat with the bot (the widget's first call)"
+)
+def start_conversation(body: StartConversation, request: Request, runtime: Rt) -> dict[str, Any]:
+    bot_limit(request).hit(client_key(request), runtime.clock.now())
+    return asdict(do_start_conversation(runtime.db, runtime.clock, body))
+
+
+@router.get("/conversations/{token}", summary="The chat so far, with the team's replies")
+def get_conversation(token: str, request: Request, runtime: Rt) -> dict[str, Any]:
+    poll_limit(request).hit(client_key(request), runtime.clock.now())
+    return asdict(read_conversation(runtime.db, runtime.clock, token))
+
+
+@router.post(
+    "/conversations/{token}/messages",
+    summary="The customer writes: the bot answers, or after a hand-off the team gets it",
+)
+def say(token: str, body: Say, request: Request, runtime: Rt) -> dict[str, Any]:
+    bot_limit(request).hit(client_key(request), runtime.clock.now())
+    runtime.reload_desk_if_changed()
+    return asdict(do_say(runtime.db, runtime.clock, runtime.desk, token, body))
+
+
+@router.post(
+    "/conversations/{token}/feedback",
+    summary='The answer to "Did this answer your question?"; a No hands off',
+)
+def conversation_feedback(
+    token: str, body: ConversationFeedback, request: Request, runtime: Rt
+) -> dict[str, Any]:
+    bot_limit(request).hit(client_key(request), runtime.clock.now())
+    view = do_feedback(runtime.db, runtime.clock, runtime.desk, token, body.helpful)
+    return asdict(view)
+
+
+@router.post("/conversations/{token}/handoff", summary="Ask for a person (with an address)")
+def handoff(token: str, body: HandoffBody, request: Request, runtime: Rt) -> dict[str, Any]:
+    bot_limit(request).hit(client_key(request), runtime.clock.now())
+    contact = Contact(email=body.email, name=body.name) if body.email else None
+    return asdict(do_handoff(runtime.db, runtime.clock, runtime.desk, token, contact))

@@ -22,6 +22,7 @@ from sopdesk.web.ui import (
     case_page,
     customer,
     customer_record,
+    help_centre,
     login,
     partner,
     playbook_panel,
@@ -55,6 +56,7 @@ def install_console(app: FastAPI, runtime: Runtime) -> None:
         customer_record,
         status_admin,
         status_page,
+        help_centre,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
