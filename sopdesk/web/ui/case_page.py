@@ -10,8 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, Priority
+from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, EventKind, Priority
 from sopdesk.engine.accounts import load_agent
+from sopdesk.engine.attachments import case_attachments
 from sopdesk.engine.case_facts import read_linked_accounts
 from sopdesk.engine.cases import get_case, load_case
 from sopdesk.engine.customers import get_customer
@@ -32,8 +33,20 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 TIMELINE_LIMIT = 500
 
 
-def _names(runtime: Runtime, events: list[EventView]) -> dict[int, str]:
+CONVERSATION = {
+    EventKind.MESSAGE_IN.value,
+    EventKind.MESSAGE_OUT.value,
+    EventKind.CALL.value,
+    EventKind.NOTE.value,
+    EventKind.APPROVAL.value,
+}
+
+
+def _names(runtime: Runtime, events: list[EventView], assignee: int | None) -> dict[int, str]:
+    """Agents' names by id: those on the timeline and the assignee."""
     ids = {e.actor_id for e in events if e.actor_kind == "agent" and e.actor_id is not None}
+    if assignee is not None:
+        ids.add(assignee)
     names: dict[int, str] = {}
     with runtime.db.transaction(write=False) as session:
         for agent_id in ids:
@@ -51,8 +64,10 @@ def case_context(
     *,
     errors: dict[str, dict[str, str]] | None = None,
     values: dict[str, dict[str, str]] | None = None,
+    view: str = "all",
 ) -> dict[str, Any]:
-    """Everything the case page shows; `errors`/`values` by form name when a form was refused."""
+    """Everything the case page shows; `errors`/`values` by form name when a form was refused;
+    `view` "conversation" leaves the system events (routing, SLA, field changes) out."""
     case = get_case(runtime.db, viewer.principal, case_id)
     customer = get_customer(runtime.db, viewer.principal, case.customer_id)
     order = get_order(runtime.db, viewer.principal, str(case.order_id)) if case.order_id else None
@@ -80,7 +95,10 @@ def case_context(
         "undelivered": [
             e.id for e in events if e.id in deliveries and deliveries[e.id].state.is_problem
         ],
-        "names": _names(runtime, events),
+        "names": _names(runtime, events, case.assignee_id),
+        "view": view,
+        "shown": [e for e in events if view != "conversation" or e.kind in CONVERSATION],
+        "files": case_attachments(runtime.db, viewer.principal, case_id),
         "macros": sorted(macros, key=lambda m: m.title.lower()),
         "desk": runtime.desk,
         "statuses": [s.value for s in CaseStatus],
@@ -93,8 +111,11 @@ def case_context(
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, case_id: int, viewer: Viewer, runtime: Rt) -> Response:
-    return render(request, "case.html", case_context(runtime, viewer, case_id))
+def case_page(
+    request: Request, case_id: int, viewer: Viewer, runtime: Rt, view: str = "all"
+) -> Response:
+    shown = "conversation" if view == "conversation" else "all"
+    return render(request, "case.html", case_context(runtime, viewer, case_id, view=shown))
 
 
 @router.get("/cases/{case_id}/macro-preview")
