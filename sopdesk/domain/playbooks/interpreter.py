@@ -101,7 +101,8 @@ def _tick(turn: Turn, step: Step, event: ev.Ticked) -> None:
     needed = {name for i in chosen for name in items[i].record}
     missing = sorted(needed - set(event.values))
     if missing:
-        raise _refuse(turn.run, event, f"ticking this item records {', '.join(missing)}")
+        words = ", ".join(m.replace("_", " ") for m in missing)
+        raise EventDoesNotFit(f"fill in the {words} first: ticking this item records it")
     ticked.update(chosen)
     turn.update(
         ticks={**turn.run.ticks, step.id: tuple(sorted(ticked))},
