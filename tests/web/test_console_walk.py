@@ -1,4 +1,4 @@
-"""Console routes of case work × roles: who gets through, who gets 403 (a page, never JSON).
+"""Console routes of case work by role: who gets through, who gets 403 (a page, never JSON).
 
 The table must list every route of the new-case, case-page, case-action, playbook-act and
 approval routers; a new route without a row fails the walk.
