@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 from sqlalchemy import select
 
 from sopdesk.domain.playbooks import events as ev
@@ -244,3 +244,30 @@ def test_an_approver_rejects_with_a_reason_and_a_confirmation(page: Page, server
         ).all()
     assert len(mails) == 1
     expect(page.locator(".timeline")).to_contain_text("The approval was rejected by Arvin")
+
+
+def test_a_collision_notice_when_another_agent_has_the_case_open_or_replied(
+    page: Page, server: Server, browser: Browser
+) -> None:
+    case_id = make_case(server, "Two agents, one case", None)
+    sign_in(page, server, "senior")
+    page.goto(f"{server.url}/cases/{case_id}")
+    expect(page.locator("#presence")).not_to_contain_text("open too")
+    other_context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    other = other_context.new_page()
+    other.set_default_timeout(10_000)
+    try:
+        sign_in(other, server, "admin")
+        other.goto(f"{server.url}/cases/{case_id}")
+        # The admin's page finds the senior agent's heartbeat at once.
+        expect(other.locator("[data-viewing]")).to_have_text("Senior has this case open too.")
+        other.fill("#reply-body", "We are on it.")
+        other.get_by_role("button", name="Send reply").click()
+        expect(other.locator(".timeline")).to_contain_text("We are on it.")
+        # The senior agent's page hears of it on its next beat (forced here, not waited for).
+        page.evaluate("htmx.trigger('#presence', 'refresh')")
+        expect(page.locator("[data-replied]")).to_contain_text("Admin replied to the customer")
+        expect(page.locator("[data-viewing]")).to_have_text("Admin has this case open too.")
+        shot(page, "collision-notice")
+    finally:
+        other_context.close()

@@ -52,6 +52,8 @@ def _rows(ids: dict[str, Any]) -> list[tuple[str, str, dict[str, str], set[str]]
         ("GET", f"/cases/{case}", {}, ALL),
         ("GET", f"/cases/{top}", {}, {"admin"}),
         ("GET", f"/cases/{case}/macro-preview", {}, ALL),
+        ("POST", f"/cases/{case}/presence", {}, ALL),
+        ("POST", f"/cases/{top}/presence", {}, {"admin"}),
         ("POST", f"/cases/{case}/messages", {"kind": "note", "body": "n"}, ALL),
         ("POST", f"/cases/{top}/messages", {"kind": "note", "body": "n"}, {"admin"}),
         ("POST", f"/cases/{case}/fields", {"priority": "high"}, ALL),

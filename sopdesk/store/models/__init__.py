@@ -14,6 +14,7 @@ from sopdesk.store.models.email import EmailMessage
 from sopdesk.store.models.kb import KbFeedback, KbPassage
 from sopdesk.store.models.partners import Partner, PartnerUser
 from sopdesk.store.models.playbooks import LedgerEntry, PlaybookRun, PlaybookVersion
+from sopdesk.store.models.presence import CasePresence
 from sopdesk.store.models.reports import REPORT_INDEXES
 from sopdesk.store.models.sla import SlaClockRow
 from sopdesk.store.models.status import (
@@ -34,6 +35,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "CasePresence",
     "Customer",
     "CustomerIdentity",
     "CustomerLink",

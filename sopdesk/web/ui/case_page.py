@@ -20,6 +20,7 @@ from sopdesk.engine.delivery import delivery_states
 from sopdesk.engine.escalation import get_customer_history
 from sopdesk.engine.macro_context import case_facts, render_case_macro, template_context
 from sopdesk.engine.orders import get_order
+from sopdesk.engine.presence import beat
 from sopdesk.engine.sla_views import read_clocks
 from sopdesk.engine.timeline import EventView, read_timeline
 from sopdesk.errors import NotFound, SopdeskError
@@ -27,7 +28,7 @@ from sopdesk.runtime import Runtime
 from sopdesk.web.ui.case_header import sla_badge
 from sopdesk.web.ui.playbook_panel import case_runs_panel
 from sopdesk.web.ui.rendering import PageRoute, render
-from sopdesk.web.ui.viewer import AgentViewer, Rt, Viewer
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 TIMELINE_LIMIT = 500
@@ -96,6 +97,7 @@ def case_context(
             e.id for e in events if e.id in deliveries and deliveries[e.id].state.is_problem
         ],
         "names": _names(runtime, events, case.assignee_id),
+        "last_event_id": events[-1].id if events else 0,
         "view": view,
         "shown": [e for e in events if view != "conversation" or e.kind in CONVERSATION],
         "files": case_attachments(runtime.db, viewer.principal, case_id),
@@ -139,3 +141,13 @@ def macro_preview(
     return render(
         request, "_macro_preview.html", {"preview": preview, "problem": None, "macro": chosen}
     )
+
+
+@router.post("/cases/{case_id}/presence")
+def presence(
+    request: Request, case_id: int, viewer: Viewer, runtime: Rt, form: PostedForm, since: int = 0
+) -> Response:
+    """The case page's heartbeat (htmx, every 15 s): who else has the case open, and who wrote
+    on it since the page was loaded (event id `since`)."""
+    collision = beat(runtime.db, runtime.clock, viewer.principal, case_id, max(since, 0))
+    return render(request, "_presence.html", {"collision": collision, "desk": runtime.desk})
