@@ -271,3 +271,54 @@ def test_a_collision_notice_when_another_agent_has_the_case_open_or_replied(
         shot(page, "collision-notice")
     finally:
         other_context.close()
+
+
+def test_merge_a_duplicate_link_a_related_case_and_split_a_message(
+    page: Page, server: Server
+) -> None:
+    rt = server.runtime
+    survivor = make_case(server, "Where is my order?", "missing-item")
+    duplicate = make_case(server, "Order still not here", "missing-item")
+    related = make_case(server, "Refund for the last order", "missing-item")
+    second = AddMessage(kind="inbound", body="Also: my address changed to Elm Street 5.")
+    do_add_message(rt.db, rt.clock, SYSTEM, duplicate, second, rt.desk)
+    sign_in(page, server, "senior")
+    page.goto(f"{server.url}/cases/{duplicate}")
+    form = page.get_by_role("form", name="Link or merge")
+    form.locator("#link-other").fill(str(duplicate))
+    form.get_by_role("button", name="Link").click()
+    expect(page.locator("#err-other_id")).to_contain_text("cannot be linked to itself")
+    _no_engine_words(page)
+    # Split the address change off before merging.
+    message = page.locator(".kind-message_in", has_text="Elm Street")
+    message.locator("summary").click()
+    message.locator("button", has_text="Split off").click()
+    expect(page.locator("#err-split")).to_contain_text("give the new case a subject")
+    message = page.locator(".kind-message_in", has_text="Elm Street")
+    message.locator("summary").click()
+    message.locator("input[name=subject]").fill("Address change")
+    message.locator("button", has_text="Split off").click()
+    expect(page.locator("h1")).to_have_text("Address change")
+    expect(page.locator(".timeline .kind-message_in")).to_contain_text("Elm Street 5")
+    expect(page.locator("[data-link=split-from]")).to_contain_text(f"#{duplicate}")
+    page.goto(f"{server.url}/cases/{duplicate}")
+    form.locator("#link-other").fill(str(survivor))
+    form.locator("input[name=kind][value=merged]").check()
+    form.locator("#link-reason").fill("same order asked twice")
+    form.get_by_role("button", name="Link").click()
+    expect(page).to_have_url(re.compile(rf"/cases/{survivor}$"))
+    timeline = page.locator(".timeline")
+    expect(timeline.locator(f"[data-from-case='{duplicate}']").first).to_be_visible()
+    expect(page.locator("[data-link=merged-from]")).to_contain_text(f"#{duplicate}")
+    # Interleaved by time: the survivor's first message comes before the duplicate's.
+    ids = page.locator(".timeline li.kind-message_in").evaluate_all(
+        "els => els.map(e => e.querySelector('[data-from-case]') ? 'dup' : 'own')"
+    )
+    assert ids[0] == "own" and "dup" in ids
+    form.locator("#link-other").fill(str(related))
+    form.get_by_role("button", name="Link").click()
+    expect(page.locator("[data-link=related]")).to_contain_text(f"#{related}")
+    shot(page, "merged-and-linked")
+    page.goto(f"{server.url}/cases/{duplicate}")
+    expect(page.locator(".case-head .status")).to_have_text("closed")
+    expect(page.locator("[data-link=merged-into]")).to_contain_text(f"#{survivor}")

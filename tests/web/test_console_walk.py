@@ -17,13 +17,20 @@ from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import ChangeCase, check_change_case, do_change_case
 from sopdesk.engine.playbooks import list_case_runs
 from sopdesk.runtime import Runtime
-from sopdesk.web.ui import approvals, case_actions, case_page, new_case, run_actions
+from sopdesk.web.ui import (
+    approvals,
+    case_actions,
+    case_merge,
+    case_page,
+    new_case,
+    run_actions,
+)
 from tests.ui.conftest import csrf_of, make_case, people, signed_in
 
 __all__ = ["make_case", "people", "signed_in"]
 SYSTEM = Principal.system()
 ALL = {"admin", "approver", "agent", "senior"}
-CHECKED = (new_case, case_page, case_actions, run_actions, approvals)
+CHECKED = (new_case, case_page, case_actions, case_merge, run_actions, approvals)
 
 
 def _setup(runtime: Runtime, make: Callable[..., int]) -> dict[str, Any]:
@@ -58,6 +65,9 @@ def _rows(ids: dict[str, Any]) -> list[tuple[str, str, dict[str, str], set[str]]
         ("POST", f"/cases/{top}/messages", {"kind": "note", "body": "n"}, {"admin"}),
         ("POST", f"/cases/{case}/fields", {"priority": "high"}, ALL),
         ("POST", f"/cases/{top}/escalate", {"level": "4", "reason": "r"}, {"admin"}),
+        ("POST", f"/cases/{case}/links", {"other_id": str(top)}, {"admin"}),
+        ("POST", f"/cases/{case}/split", {"event_id": "1", "subject": "s"}, ALL),
+        ("POST", f"/cases/{top}/split", {"event_id": "1", "subject": "s"}, {"admin"}),
         ("POST", f"/runs/{run}/act", tick, ALL),
         ("POST", f"/runs/{top_run}/act", tick, {"admin"}),
         ("POST", f"/runs/{top_run}/stop", {"reason": "r", "restart": "1"}, {"admin"}),

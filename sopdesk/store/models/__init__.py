@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sopdesk.store.models.agents import Agent, ApiToken
 from sopdesk.store.models.base import NAMING, Base
+from sopdesk.store.models.case_links import CaseLinkRow
 from sopdesk.store.models.cases import Attachment, Case, CaseEvent
 from sopdesk.store.models.commerce import Order, OrderItem, Shipment
 from sopdesk.store.models.customers import Customer, CustomerIdentity, CustomerLink
@@ -35,6 +36,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "CaseLinkRow",
     "CasePresence",
     "Customer",
     "CustomerIdentity",

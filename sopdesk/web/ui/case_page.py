@@ -14,6 +14,7 @@ from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, EventKind, Priority
 from sopdesk.engine.accounts import load_agent
 from sopdesk.engine.attachments import case_attachments
 from sopdesk.engine.case_facts import read_linked_accounts
+from sopdesk.engine.case_links import read_links, read_merged_timeline
 from sopdesk.engine.cases import get_case, load_case
 from sopdesk.engine.customers import get_customer
 from sopdesk.engine.delivery import delivery_states
@@ -22,7 +23,7 @@ from sopdesk.engine.macro_context import case_facts, render_case_macro, template
 from sopdesk.engine.orders import get_order
 from sopdesk.engine.presence import beat
 from sopdesk.engine.sla_views import read_clocks
-from sopdesk.engine.timeline import EventView, read_timeline
+from sopdesk.engine.timeline import EventView
 from sopdesk.errors import NotFound, SopdeskError
 from sopdesk.runtime import Runtime
 from sopdesk.web.ui.case_header import sla_badge
@@ -74,7 +75,8 @@ def case_context(
     order = get_order(runtime.db, viewer.principal, str(case.order_id)) if case.order_id else None
     with runtime.db.transaction(write=False) as session:
         load_case(session, viewer.principal, case_id)
-        events = read_timeline(session, case_id, limit=TIMELINE_LIMIT, after_id=None)
+        events = read_merged_timeline(session, case_id, limit=TIMELINE_LIMIT)
+        links = read_links(session, case_id)
         deliveries = delivery_states(session, [(e.id, e.kind) for e in events])
         clocks = read_clocks(session, case_id)
         linked = read_linked_accounts(session, case.customer_id)
@@ -99,6 +101,7 @@ def case_context(
         "names": _names(runtime, events, case.assignee_id),
         "last_event_id": events[-1].id if events else 0,
         "view": view,
+        "links": links,
         "shown": [e for e in events if view != "conversation" or e.kind in CONVERSATION],
         "files": case_attachments(runtime.db, viewer.principal, case_id),
         "macros": sorted(macros, key=lambda m: m.title.lower()),
