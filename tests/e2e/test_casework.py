@@ -16,9 +16,12 @@ from sopdesk.engine.accounts import load_agent
 from sopdesk.engine.cases import (
     AddMessage,
     ChangeCase,
+    CreateCase,
     check_change_case,
+    check_create_case,
     do_add_message,
     do_change_case,
+    do_create_case,
 )
 from sopdesk.engine.customers import CreateCustomer, do_create_customer, phone_region
 from sopdesk.engine.orders import UpsertOrders, check_upsert_orders, do_upsert_orders
@@ -249,7 +252,16 @@ def test_an_approver_rejects_with_a_reason_and_a_confirmation(page: Page, server
 def test_a_collision_notice_when_another_agent_has_the_case_open_or_replied(
     page: Page, server: Server, browser: Browser
 ) -> None:
-    case_id = make_case(server, "Two agents, one case", None)
+    rt = server.runtime
+    # A customer of their own: Casey's history from other tests would escalate the case.
+    command = CreateCase(
+        customer_email="duo@example.com",
+        subject="Two agents, one case",
+        body="My parcel was stolen.",
+        category="lost-stolen-package",
+    )
+    plan = check_create_case(rt.db, SYSTEM, rt.desk, command)
+    case_id = do_create_case(rt.db, rt.clock, rt.desk, SYSTEM, command, plan).id
     sign_in(page, server, "senior")
     page.goto(f"{server.url}/cases/{case_id}")
     expect(page.locator("#presence")).not_to_contain_text("open too")
