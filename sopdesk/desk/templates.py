@@ -149,7 +149,10 @@ def render(source: str, context: dict[str, Any], *, html: bool = False) -> str:
     except UndefinedError as exc:
         missing = missing_values(source, context)
         what = ", ".join(missing) if missing else str(exc)
-        raise InvalidInput(f"no value for {what}") from None
+        raise InvalidInput(
+            f"no value for {what}: the case does not know it yet; add it to the case (its order,"
+            " customer or item) or write the message by hand"
+        ) from None
     except (SecurityError, TemplateSyntaxError) as exc:
         raise InvalidInput(f"cannot fill in the template: {exc}") from None
 

@@ -181,6 +181,86 @@ def ensure_customer_facts(session: Session, email: str, name: str, now: datetime
     return CustomerFacts(int(existing[0]), existing[1], existing[2], existing[3])
 
 
+_FACTS_BY_ID = select(
+    _CUSTOMERS.c.id, _CUSTOMERS.c.email, _CUSTOMERS.c.phone, _CUSTOMERS.c.tier
+).where(_CUSTOMERS.c.id == bindparam("customer_id"))
+_IDENTITIES = cast(Table, CustomerIdentity.__table__)
+
+
+def customer_by_phone(session: Session, phone_e164: str) -> int | None:
+    """The oldest customer known by this phone (E.164), as an identity or on the account."""
+    by_identity = select(_IDENTITIES.c.customer_id).where(
+        _IDENTITIES.c.kind == IdentityKind.PHONE.value, _IDENTITIES.c.normalized == phone_e164
+    )
+    on_account = select(_CUSTOMERS.c.id).where(_CUSTOMERS.c.phone == phone_e164)
+    found = session.scalar(
+        select(_CUSTOMERS.c.id)
+        .where(or_(_CUSTOMERS.c.id.in_(by_identity), _CUSTOMERS.c.id.in_(on_account)))
+        .order_by(_CUSTOMERS.c.id)
+        .limit(1)
+    )
+    return int(found) if found is not None else None
+
+
+def customer_facts(session: Session, customer_id: int) -> CustomerFacts:
+    row = session.execute(_FACTS_BY_ID, {"customer_id": customer_id}).first()
+    if row is None:
+        raise InvalidInput(
+            f"no customer with id {customer_id}; pick a customer from the search",
+            errors=[{"loc": ["body", "customer_id"], "msg": "unknown customer"}],
+        )
+    return CustomerFacts(int(row[0]), row[1], row[2], row[3])
+
+
+def ensure_caller(session: Session, phone_e164: str, name: str, now: datetime) -> CustomerFacts:
+    """The customer a caller known only by phone is: the one with this number, else a new
+    account without e-mail (routing stores the phone identity and links it)."""
+    known = customer_by_phone(session, phone_e164)
+    if known is not None:
+        if name:
+            session.execute(_NAME_BLANK_CUSTOMER, {"customer_id": known, "new_name": name})
+        return customer_facts(session, known)
+    new_id = session.execute(
+        insert(_CUSTOMERS)
+        .values(
+            email=None,
+            name=name,
+            phone=phone_e164,
+            language="en",
+            tier="standard",
+            created_at=now,
+        )
+        .returning(_CUSTOMERS.c.id)
+    ).scalar_one()
+    return CustomerFacts(int(new_id), None, phone_e164, "standard")
+
+
+def ensure_contact_customer(
+    session: Session,
+    now: datetime,
+    *,
+    customer_id: int | None,
+    email: str | None,
+    phone_e164: str | None,
+    name: str,
+) -> CustomerFacts:
+    """Who a new case is for: a chosen customer, else the one with this e-mail (a phone given
+    with it is kept when the account has none), else the caller with this phone."""
+    if customer_id is not None:
+        return customer_facts(session, customer_id)
+    if email is not None:
+        facts = ensure_customer_facts(session, email, name, now)
+        if phone_e164 is None or facts.phone is not None:
+            return facts
+        session.execute(
+            update(_CUSTOMERS).where(_CUSTOMERS.c.id == facts.id).values(phone=phone_e164)
+        )
+        return CustomerFacts(facts.id, facts.email, phone_e164, facts.tier)
+    if phone_e164 is None:
+        raise InvalidInput("say who the customer is: customer_id, customer_email or customer_phone")
+    return ensure_caller(session, phone_e164, name, now)
+
+
 # Links are stored one way; the walk follows them both ways (the unique index serves one arm,
 # ix_customer_links_linked_id the other).
 _LINKS = cast(Table, CustomerLink.__table__)

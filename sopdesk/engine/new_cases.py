@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from sopdesk.domain.cases import CaseStatus, Channel, EventKind, Priority
+from sopdesk.domain.cases import CaseStatus, Channel, EventKind, IdentityKind, Priority
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.desk import Desk
+from sopdesk.domain.identity import identity_form
 from sopdesk.domain.mail_threading import one_line
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.routing import route_by_category
@@ -27,7 +28,7 @@ from sopdesk.engine import sla
 from sopdesk.engine.access import require_staff
 from sopdesk.engine.case_items import name_items_at_intake
 from sopdesk.engine.case_views import CaseView
-from sopdesk.engine.customers import ensure_customer_facts
+from sopdesk.engine.customers import customer_facts, ensure_contact_customer, phone_region
 from sopdesk.engine.playbooks import start_triggered_runs
 from sopdesk.engine.routing import check_signals, route_new_case
 from sopdesk.engine.sla_notify import mail_notes
@@ -41,9 +42,12 @@ Tag = Field(min_length=1, max_length=50, pattern=r"^[\w][\w .:/-]*$")
 
 
 class CreateCase(BaseModel):
-    """An inbound contact that becomes a case."""
+    """An inbound contact that becomes a case. The customer is named by `customer_id` (a known
+    account), `customer_email`, or `customer_phone` (a caller; any form the desk can read)."""
 
-    customer_email: EmailStr
+    customer_id: int | None = Field(default=None, ge=1)
+    customer_email: EmailStr | None = None
+    customer_phone: str | None = Field(default=None, min_length=3, max_length=40)
     customer_name: str = Field(default="", max_length=200)
     subject: str = Field(min_length=1, max_length=300)
     body: str = Field(min_length=1, max_length=200_000)
@@ -72,6 +76,18 @@ class CreateCase(BaseModel):
     def _tags(cls, value: list[str]) -> list[str]:
         return _valid_tags(value)
 
+    @model_validator(mode="after")
+    def _someone(self) -> CreateCase:
+        if self.customer_id is None and not self.customer_email and not self.customer_phone:
+            raise ValueError(
+                "say who the customer is: a customer_id, a customer_email or a customer_phone"
+            )
+        return self
+
+    def sender(self) -> str:
+        """Who the first message is from, as the timeline shows it."""
+        return self.customer_email or self.customer_phone or f"customer {self.customer_id}"
+
 
 def _valid_tags(tags: list[str]) -> list[str]:
     cleaned = []
@@ -91,6 +107,7 @@ class CasePlan:
     partner_id: int | None
     level: int
     routing: str
+    phone_e164: str | None = None
 
 
 def _category_level(desk: Desk, slug: str | None, field: str) -> int | None:
@@ -112,6 +129,10 @@ def check_create_case(
     level = _category_level(desk, command.category, "category")
     check_signals(desk, command.signals)
     decision = route_by_category(command.category, level)
+    phone = _phone(desk, command.customer_phone)
+    if command.customer_id is not None:
+        with db.transaction(write=False) as session:
+            customer_facts(session, command.customer_id)
     order_id = partner_id = None
     if command.order_ref is not None:
         with db.transaction(write=False) as session:
@@ -124,7 +145,20 @@ def check_create_case(
                 errors=[{"loc": ["body", "order_ref"], "msg": "unknown order reference"}],
             )
         order_id, partner_id = row
-    return CasePlan(order_id, partner_id, decision.level, decision.explanation)
+    return CasePlan(order_id, partner_id, decision.level, decision.explanation, phone)
+
+
+def _phone(desk: Desk, phone: str | None) -> str | None:
+    """The caller's phone in E.164, read in the desk's region; InvalidInput names the field."""
+    if not phone:
+        return None
+    try:
+        return identity_form(IdentityKind.PHONE, phone, phone_region(desk))
+    except InvalidInput as exc:
+        raise InvalidInput(
+            f"{exc.message}; write the number with its country code, e.g. +1 555 010 0199",
+            errors=[{"loc": ["body", "customer_phone"], "msg": exc.message}],
+        ) from None
 
 
 def do_create_case(
@@ -190,7 +224,14 @@ def write_new_case(
     """Writes a case from an inbound contact inside the caller's transaction: the customer if
     new, the case, its timeline (created, message, routing, SLA starts), clocks and timers, and
     the playbooks its category starts. `message_id` asks for the message event's id."""
-    customer = ensure_customer_facts(session, command.customer_email, command.customer_name, now)
+    customer = ensure_contact_customer(
+        session,
+        now,
+        customer_id=command.customer_id,
+        email=command.customer_email,
+        phone_e164=plan.phone_e164,
+        name=command.customer_name,
+    )
     # A contact without a category is read by triage first (sopdesk/engine/triage_intake.py).
     triaged = (
         triage_contact(desk, command.subject, command.body) if command.category is None else None
@@ -249,7 +290,7 @@ def write_new_case(
             principal,
             body=command.body,
             channel=channel,
-            data={"from": command.customer_email, **(message_data or {})},
+            data={"from": command.sender(), **(message_data or {})},
         ),
         NewEvent.of(
             case_id, EventKind.ROUTING, now, principal, body=routed.explanation, data=routed.data

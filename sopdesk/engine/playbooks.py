@@ -23,6 +23,7 @@ from sopdesk.domain.playbooks.steps import offered_options
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla_rules import ReplyOrigin
 from sopdesk.engine.access import load_case, require_staff
+from sopdesk.engine.agent_notify import notify_assignee
 from sopdesk.engine.claims import timer_leased
 from sopdesk.engine.jobs import HANDLERS, Job, WorkContext
 from sopdesk.engine.playbook_effects import TIMER_KIND, Applier, case_facts
@@ -309,6 +310,10 @@ def apply_event_in(
             actor,
             body=f"{decision} by {event.by}" + (f": {event.comment}" if event.comment else ""),
             data={"decision": decision, "comment": event.comment, "run_id": row.id},
+        )
+        words = f"{decision} by {event.by}" + (f": {event.comment}" if event.comment else "")
+        notify_assignee(
+            session, case, actor, f"The approval was {words}", f"run:{row.id}:{row.revision}", now
         )
     applier = Applier(session, desk, case, row, now, actor, dict(new.variables), origin)
     applier.apply(effects, str(row.revision))

@@ -50,8 +50,26 @@ def begin(
     return turn.run, turn.effects
 
 
+def _act_words(event: ev._Event) -> str:
+    """What the agent tried, in their words."""
+    if isinstance(event, ev.Ticked):
+        return "ticking a checklist item"
+    if isinstance(event, ev.Chose):
+        return f"choosing '{event.option}'"
+    if isinstance(event, ev.Approved | ev.Rejected):
+        return "deciding an approval"
+    if isinstance(event, ev.TaskDone):
+        return "marking the task done"
+    if isinstance(event, ev.Named):
+        return f"recording '{event.name}'"
+    return event.kind
+
+
 def _refuse(run: RunState, event: ev._Event, why: str) -> EventDoesNotFit:
-    return EventDoesNotFit(f"run of '{run.playbook}' at step '{run.step}': {why}")
+    return EventDoesNotFit(
+        f"{_act_words(event)} does not apply now: the playbook '{run.playbook}' is at step "
+        f"'{run.step}' and {why}; reload the case to see what the step asks for"
+    )
 
 
 def _waiting_words(run: RunState) -> str:
@@ -59,7 +77,7 @@ def _waiting_words(run: RunState) -> str:
     if w is None:
         return f"it is {run.status.value}"
     if w.kind == "choice":
-        return f"it waits for a choice of {', '.join(w.options)}"
+        return f"it waits for a choice: {', '.join(w.options)}"
     if w.kind == "event":
         return f"it waits for {w.waits_for}"
     if w.kind == "approval":
@@ -84,7 +102,8 @@ def _tick(turn: Turn, step: Step, event: ev.Ticked) -> None:
     needed = {name for i in chosen for name in items[i].record}
     missing = sorted(needed - set(event.values))
     if missing:
-        raise _refuse(turn.run, event, f"ticking this item records {', '.join(missing)}")
+        words = ", ".join(m.replace("_", " ") for m in missing)
+        raise EventDoesNotFit(f"fill in the {words} first: ticking this item records it")
     # Typed values are checked as they are entered: a wrong one changes nothing (422).
     values = normalise_all(turn.playbook.recorded_types(), event.values)
     ticked.update(chosen)
@@ -189,7 +208,7 @@ def advance(
     turn = Turn(playbook, run, now, calendar, facts or {})
     if run.status.is_over:
         if event.agent_action:
-            raise _refuse(run, event, f"the run is {run.status.value}")
+            raise _refuse(run, event, f"the run is {run.status.value}")  # no step waits
         return run, []
     if isinstance(event, ev.Stop):
         if run.waiting is not None and run.waiting.token is not None:
@@ -203,6 +222,6 @@ def advance(
     step = playbook.step(run.step)
     if run.waiting is None or step is None or not _on_wait(turn, step, event):
         if event.agent_action:
-            raise _refuse(run, event, f"a {event.kind} does not fit: {_waiting_words(run)}")
+            raise _refuse(run, event, _waiting_words(run))
         return run, []
     return turn.run, turn.effects

@@ -9,6 +9,7 @@ from sopdesk.store.models.agents import Agent, ApiToken
 from sopdesk.store.models.base import NAMING, Base
 from sopdesk.store.models.bot import BotConversation
 from sopdesk.store.models.case_items import CaseItem
+from sopdesk.store.models.case_links import CaseLinkRow
 from sopdesk.store.models.cases import Attachment, Case, CaseEvent
 from sopdesk.store.models.commerce import Order, OrderItem, Shipment
 from sopdesk.store.models.customer_audit import CustomerAudit
@@ -18,6 +19,7 @@ from sopdesk.store.models.email import EmailMessage
 from sopdesk.store.models.kb import KbFeedback, KbPassage
 from sopdesk.store.models.partners import Partner, PartnerUser
 from sopdesk.store.models.playbooks import LedgerEntry, PlaybookRun, PlaybookVersion
+from sopdesk.store.models.presence import CasePresence
 from sopdesk.store.models.reports import REPORT_INDEXES
 from sopdesk.store.models.sla import SlaClockRow
 from sopdesk.store.models.status import (
@@ -40,6 +42,8 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseItem",
+    "CaseLinkRow",
+    "CasePresence",
     "Customer",
     "CustomerAudit",
     "CustomerIdentity",

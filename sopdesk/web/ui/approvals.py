@@ -5,6 +5,8 @@ Approvers (and admins) only; approving or rejecting is the playbook engine's eve
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -13,7 +15,9 @@ from sopdesk.domain.cases import Role
 from sopdesk.domain.playbooks import events as ev
 from sopdesk.engine.accounts import require_role
 from sopdesk.engine.attachments import case_attachments, read_attachment
-from sopdesk.engine.cases import get_case
+from sopdesk.engine.cases import CaseView, get_case
+from sopdesk.engine.customers import get_customer
+from sopdesk.engine.orders import get_order
 from sopdesk.engine.playbooks import (
     RunView,
     approval_decider,
@@ -28,6 +32,10 @@ from sopdesk.web.ui.rendering import PageRoute, redirect, render
 from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+REASON_NEEDED = (
+    "a rejection needs a reason: write in the comment what is wrong, so the case's agent can"
+    " tell the customer"
+)
 INLINE = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
 
 
@@ -37,8 +45,18 @@ def inbox(request: Request, viewer: Viewer, runtime: Rt) -> Response:
 
 
 def _inbox(
-    request: Request, viewer: AgentViewer, runtime: Rt, problem: str = "", status: int = 200
+    request: Request,
+    viewer: AgentViewer,
+    runtime: Rt,
+    problem: str = "",
+    status: int = 200,
+    *,
+    run_id: int | None = None,
+    confirm: str | None = None,
+    comment: str = "",
 ) -> Response:
+    """The waiting approvals; `run_id` is the one a refusal (`problem`) or a rejection waiting
+    for its confirmation (`confirm`, the reason given) is about."""
     require_role(viewer.principal, Role.APPROVER, Role.ADMIN)
     items = []
     for run in list_waiting_runs(runtime.db):
@@ -51,9 +69,25 @@ def _inbox(
         files = case_attachments(runtime.db, viewer.principal, run.case_id)
         waits_for = approval_decider(runtime.db, viewer.principal, runtime.desk, run.id)
         ask = _ask(runtime, run)
-        items.append((panel_of(runtime.desk, run), case, files, ask, waits_for))
-    context = {"viewer": viewer, "items": items, "problem": problem}
+        facts = _facts(runtime, viewer, case)
+        items.append((panel_of(runtime.desk, run), case, files, ask, waits_for, facts))
+    context = {
+        "viewer": viewer,
+        "items": items,
+        "problem": problem,
+        "run_id": run_id,
+        "confirm": confirm,
+        "comment": comment,
+    }
     return render(request, "approvals.html", context, status=status)
+
+
+def _facts(runtime: Rt, viewer: AgentViewer, case: CaseView) -> dict[str, Any]:
+    """What the approver decides on: the customer, the order with its items (the device) and
+    their value."""
+    customer = get_customer(runtime.db, viewer.principal, case.customer_id)
+    order = get_order(runtime.db, viewer.principal, str(case.order_id)) if case.order_id else None
+    return {"customer": customer, "order": order}
 
 
 def _ask(runtime: Rt, run: RunView) -> tuple[str, str]:
@@ -81,12 +115,21 @@ def decide(
         event = ev.Approved(comment=comment)
     else:
         event = ev.Rejected(comment=comment)
+        if not comment:
+            return _inbox(
+                request, viewer, runtime, REASON_NEEDED, 422, run_id=run_id, comment=comment
+            )
+        if values.get("confirm") != "yes":
+            # A rejection stops the customer's claim: it is asked once more before it counts.
+            return _inbox(request, viewer, runtime, run_id=run_id, confirm=comment)
     try:
         check_send_event(runtime.db, viewer.principal, runtime.desk, run_id, event)
         do_send_event(runtime.db, runtime.clock, runtime.desk, viewer.principal, run_id, event)
     except SopdeskError as exc:
         # The refusal stays on the page, in words the approver can act on.
-        return _inbox(request, viewer, runtime, exc.message, exc.status)
+        return _inbox(
+            request, viewer, runtime, exc.message, exc.status, run_id=run_id, comment=comment
+        )
     return redirect(request, "/approvals")
 
 

@@ -10,9 +10,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, Priority
+from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, EventKind, Priority
 from sopdesk.engine.accounts import load_agent
+from sopdesk.engine.attachments import case_attachments
 from sopdesk.engine.case_facts import read_linked_accounts
+from sopdesk.engine.case_links import read_links, read_merged_timeline
 from sopdesk.engine.cases import get_case, get_case_item_ids, load_case
 from sopdesk.engine.customers import get_customer
 from sopdesk.engine.delivery import delivery_states
@@ -20,21 +22,34 @@ from sopdesk.engine.drafts import waiting_drafts
 from sopdesk.engine.escalation import get_customer_history
 from sopdesk.engine.macro_context import case_facts, render_case_macro, template_context
 from sopdesk.engine.orders import get_order
+from sopdesk.engine.presence import beat
 from sopdesk.engine.sla_views import read_clocks
-from sopdesk.engine.timeline import EventView, read_timeline
+from sopdesk.engine.timeline import EventView
 from sopdesk.errors import NotFound, SopdeskError
 from sopdesk.runtime import Runtime
 from sopdesk.web.ui.case_header import sla_badge
 from sopdesk.web.ui.playbook_panel import case_runs_panel
 from sopdesk.web.ui.rendering import PageRoute, render
-from sopdesk.web.ui.viewer import AgentViewer, Rt, Viewer
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 TIMELINE_LIMIT = 500
 
 
-def _names(runtime: Runtime, events: list[EventView]) -> dict[int, str]:
+CONVERSATION = {
+    EventKind.MESSAGE_IN.value,
+    EventKind.MESSAGE_OUT.value,
+    EventKind.CALL.value,
+    EventKind.NOTE.value,
+    EventKind.APPROVAL.value,
+}
+
+
+def _names(runtime: Runtime, events: list[EventView], assignee: int | None) -> dict[int, str]:
+    """Agents' names by id: those on the timeline and the assignee."""
     ids = {e.actor_id for e in events if e.actor_kind == "agent" and e.actor_id is not None}
+    if assignee is not None:
+        ids.add(assignee)
     names: dict[int, str] = {}
     with runtime.db.transaction(write=False) as session:
         for agent_id in ids:
@@ -52,14 +67,17 @@ def case_context(
     *,
     errors: dict[str, dict[str, str]] | None = None,
     values: dict[str, dict[str, str]] | None = None,
+    view: str = "all",
 ) -> dict[str, Any]:
-    """Everything the case page shows; `errors`/`values` by form name when a form was refused."""
+    """Everything the case page shows; `errors`/`values` by form name when a form was refused;
+    `view` "conversation" leaves the system events (routing, SLA, field changes) out."""
     case = get_case(runtime.db, viewer.principal, case_id)
     customer = get_customer(runtime.db, viewer.principal, case.customer_id)
     order = get_order(runtime.db, viewer.principal, str(case.order_id)) if case.order_id else None
     with runtime.db.transaction(write=False) as session:
         load_case(session, viewer.principal, case_id)
-        events = read_timeline(session, case_id, limit=TIMELINE_LIMIT, after_id=None)
+        events = read_merged_timeline(session, case_id, limit=TIMELINE_LIMIT)
+        links = read_links(session, case_id)
         deliveries = delivery_states(session, [(e.id, e.kind) for e in events])
         clocks = read_clocks(session, case_id)
         linked = read_linked_accounts(session, case.customer_id)
@@ -83,7 +101,12 @@ def case_context(
         "undelivered": [
             e.id for e in events if e.id in deliveries and deliveries[e.id].state.is_problem
         ],
-        "names": _names(runtime, events),
+        "names": _names(runtime, events, case.assignee_id),
+        "last_event_id": events[-1].id if events else 0,
+        "view": view,
+        "links": links,
+        "shown": [e for e in events if view != "conversation" or e.kind in CONVERSATION],
+        "files": case_attachments(runtime.db, viewer.principal, case_id),
         "macros": sorted(macros, key=lambda m: m.title.lower()),
         "desk": runtime.desk,
         "statuses": [s.value for s in CaseStatus],
@@ -97,8 +120,11 @@ def case_context(
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, case_id: int, viewer: Viewer, runtime: Rt) -> Response:
-    return render(request, "case.html", case_context(runtime, viewer, case_id))
+def case_page(
+    request: Request, case_id: int, viewer: Viewer, runtime: Rt, view: str = "all"
+) -> Response:
+    shown = "conversation" if view == "conversation" else "all"
+    return render(request, "case.html", case_context(runtime, viewer, case_id, view=shown))
 
 
 @router.get("/cases/{case_id}/macro-preview")
@@ -122,3 +148,13 @@ def macro_preview(
     return render(
         request, "_macro_preview.html", {"preview": preview, "problem": None, "macro": chosen}
     )
+
+
+@router.post("/cases/{case_id}/presence")
+def presence(
+    request: Request, case_id: int, viewer: Viewer, runtime: Rt, form: PostedForm, since: int = 0
+) -> Response:
+    """The case page's heartbeat (htmx, every 15 s): who else has the case open, and who wrote
+    on it since the page was loaded (event id `since`)."""
+    collision = beat(runtime.db, runtime.clock, viewer.principal, case_id, max(since, 0))
+    return render(request, "_presence.html", {"collision": collision, "desk": runtime.desk})

@@ -1,33 +1,16 @@
-"""The playbook panel of a case page: start a run, tick checklist items, choose a branch,
-record an event, mark a task done. Every act is the playbook engine's check_/do_send_event.
+"""The playbook panel of a case page: what each run waits for, its options and the events
+that fit its step. The acts themselves are in run_actions.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
-
 from sopdesk.domain.desk import Desk
-from sopdesk.domain.playbooks import events as ev
 from sopdesk.domain.playbooks.interpreter import playbook_version
-from sopdesk.engine.playbooks import (
-    RunView,
-    StartRun,
-    check_send_event,
-    check_start_run,
-    do_send_event,
-    do_start_run,
-    list_case_runs,
-)
-from sopdesk.errors import InvalidInput
+from sopdesk.engine.playbooks import RunView, list_case_runs
 from sopdesk.runtime import Runtime
-from sopdesk.web.ui.forms import text_fields
-from sopdesk.web.ui.rendering import PageRoute, redirect
-from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
-
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+from sopdesk.web.ui.viewer import AgentViewer
 
 
 @dataclass(frozen=True)
@@ -64,44 +47,9 @@ def panel_of(desk: Desk, run: RunView) -> RunPanel:
         if step is not None and step.checklist is not None
         else {}
     )
-    return RunPanel(run, labels, dict(playbook.events), prompt, then, records)
-
-
-def _event(values: dict[str, str]) -> ev._Event:
-    action = values.get("action", "")
-    if action == "tick":
-        item = values.get("item", "all")
-        recorded = {
-            k.removeprefix("value_"): v.strip()
-            for k, v in values.items()
-            if k.startswith("value_") and v.strip()
-        }
-        return ev.Ticked(item=int(item) if item.isdigit() else "all", values=recorded)
-    if action == "choose" and values.get("option"):
-        return ev.Chose(option=values["option"])
-    if action == "event" and values.get("name"):
-        return ev.Named(name=values["name"])
-    if action == "task-done":
-        return ev.TaskDone(step=values.get("step") or None)
-    raise InvalidInput("choose what to do: tick, choose, record an event or mark the task done")
-
-
-@router.post("/cases/{case_id}/runs")
-def start_run(
-    request: Request, case_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
-) -> Response:
-    command = StartRun(playbook=str(form.get("playbook") or "-"))
-    playbook = check_start_run(runtime.db, viewer.principal, runtime.desk, case_id, command)
-    do_start_run(runtime.db, runtime.clock, runtime.desk, viewer.principal, case_id, playbook)
-    return redirect(request, f"/cases/{case_id}#playbook")
-
-
-@router.post("/runs/{run_id}/act")
-def act(request: Request, run_id: int, viewer: Viewer, runtime: Rt, form: PostedForm) -> Response:
-    event = _event(text_fields(form))
-    check_send_event(runtime.db, viewer.principal, runtime.desk, run_id, event)
-    run = do_send_event(runtime.db, runtime.clock, runtime.desk, viewer.principal, run_id, event)
-    return redirect(request, f"/cases/{run.case_id}#playbook")
+    # Only the event the step waits for fits; offering the others would only be refused.
+    events = {k: v for k, v in playbook.events.items() if k == run.waiting_for}
+    return RunPanel(run, labels, events, prompt, then, records)
 
 
 def case_runs_panel(runtime: Runtime, viewer: AgentViewer, case_id: int) -> list[RunPanel]:

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
@@ -36,12 +37,24 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
+def _local(value: datetime | None, timezone: str) -> str:
+    """A time in the desk's timezone, with the zone's abbreviation (CET, EST, ...)."""
+    if value is None:
+        return ""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return _when(value)
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
 def _label(value: str | None) -> str:
     return (value or "").replace("_", " ").replace("-", " ")
 
 
 env.filters["when"] = _when
 env.filters["label"] = _label
+env.filters["local"] = _local
 
 
 def codec_of(request: Request) -> SessionCodec:
