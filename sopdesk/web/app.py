@@ -27,6 +27,7 @@ from sopdesk.web.api import (
 from sopdesk.web.guards import AnswerUnexpected, RefuseNul
 from sopdesk.web.limits import BodySizeLimit
 from sopdesk.web.problems import install_problem_handlers
+from sopdesk.web.proxies import TrustedProxies
 from sopdesk.web.ui import install_console
 
 # Room for the JSON envelope around the largest attachment a request may carry.
@@ -50,6 +51,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         max_bytes=runtime.settings.max_attachment_bytes * 4 // 3 + ENVELOPE_BYTES,
     )
     app.add_middleware(AnswerUnexpected)
+    app.add_middleware(TrustedProxies, proxies=runtime.settings.trusted_proxies)
     app.include_router(health.router)
     routers = (
         cases,
