@@ -22,6 +22,7 @@ from sopdesk.domain.cases import MAX_LEVEL, MIN_LEVEL, ActorKind, Role
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.access import require_role
+from sopdesk.engine.console_sessions import end_agent_sessions
 from sopdesk.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from sopdesk.store.db import Database
 from sopdesk.store.models import Agent, ApiToken
@@ -150,6 +151,9 @@ def do_update_agent(db: Database, agent_id: int, command: UpdateAgent) -> AgentV
             agent.active = command.active
         if command.password is not None:
             agent.password_hash = hash_password(command.password)
+        if command.active is False or command.password is not None:
+            # Whoever holds one of the agent's sessions is signed out now, everywhere.
+            end_agent_sessions(session, agent_id)
         view = AgentView.of(agent)
     forget_cached_tokens()
     return view

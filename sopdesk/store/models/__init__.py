@@ -15,6 +15,7 @@ from sopdesk.store.models.kb import KbFeedback, KbPassage
 from sopdesk.store.models.partners import Partner, PartnerUser
 from sopdesk.store.models.playbooks import LedgerEntry, PlaybookRun, PlaybookVersion
 from sopdesk.store.models.reports import REPORT_INDEXES
+from sopdesk.store.models.sessions import ConsoleSession
 from sopdesk.store.models.sla import SlaClockRow
 from sopdesk.store.models.status import (
     StatusIncident,
@@ -34,6 +35,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "ConsoleSession",
     "Customer",
     "CustomerIdentity",
     "CustomerLink",
