@@ -25,6 +25,7 @@ from sopdesk.web.api import (
     tokens,
 )
 from sopdesk.web.guards import AnswerUnexpected, RefuseNul
+from sopdesk.web.headers import SecurityHeaders
 from sopdesk.web.limits import BodySizeLimit
 from sopdesk.web.problems import install_problem_handlers
 from sopdesk.web.proxies import TrustedProxies
@@ -52,6 +53,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.add_middleware(AnswerUnexpected)
     app.add_middleware(TrustedProxies, proxies=runtime.settings.trusted_proxies)
+    app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
     routers = (
         cases,
