@@ -27,6 +27,7 @@ from sopdesk.web.api import (
 from sopdesk.web.guards import AnswerUnexpected, RefuseNul
 from sopdesk.web.headers import SecurityHeaders
 from sopdesk.web.limits import BodySizeLimit
+from sopdesk.web.openapi import install_openapi
 from sopdesk.web.problems import install_problem_handlers
 from sopdesk.web.proxies import TrustedProxies
 from sopdesk.web.ui import install_console
@@ -72,4 +73,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     for module in routers:
         app.include_router(module.router, prefix="/api/v1")
     install_console(app, runtime)
+    install_openapi(app)
     return app
