@@ -59,6 +59,7 @@ bench: install
 	$(BIN)/python -m bench.bot
 	$(BIN)/python -m bench.triage
 	$(BIN)/python -m bench.desk_tests
+	$(BIN)/python -m bench.fuzz
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -134,6 +134,11 @@ class Settings(BaseSettings):
     customer_link_days: int = Field(
         default=30, ge=1, le=365, description="Days a customer's case link stays valid."
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks of reverse proxies whose X-Forwarded-For is believed"
+        ' (a JSON list, e.g. ["127.0.0.1"]); default none: the connection is the client.',
+    )
     contact_rate_limit: int = Field(
         default=5, ge=1, description="Contact-form submissions per IP address per hour."
     )

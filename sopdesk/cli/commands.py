@@ -12,4 +12,5 @@ from sopdesk.cli import desk  # noqa: F401
 from sopdesk.cli import playbooks  # noqa: F401
 from sopdesk.cli import desk_tests  # noqa: F401
 from sopdesk.cli import triage  # noqa: F401
+from sopdesk.cli import backup  # noqa: F401
 from sopdesk.cli import customers  # noqa: F401

@@ -47,6 +47,9 @@ def _uvicorn_config(settings: Settings, app: Any, workers: int = 1) -> uvicorn.C
         lifespan="on",
         access_log=False,
         server_header=False,
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1; sopdesk's TrustedProxies
+        # middleware reads it only from settings.trusted_proxies.
+        proxy_headers=False,
         factory=isinstance(app, str),
         workers=workers,
     )

@@ -28,17 +28,28 @@ class CaseLink:
     case_id: int
     customer_id: int
     expires_at: datetime
+    issued_at: datetime | None = None  # None for links made before links carried it
 
 
-def make_link_token(secret: str, case_id: int, customer_id: int, expires_at: datetime) -> str:
+def make_link_token(
+    secret: str,
+    case_id: int,
+    customer_id: int,
+    expires_at: datetime,
+    issued_at: datetime | None = None,
+) -> str:
     serializer = URLSafeSerializer(secret, salt=SALT)
-    return str(serializer.dumps({"c": case_id, "u": customer_id, "e": int(expires_at.timestamp())}))
+    data = {"c": case_id, "u": customer_id, "e": int(expires_at.timestamp())}
+    if issued_at is not None:
+        # Whole seconds: a link issued in the second of a revocation counts as revoked.
+        data["i"] = int(issued_at.timestamp())
+    return str(serializer.dumps(data))
 
 
 def case_link(
     public_url: str, secret: str, case_id: int, customer_id: int, now: datetime, days: int
 ) -> str:
-    token = make_link_token(secret, case_id, customer_id, now + timedelta(days=days))
+    token = make_link_token(secret, case_id, customer_id, now + timedelta(days=days), now)
     return f"{public_url.rstrip('/')}/my/case/{token}"
 
 
@@ -46,8 +57,12 @@ def read_link_token(secret: str, token: str, now: datetime) -> CaseLink:
     """The case the token names; LinkError when forged or expired."""
     try:
         data = URLSafeSerializer(secret, salt=SALT).loads(token)
+        issued = data.get("i")
         link = CaseLink(
-            int(data["c"]), int(data["u"]), datetime.fromtimestamp(data["e"], now.tzinfo)
+            int(data["c"]),
+            int(data["u"]),
+            datetime.fromtimestamp(data["e"], now.tzinfo),
+            datetime.fromtimestamp(issued, now.tzinfo) if issued is not None else None,
         )
     except (BadSignature, KeyError, TypeError, ValueError) as exc:
         raise LinkError(

@@ -57,6 +57,21 @@ def reply_address(mailbox: str, case_id: int, secret: str) -> str:
     return f"{local}+{make_reply_token(case_id, secret)}@{domain}"
 
 
+def delivery_key(
+    message_id: str, sender: str, subject: str, text: str, files: Iterable[str]
+) -> str:
+    """What makes two deliveries the same mail: its Message-ID, its sender and its content.
+
+    A Message-ID alone is chosen by the sender, so another sender reusing one (by accident or
+    to have a message dropped) must not make theirs a duplicate; the same mail delivered twice
+    (a retry, a second route) has all three alike. `files` are the attachments' SHA-256.
+    """
+    content = "\x00".join([subject, text, *sorted(files)])
+    digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
+    whole = "\x00".join([message_id, sender.strip().lower(), digest])
+    return hashlib.sha256(whole.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def outgoing_message_id(case_id: int, event_id: int, secret: str, domain: str) -> str:
     """Deterministic per event, so a resend after a crash carries the same Message-ID."""
     return f"<sopdesk.{make_reply_token(case_id, secret)}.e{event_id}@{domain}>"

@@ -6,6 +6,7 @@ Also turns a presented token into the Principal that every check_* authorises.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import secrets
 import threading
 import time
@@ -21,12 +22,18 @@ from sopdesk.domain.cases import MAX_LEVEL, MIN_LEVEL, ActorKind, Role
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.access import require_role
+from sopdesk.engine.console_sessions import end_agent_sessions
 from sopdesk.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from sopdesk.store.db import Database
 from sopdesk.store.models import Agent, ApiToken
 
 TOKEN_PREFIX = "sdk_"
 _hasher = PasswordHasher()
+# Checked instead of a real hash for an unknown e-mail or an agent without a password, so that
+# every sign-in attempt spends the same argon2 work and an unknown address answers no faster.
+_STAND_IN_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_verifications = itertools.count(1)  # next() is atomic under the GIL; read by password_work
+_work_done = 0
 
 
 def hash_password(password: str) -> str:
@@ -34,14 +41,18 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    if not password_hash:
-        # Spend the same time as a real check so absent accounts can't be told apart.
-        _hasher.hash(password)
-        return False
+    """Whether the password matches; always one argon2 verification, whatever the hash."""
+    global _work_done
+    _work_done = next(_verifications)
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher.verify(password_hash or _STAND_IN_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def password_work() -> int:
+    """How many argon2 verifications this process has done (the tests compare the work)."""
+    return _work_done
 
 
 def hash_token(token: str) -> str:
@@ -140,6 +151,9 @@ def do_update_agent(db: Database, agent_id: int, command: UpdateAgent) -> AgentV
             agent.active = command.active
         if command.password is not None:
             agent.password_hash = hash_password(command.password)
+        if command.active is False or command.password is not None:
+            # Whoever holds one of the agent's sessions is signed out now, everywhere.
+            end_agent_sessions(session, agent_id)
         view = AgentView.of(agent)
     forget_cached_tokens()
     return view
@@ -324,7 +338,9 @@ def _lookup_token(db: Database, token: str) -> Principal:
 
 def authenticate_password(db: Database, email: str, password: str) -> Principal:
     with db.transaction(write=False) as session:
-        agent = session.scalar(select(Agent).where(Agent.email == email.lower()))
-    if agent is None or not verify_password(agent.password_hash, password) or not agent.active:
+        agent = session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
+    # The hash is checked first, even for an unknown e-mail: the same work either way.
+    matches = verify_password(agent.password_hash if agent else None, password)
+    if agent is None or not matches or not agent.active:
         raise Unauthorized("wrong e-mail or password")
     return principal_of(agent)

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from sopdesk.domain.access import customer_sees_event
 from sopdesk.domain.cases import ActorKind, Channel, EventKind
 from sopdesk.domain.clock import Clock
+from sopdesk.domain.customer_links import link_refusal
 from sopdesk.domain.desk import Desk
-from sopdesk.domain.links import CaseLink
+from sopdesk.domain.links import CaseLink, LinkError
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.customer_messages import customer_wrote
 from sopdesk.errors import InvalidInput, NotFound
@@ -59,17 +60,26 @@ class Upload:
     content_type: str
 
 
-def _case_of(session: Session, link: CaseLink) -> Case:
+def _case_of(session: Session, desk: Desk, now: datetime, link: CaseLink) -> Case:
     case = session.get(Case, link.case_id)
     if case is None or case.customer_id != link.customer_id:
         raise NotFound("this case is not available")
+    refusal = link_refusal(
+        issued_at=link.issued_at,
+        revoked_at=case.links_revoked_at,
+        closed_at=case.closed_at,
+        closed_days=desk.customer_links.closed_days,
+        now=now,
+    )
+    if refusal is not None:
+        raise LinkError(refusal)
     return case
 
 
-def read_customer_case(db: Database, link: CaseLink) -> CustomerCase:
+def read_customer_case(db: Database, clock: Clock, desk: Desk, link: CaseLink) -> CustomerCase:
     """The case with its public timeline, oldest first."""
     with db.transaction(write=False) as session:
-        case = _case_of(session, link)
+        case = _case_of(session, desk, clock.now(), link)
         events = session.scalars(
             select(CaseEvent)
             .where(CaseEvent.case_id == case.id, CaseEvent.kind.in_(PUBLIC_KINDS))
@@ -113,7 +123,7 @@ def do_customer_reply(
     """Records the reply (and document) as the customer's message, in one transaction."""
     now = clock.now()
     with db.transaction() as session:
-        case = _case_of(session, link)
+        case = _case_of(session, desk, now, link)
         author = Principal(kind=ActorKind.CUSTOMER, id=link.customer_id)
         event = customer_wrote(
             session,

@@ -23,6 +23,7 @@ from sopdesk.domain.mail_threading import (
     ThreadClues,
     ThreadDecision,
     decide_thread,
+    delivery_key,
     read_reply_tokens,
     tagged_case,
 )
@@ -33,9 +34,9 @@ from sopdesk.engine.customers import ensure_customer
 from sopdesk.engine.mail_index import (
     case_facts,
     cases_for_message_ids,
-    event_with_message_id,
     recent_cases,
     record_message_id,
+    seen_delivery,
     sender_customers,
 )
 from sopdesk.engine.new_cases import CasePlan, CreateCase, check_create_case, insert_case
@@ -108,10 +109,13 @@ def check_inbound_mail(
             "this mail has no usable sender address (From); it was not stored as a case"
         )
     with db.transaction(write=False) as session:
-        seen = event_with_message_id(session, mail.message_id)
+        seen = seen_delivery(session, _key(mail))
         if seen is not None:
             skip = IntakeResult(
-                "duplicate", seen.case_id, seen.event_id, "Message-ID already received"
+                "duplicate",
+                seen.case_id,
+                seen.event_id,
+                "this mail (Message-ID, sender and content) was already received",
             )
             return MailPlan(mail, ThreadDecision(seen.case_id, "reference", ""), None, None, skip)
         decision = _decide(session, mail, secret, clock.now())
@@ -212,16 +216,26 @@ def do_inbound_mail(
     try:
         return _write_mail(db, now, desk, principal, plan, data)
     except IntegrityError:
-        # Another delivery of the same Message-ID committed first: the unique row refused ours.
+        # Another delivery of the same mail committed first: the unique row refused ours.
         with db.transaction(write=False) as session:
-            seen = event_with_message_id(session, plan.mail.message_id)
+            seen = seen_delivery(session, _key(plan.mail))
         if seen is None:
             raise
         return _duplicate(seen)
 
 
+def _key(mail: ParsedMail) -> str:
+    files = [f.sha256 for f in mail.attachments]
+    return delivery_key(mail.message_id, mail.sender or "", mail.subject, mail.text, files)
+
+
 def _duplicate(seen: EmailMessage) -> IntakeResult:
-    return IntakeResult("duplicate", seen.case_id, seen.event_id, "Message-ID already received")
+    return IntakeResult(
+        "duplicate",
+        seen.case_id,
+        seen.event_id,
+        "this mail (Message-ID, sender and content) was already received",
+    )
 
 
 def _write_mail(
@@ -234,7 +248,8 @@ def _write_mail(
 ) -> IntakeResult:
     mail = plan.mail
     with db.transaction() as session:
-        seen = event_with_message_id(session, mail.message_id)
+        key = _key(mail)
+        seen = seen_delivery(session, key)
         if seen is not None:
             return _duplicate(seen)
         if plan.create is not None and plan.case_plan is not None:
@@ -242,7 +257,7 @@ def _write_mail(
                 session, now, desk, principal, plan.create, plan.case_plan, message_data=data
             )
             session.flush()
-            record_message_id(session, mail.message_id, case.id, event.id, "in", now)
+            record_message_id(session, mail.message_id, key, case.id, event.id, "in", now)
             _store_files(session, event, mail, now)
             return IntakeResult("created", case.id, event.id, plan.thread.reason)
         assert plan.thread.case_id is not None and mail.sender is not None
@@ -257,7 +272,7 @@ def _write_mail(
             else answer_task_by_mail(session, desk, case_row, mail.sender, text, data, now)
         )
         if answer is not None:
-            record_message_id(session, mail.message_id, case_row.id, answer.id, "in", now)
+            record_message_id(session, mail.message_id, key, case_row.id, answer.id, "in", now)
             _store_files(session, answer, mail, now)
             return IntakeResult("appended", case_row.id, answer.id, plan.thread.reason)
         customer_id = ensure_customer(session, mail.sender, mail.sender_name[:200], now)
@@ -274,6 +289,6 @@ def _write_mail(
             data=data,
             automatic=mail.auto is not None,
         )
-        record_message_id(session, mail.message_id, case_row.id, event.id, "in", now)
+        record_message_id(session, mail.message_id, key, case_row.id, event.id, "in", now)
         _store_files(session, event, mail, now)
         return IntakeResult("appended", case_row.id, event.id, plan.thread.reason)

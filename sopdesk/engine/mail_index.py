@@ -1,6 +1,7 @@
 """Looking up mail facts in the database: Message-IDs of case events, senders' customers.
 
-Message-IDs live in the email_messages table, unique, so a duplicate is a constraint violation.
+Deliveries live in the email_messages table, unique by Message-ID, sender and content
+(`delivery_key`), so a duplicate is a constraint violation.
 """
 
 from __future__ import annotations
@@ -21,20 +22,25 @@ from sopdesk.store.models import Case, CaseEvent, Customer, CustomerIdentity, Em
 MAX_MESSAGE_ID = 998
 
 
-def event_with_message_id(session: Session, message_id: str) -> EmailMessage | None:
-    """The record of this Message-ID, if it was seen before (duplicate detection)."""
-    return session.scalars(
-        select(EmailMessage).where(EmailMessage.message_id == message_id[:MAX_MESSAGE_ID])
-    ).first()
+def seen_delivery(session: Session, key: str) -> EmailMessage | None:
+    """The record of this mail (Message-ID, sender and content: `delivery_key`), if seen."""
+    return session.scalars(select(EmailMessage).where(EmailMessage.delivery_key == key)).first()
 
 
 def record_message_id(
-    session: Session, message_id: str, case_id: int, event_id: int, direction: str, now: datetime
+    session: Session,
+    message_id: str,
+    key: str,
+    case_id: int,
+    event_id: int,
+    direction: str,
+    now: datetime,
 ) -> None:
-    """Claims a Message-ID for an event; a concurrent claim of the same ID fails on flush."""
+    """Claims a delivery for an event; a concurrent claim of the same mail fails on flush."""
     session.add(
         EmailMessage(
             message_id=message_id[:MAX_MESSAGE_ID],
+            delivery_key=key,
             case_id=case_id,
             event_id=event_id,
             direction=direction,
@@ -57,11 +63,13 @@ def cases_for_message_ids(session: Session, ids: Sequence[str], secret: str) -> 
             unknown.append(mid)
     if unknown:
         rows = session.execute(
-            select(EmailMessage.message_id, EmailMessage.case_id).where(
-                EmailMessage.message_id.in_([m[:MAX_MESSAGE_ID] for m in unknown[:100]])
-            )
+            select(EmailMessage.message_id, EmailMessage.case_id)
+            .where(EmailMessage.message_id.in_([m[:MAX_MESSAGE_ID] for m in unknown[:100]]))
+            .order_by(EmailMessage.id)
         ).all()
-        by_id = {mid: case_id for mid, case_id in rows}
+        by_id: dict[str, int] = {}
+        for mid, case_id in rows:  # a Message-ID reused by another sender: the first one counts
+            by_id.setdefault(mid, case_id)
         found += [by_id[mid] for mid in unknown if mid in by_id and by_id[mid] not in found]
     return found
 

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from sopdesk.domain.desk import Playbook
 from sopdesk.domain.playbooks.interpreter import playbook_version
 from sopdesk.domain.playbooks.state import RunState
 from sopdesk.errors import NotFound
+from sopdesk.store.db import dialect_insert
 from sopdesk.store.models import PlaybookRun, PlaybookVersion
 
 _VERSIONS: dict[str, Playbook] = {}
@@ -84,11 +86,14 @@ def store_version(session: Session, playbook: Playbook, now: datetime) -> str:
     """Keeps the playbook's definition under its hash (once) and returns the hash."""
     version = playbook_version(playbook)
     if session.get(PlaybookVersion, version) is None:
+        # Two first runs of a new version at the same moment both see no row: the second
+        # insert waits on the first one's key and then does nothing, instead of failing.
         definition = playbook.model_dump(mode="json", by_alias=True, exclude_none=True)
-        session.add(
-            PlaybookVersion(hash=version, slug=playbook.slug, definition=definition, created_at=now)
+        session.execute(
+            dialect_insert(session, cast(Table, PlaybookVersion.__table__))
+            .values(hash=version, slug=playbook.slug, definition=definition, created_at=now)
+            .on_conflict_do_nothing(index_elements=["hash"])
         )
-        session.flush()
     _VERSIONS.setdefault(version, playbook)
     return version
 

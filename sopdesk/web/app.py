@@ -28,8 +28,11 @@ from sopdesk.web.api import (
 )
 from sopdesk.web.cors import BotCors
 from sopdesk.web.guards import AnswerUnexpected, RefuseNul
+from sopdesk.web.headers import SecurityHeaders
 from sopdesk.web.limits import BodySizeLimit
+from sopdesk.web.openapi import install_openapi
 from sopdesk.web.problems import install_problem_handlers
+from sopdesk.web.proxies import TrustedProxies
 from sopdesk.web.ui import install_console
 
 # Room for the JSON envelope around the largest attachment a request may carry.
@@ -53,6 +56,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         max_bytes=runtime.settings.max_attachment_bytes * 4 // 3 + ENVELOPE_BYTES,
     )
     app.add_middleware(AnswerUnexpected)
+    app.add_middleware(TrustedProxies, proxies=runtime.settings.trusted_proxies)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(BotCors)  # outermost: the widget on another origin reads every answer
     app.include_router(health.router)
     routers = (
@@ -74,4 +79,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     for module in routers:
         app.include_router(module.router, prefix="/api/v1")
     install_console(app, runtime)
+    install_openapi(app)
     return app

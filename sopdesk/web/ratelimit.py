@@ -25,15 +25,24 @@ class RateLimit:
     def hit(self, key: str, now: datetime) -> None:
         """Counts an attempt; raises TooManyRequests when the key has used up its window."""
         with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - self.window:
-                hits.popleft()
-            if len(hits) >= self.attempts:
-                wait = int((hits[0] + self.window - now).total_seconds()) + 1
-                raise TooManyRequests(f"too many {self.what}; wait {wait} seconds and try again")
+            hits = self._window_of(key, now)
             hits.append(now)
             if len(self._hits) > MAX_KEYS:
                 self._hits.pop(next(iter(self._hits)))
+
+    def check(self, key: str, now: datetime) -> None:
+        """Raises TooManyRequests when the key has used up its window; counts nothing."""
+        with self._lock:
+            self._window_of(key, now)
+
+    def _window_of(self, key: str, now: datetime) -> deque[datetime]:
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        if len(hits) >= self.attempts:
+            wait = int((hits[0] + self.window - now).total_seconds()) + 1
+            raise TooManyRequests(f"too many {self.what}; wait {wait} seconds and try again")
+        return hits
 
     def clear(self, key: str) -> None:
         with self._lock:

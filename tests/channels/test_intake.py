@@ -72,12 +72,32 @@ def test_new_mail_creates_a_case_with_original_and_files(receiver: MailReceiver)
     assert original.filename == "original.eml" and original.event_id == first.id
 
 
-def test_duplicate_message_id_is_ignored(receiver: MailReceiver) -> None:
+def test_the_same_mail_delivered_twice_is_a_duplicate(receiver: MailReceiver) -> None:
     receiver.receive(mail())
     events = count(receiver, CaseEvent)
-    again = receiver.receive(mail(body="different body, same id"))
+    # A second route adds its own trace headers; Message-ID, sender and content are the same.
+    again = receiver.receive(mail(Received="from relay2.example by mx.desk.example"))
     assert again.outcome == "duplicate"
     assert count(receiver, Case) == 1 and count(receiver, CaseEvent) == events
+
+
+def test_another_sender_reusing_a_message_id_is_a_new_message(receiver: MailReceiver) -> None:
+    first = receiver.receive(mail())
+    other = receiver.receive(
+        mail(
+            sender="mallory@example.net", subject="Refund now", body="Pay me", mid="m1@example.com"
+        )
+    )
+    assert other.outcome == "created" and other.case_id != first.case_id
+    assert count(receiver, Case) == 2
+
+
+def test_one_sender_reusing_a_message_id_for_new_text_is_a_new_message(
+    receiver: MailReceiver,
+) -> None:
+    first = receiver.receive(mail())
+    again = receiver.receive(mail(body="Still nothing, a week later."))
+    assert again.outcome == "appended" and again.case_id == first.case_id
 
 
 def test_reply_with_the_token_from_another_address_lands_on_the_case(

@@ -108,6 +108,8 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
         ("GET", f"/api/v1/cases/{top}/sla", None, {"admin", "lead"}),
         # Each persona moves the level-4 case down to 3 (or is refused); a repeat would be a 422.
         ("POST", f"/api/v1/cases/{top}/escalate", {"level": 3, "reason": "r"}, {"admin", "lead"}),
+        ("POST", f"/api/v1/cases/{case}/customer-links/revoke", {}, ALL),
+        ("POST", f"/api/v1/cases/{top}/customer-links/revoke", {}, {"admin", "lead"}),
         ("POST", "/api/v1/customers", {"email": "new@example.com"}, ALL),
         ("GET", "/api/v1/customers", None, ALL),
         ("GET", f"/api/v1/customers/{customer}", None, ALL),

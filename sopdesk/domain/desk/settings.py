@@ -99,6 +99,12 @@ class Limits(DeskModel):
     refund_without_approval: float | None = Field(default=None, gt=0)
 
 
+class CustomerLinks(DeskModel):
+    """How long a customer's case link keeps working once the case is closed."""
+
+    closed_days: int = Field(default=14, ge=0, le=365)
+
+
 class Triage(DeskModel):
     """How sure triage must be before it categorises a case or calls it spam by itself."""
 
@@ -124,3 +130,4 @@ class DeskSettings(DeskModel):
     bot: Bot = Field(default_factory=Bot)
     status_page: StatusPage = Field(default_factory=StatusPage)
     triage: Triage = Field(default_factory=Triage)
+    customer_links: CustomerLinks = Field(default_factory=CustomerLinks)

@@ -21,6 +21,7 @@ from sopdesk.store.models.partners import Partner, PartnerUser
 from sopdesk.store.models.playbooks import LedgerEntry, PlaybookRun, PlaybookVersion
 from sopdesk.store.models.presence import CasePresence
 from sopdesk.store.models.reports import REPORT_INDEXES
+from sopdesk.store.models.sessions import ConsoleSession
 from sopdesk.store.models.sla import SlaClockRow
 from sopdesk.store.models.status import (
     StatusIncident,
@@ -44,6 +45,7 @@ __all__ = [
     "CaseItem",
     "CaseLinkRow",
     "CasePresence",
+    "ConsoleSession",
     "Customer",
     "CustomerAudit",
     "CustomerIdentity",

@@ -58,6 +58,8 @@ class Case(Base):
     updated_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # Customer links issued up to this instant no longer open the case (an agent revoked them).
+    links_revoked_at: Mapped[datetime | None]
 
 
 class CaseEvent(Base):

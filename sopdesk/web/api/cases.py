@@ -1,11 +1,12 @@
-"""/api/v1/cases: create from an inbound contact, list, read, timeline, change, add messages."""
+"""/api/v1/cases: create from an inbound contact, list, read, timeline, change, add messages,
+withdraw the customer links sent so far."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, Field
 
 from sopdesk.domain.cases import CaseStatus
 from sopdesk.engine.cases import (
@@ -25,6 +26,7 @@ from sopdesk.engine.cases import (
     get_case,
     load_case,
 )
+from sopdesk.engine.customer_links import check_revoke_customer_links, do_revoke_customer_links
 from sopdesk.engine.customers import require_staff
 from sopdesk.engine.queues import MAX_PAGE, CaseFilter, CaseSort, decode_cursor, encode_cursor
 from sopdesk.engine.queues import list_cases as query_cases
@@ -131,3 +133,18 @@ def add_message(case_id: int, body: AddMessage, caller: Caller, runtime: Rt) -> 
     check_add_message(runtime.db, caller, case_id, body)
     added = do_add_message(runtime.db, runtime.clock, caller, case_id, body, runtime.desk)
     return Created(**added)
+
+
+class RevokeLinks(BaseModel):
+    reason: str = Field(default="", max_length=500, description="shown on the timeline")
+
+
+@router.post(
+    "/{case_id}/customer-links/revoke",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Withdraw every customer link of the case sent so far; links sent later work",
+)
+def revoke_customer_links(case_id: int, body: RevokeLinks, caller: Caller, runtime: Rt) -> None:
+    check_revoke_customer_links(runtime.db, caller, case_id)
+    do_revoke_customer_links(runtime.db, runtime.clock, caller, case_id, body.reason)

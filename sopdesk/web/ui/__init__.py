@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from sopdesk.runtime import Runtime
 from sopdesk.web.ratelimit import RateLimit
-from sopdesk.web.sessions import SessionCodec
+from sopdesk.web.sessions import SessionCodec, SessionStore
 from sopdesk.web.ui import (
     admin,
     approvals,
@@ -36,12 +36,19 @@ from sopdesk.web.ui import (
 )
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-LOGIN_ATTEMPTS_PER_MINUTE = 5
+LOGIN_ATTEMPTS_PER_MINUTE = 5  # per client address and e-mail
+FAILED_LOGINS_PER_ADDRESS = 20  # per client address over all e-mails, in ADDRESS_WINDOW
+ADDRESS_WINDOW = timedelta(minutes=15)
 
 
 def install_console(app: FastAPI, runtime: Runtime) -> None:
-    app.state.console_codec = SessionCodec(runtime.settings.resolved_secret_key())
+    app.state.console_codec = SessionCodec(
+        runtime.settings.resolved_secret_key(), SessionStore(runtime.db, runtime.clock)
+    )
     app.state.console_login_limit = RateLimit(LOGIN_ATTEMPTS_PER_MINUTE, timedelta(minutes=1))
+    app.state.console_address_limit = RateLimit(
+        FAILED_LOGINS_PER_ADDRESS, ADDRESS_WINDOW, "failed sign-ins from your address"
+    )
     for module in (
         login,
         queue,

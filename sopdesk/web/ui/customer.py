@@ -110,7 +110,7 @@ def _case_page(
     extra: dict[str, Any],
     status: int = 200,
 ) -> Response:
-    case = read_customer_case(runtime.db, link)
+    case = read_customer_case(runtime.db, runtime.clock, runtime.desk, link)
     context = {"case": case, "token": token, "errors": {}, "values": {}, **extra}
     context["sent"] = request.query_params.get("sent") == "1"
     return render(request, "my_case.html", context, status=status)

@@ -37,9 +37,20 @@ def login_limit(request: Request) -> RateLimit:
     return limit
 
 
+def address_limit(request: Request) -> RateLimit:
+    """Failed sign-ins per client address over all e-mails: password spraying stops here."""
+    limit: RateLimit = request.app.state.console_address_limit
+    return limit
+
+
+def client_address(request: Request) -> str:
+    # Already the real client: sopdesk.web.proxies.TrustedProxies reads X-Forwarded-For only
+    # when the connection comes from a configured proxy.
+    return request.client.host if request.client else "unknown"
+
+
 def limit_key(request: Request, email: str) -> str:
-    host = request.client.host if request.client else "unknown"
-    return f"{host}|{email.strip().lower()}"
+    return f"{client_address(request)}|{email.strip().lower()}"
 
 
 @router.get("/login")
@@ -79,12 +90,16 @@ def attempt_sign_in(
     if errors:
         return SignIn(values, errors, 422, None)
     key = scope + limit_key(request, email)
+    address = scope + client_address(request)
+    now = runtime.clock.now()
     try:
-        login_limit(request).hit(key, runtime.clock.now())
+        address_limit(request).check(address, now)
+        login_limit(request).hit(key, now)
         who = authenticate(runtime.db, email, password)
     except TooManyRequests as exc:
         return SignIn(values, {"": exc.message}, 429, None)
     except Unauthorized as exc:
+        address_limit(request).hit(address, now)
         return SignIn(values, {"password": exc.message}, 401, None)
     login_limit(request).clear(key)
     return SignIn(values, {}, 200, who)
