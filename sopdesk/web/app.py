@@ -24,6 +24,7 @@ from sopdesk.web.api import (
     taxonomy,
     tokens,
 )
+from sopdesk.web.api_docs import install_api_docs
 from sopdesk.web.guards import AnswerUnexpected, RefuseNul
 from sopdesk.web.limits import BodySizeLimit
 from sopdesk.web.problems import install_problem_handlers
@@ -40,6 +41,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         description="The REST API of sopdesk. Authenticate with `Authorization: Bearer <token>`"
         " (create one with `sopdesk token create --agent EMAIL`). Errors are RFC 9457 "
         "problem+json documents.",
+        docs_url=None,  # served by install_api_docs from the package (no CDN)
+        redoc_url=None,
     )
     app.state.runtime = runtime
     install_problem_handlers(app)
@@ -67,5 +70,6 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router, prefix="/api/v1")
+    install_api_docs(app)
     install_console(app, runtime)
     return app

@@ -12,6 +12,7 @@ from sopdesk.store.models.commerce import Order, OrderItem, Shipment
 from sopdesk.store.models.customers import Customer, CustomerIdentity, CustomerLink
 from sopdesk.store.models.email import EmailMessage
 from sopdesk.store.models.kb import KbFeedback, KbPassage
+from sopdesk.store.models.mailbox import MailboxMessage
 from sopdesk.store.models.partners import Partner, PartnerUser
 from sopdesk.store.models.playbooks import LedgerEntry, PlaybookRun, PlaybookVersion
 from sopdesk.store.models.reports import REPORT_INDEXES
@@ -23,6 +24,7 @@ from sopdesk.store.models.status import (
     StatusMaintenance,
     StatusSubscriber,
 )
+from sopdesk.store.models.views import SavedView
 from sopdesk.store.models.work import OutboxMessage, Timer
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "KbFeedback",
     "KbPassage",
     "LedgerEntry",
+    "MailboxMessage",
     "Order",
     "OrderItem",
     "OutboxMessage",
@@ -48,6 +51,7 @@ __all__ = [
     "PartnerUser",
     "PlaybookRun",
     "PlaybookVersion",
+    "SavedView",
     "Shipment",
     "SlaClockRow",
     "StatusIncident",

@@ -22,6 +22,7 @@ from sopdesk.web.ui import (
     case_page,
     customer,
     login,
+    mailbox,
     partner,
     playbook_panel,
     queue,
@@ -49,6 +50,7 @@ def install_console(app: FastAPI, runtime: Runtime) -> None:
         admin,
         partner,
         customer,
+        mailbox,
         status_admin,
         status_page,
     ):
