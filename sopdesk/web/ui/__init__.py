@@ -26,6 +26,7 @@ from sopdesk.web.ui import (
     partner,
     playbook_panel,
     queue,
+    queue_views,
     reports,
     status_admin,
     status_page,
@@ -41,6 +42,7 @@ def install_console(app: FastAPI, runtime: Runtime) -> None:
     for module in (
         login,
         queue,
+        queue_views,
         case_page,
         case_actions,
         playbook_panel,
