@@ -29,7 +29,8 @@ PHONE = {"width": 390, "height": 844}
 # The elements that stick out past the right edge (what to fix when a page is too wide).
 WIDEST = """Array.from(document.querySelectorAll('body *'))
   .filter(e => e.getBoundingClientRect().right > 391 && !e.closest('.scroll-x, table.cases'))
-  .slice(0, 6).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+  .slice(0, 6)
+  .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
 
 def change(server: Server, case_id: int, **fields: object) -> None:
