@@ -194,3 +194,40 @@ def test_every_page_fits_a_390px_phone(browser: Browser, server: Server) -> None
         shot(page, "queue-390")
     finally:
         context.close()
+
+
+def test_a_shop_answers_with_one_of_the_playbooks_circumstances(
+    browser: Browser, server: Server
+) -> None:
+    from tests.engine.test_partner_tasks import PASSWORD, make_shop
+
+    shop = make_shop(server.runtime, "button-breaks", "Button Breaks")
+    for name, viewport in (
+        ("partner-task-390", PHONE),
+        ("partner-task", {"width": 1280, "height": 900}),
+    ):
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"{server.url}/partner/login")
+        page.fill("#email", shop.user_email)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server.url}/partner")
+        page.locator("table.partner-tasks tbody tr").first.get_by_role("link").click()
+        options = page.locator(".found-options button")
+        expect(options).to_have_count(4)  # seed 000's four circumstances
+        expect(options.first).to_contain_text("missed during sorting")
+        if viewport is PHONE:
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+            shot(page, name)
+            context.close()
+            continue
+        shot(page, name)
+        page.fill("#answer", "Found it under the table.")
+        page.get_by_role("button", name=re.compile("missed during the break")).click()
+        answered = page.locator("[aria-label=Answer] .answer")
+        expect(answered).to_contain_text("The item was missed during the break")
+        expect(answered).to_contain_text("Found it under the table.")
+        expect(page.locator(".found-options")).to_have_count(0)  # answered: no more buttons
+        context.close()
