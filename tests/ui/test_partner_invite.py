@@ -73,3 +73,34 @@ def test_a_user_for_an_unknown_partner_is_one_red_line(
     )
     assert result.exit_code == 1
     assert "no partner with slug 'nope'" in result.output
+
+
+def test_the_api_adds_a_partner_and_invites_its_user(runtime: Runtime, browser: TestClient) -> None:
+    from sopdesk.domain.cases import Role
+    from sopdesk.engine.accounts import CreateAgent, do_create_agent, do_create_token
+
+    admin = do_create_agent(
+        runtime.db, runtime.clock, CreateAgent(email="a@example.com", name="A", roles=[Role.ADMIN])
+    )
+    headers = {
+        "Authorization": f"Bearer {do_create_token(runtime.db, runtime.clock, admin.id, 't').token}"
+    }
+    made = browser.post(
+        "/api/v1/partners", json={"slug": "api-shop", "name": "API Shop"}, headers=headers
+    )
+    assert made.status_code == 201 and made.json()["slug"] == "api-shop"
+    again = browser.post(
+        "/api/v1/partners", json={"slug": "api-shop", "name": "API Shop"}, headers=headers
+    )
+    assert again.status_code == 409
+    user = browser.post(
+        "/api/v1/partners/api-shop/users", json={"email": "u@api-shop.example"}, headers=headers
+    )
+    assert user.status_code == 201
+    link = user.json()["invite_url"]
+    page = browser.get(link.removeprefix("http://127.0.0.1:8000"))
+    assert page.status_code == 200 and "u@api-shop.example" in page.text
+    unknown = browser.post(
+        "/api/v1/partners/nope/users", json={"email": "x@example.com"}, headers=headers
+    )
+    assert unknown.status_code == 404
