@@ -134,3 +134,27 @@ def do_accept_invite(db: Database, user_id: int, password: str) -> None:
         user = session.get(PartnerUser, user_id)
         if user is not None:
             user.password_hash = hash_password(password)
+
+
+@dataclass(frozen=True)
+class PartnerListing:
+    id: int
+    slug: str
+    name: str
+    email: str | None
+    users: list[tuple[str, str, bool]]  # (e-mail, name, has chosen a password)
+
+
+def list_partners(db: Database, principal: Principal) -> list[PartnerListing]:
+    """Every partner with its portal users, for the admin page."""
+    require_role(principal, Role.ADMIN)
+    with db.transaction(write=False) as session:
+        users: dict[int, list[tuple[str, str, bool]]] = {}
+        for user in session.scalars(select(PartnerUser).order_by(PartnerUser.email)):
+            users.setdefault(user.partner_id, []).append(
+                (user.email, user.name, user.password_hash is not None)
+            )
+        return [
+            PartnerListing(p.id, p.slug, p.name, p.email, users.get(p.id, []))
+            for p in session.scalars(select(Partner).order_by(Partner.name))
+        ]

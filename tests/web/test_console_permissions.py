@@ -11,13 +11,14 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from sopdesk.engine.mailbox import keep_message
+from sopdesk.engine.partner_users import CreatePartner, do_create_partner
 from sopdesk.runtime import Runtime
-from sopdesk.web.ui import board, mailbox, queue, queue_views
+from sopdesk.web.ui import admin_partners, board, mailbox, queue, queue_views
 from tests.ui.conftest import PERSONAS, csrf_of, desk_dir, make_case, people, runtime, signed_in
 
 __all__ = ["desk_dir", "make_case", "people", "runtime", "signed_in"]
 ALL = set(PERSONAS)
-WALKED = (queue, queue_views, board, mailbox)
+WALKED = (queue, queue_views, board, mailbox, admin_partners)
 
 
 def _rows(case_id: int, message_id: int) -> list[tuple[str, str, dict[str, str], set[str], int]]:
@@ -34,13 +35,21 @@ def _rows(case_id: int, message_id: int) -> list[tuple[str, str, dict[str, str],
         ("POST", "/board/move", {"case": str(case_id), "column": "inbox"}, ALL, 200),
         ("GET", "/mailbox", {}, {"admin"}, 200),
         ("GET", f"/mailbox/{message_id}", {}, {"admin"}, 200),
+        ("GET", "/admin/partners", {}, {"admin"}, 200),
+        ("POST", "/admin/partners", {"slug": "{who}-shop", "name": "A shop"}, {"admin"}, 303),
+        ("POST", "/admin/partners/walk/invite", {"email": "{who}@walk.example"}, {"admin"}, 200),
     ]
 
 
 def test_the_table_covers_every_route_of_the_walked_modules() -> None:
     rows = {(m, p.split("?")[0]) for m, p, *_ in _rows(1, 1)}
     templated = {
-        (m, p.replace("{view}", "{view_id}").replace("/mailbox/1", "/mailbox/{message_id}"))
+        (
+            m,
+            p.replace("{view}", "{view_id}")
+            .replace("/mailbox/1", "/mailbox/{message_id}")
+            .replace("/walk/", "/{slug}/"),
+        )
         for m, p in rows
     }
     routes = {
@@ -68,6 +77,8 @@ def test_every_workspace_route_with_every_persona(
         body="b",
     )
     message_id = 1
+    walk = CreatePartner(slug="walk", name="Walk Shop")
+    do_create_partner(runtime.db, runtime.clock.now(), walk)
     for who in PERSONAS:
         client = signed_in(who)
         token = csrf_of(client.get("/").text)

@@ -16,6 +16,7 @@ from sopdesk.web.ratelimit import RateLimit
 from sopdesk.web.sessions import SessionCodec
 from sopdesk.web.ui import (
     admin,
+    admin_partners,
     approvals,
     board,
     case_actions,
@@ -51,6 +52,7 @@ def install_console(app: FastAPI, runtime: Runtime) -> None:
         approvals,
         reports,
         admin,
+        admin_partners,
         partner,
         partner_invite,
         customer,
