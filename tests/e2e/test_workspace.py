@@ -231,3 +231,33 @@ def test_a_shop_answers_with_one_of_the_playbooks_circumstances(
         expect(answered).to_contain_text("Found it under the table.")
         expect(page.locator(".found-options")).to_have_count(0)  # answered: no more buttons
         context.close()
+
+
+def test_an_admin_adds_a_shop_and_invites_its_user_who_sets_a_password(
+    page: Page, browser: Browser, server: Server
+) -> None:
+    sign_in(page, server, "admin")
+    page.click("header nav >> text=Partners")
+    page.fill("#slug", "e2e-shop")
+    page.fill("#name", "E2E Shop")
+    page.fill("#pemail", "orders@e2e-shop.example")
+    page.click("text=Add partner")
+    shop = page.locator('[data-partner="e2e-shop"]')
+    expect(shop).to_contain_text("No portal users yet.")
+    shop.locator('input[name="email"]').fill("sam@e2e-shop.example")
+    shop.locator("text=Invite user").click()
+    link = page.locator("[data-invite-link]").inner_text()
+    expect(page.locator('[data-partner="e2e-shop"]')).to_contain_text("invited, no password yet")
+    shot(page, "admin-partners")
+    context = browser.new_context(viewport=PHONE)
+    shop_page = context.new_page()
+    shop_page.goto(server.url + link.removeprefix("http://127.0.0.1:8000"))
+    shop_page.fill("#password", "our own good password")
+    shop_page.fill("#repeat", "our own good password")
+    shop_page.click("text=Set password")
+    shop_page.wait_for_url(re.compile(r"/partner/login"))
+    shop_page.fill("#email", "sam@e2e-shop.example")
+    shop_page.fill("#password", "our own good password")
+    shop_page.click("button[type=submit]")
+    shop_page.wait_for_url(f"{server.url}/partner")
+    context.close()
