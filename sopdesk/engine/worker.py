@@ -117,8 +117,7 @@ class Worker:
         self.registry = registry
         self.policy = policy or WorkerPolicy()
         self._stop = threading.Event()
-        # Errors of quiet failures (a setting is missing, e.g. a chat channel's webhook)
-        # already logged once: a demo desk must not fill its log with the same line.
+        # Quiet failures (a missing setting: a chat channel's webhook) logged once each.
         self._quiet_logged: set[str] = set()
 
     # --- the loop -------------------------------------------------------------------------
@@ -291,7 +290,9 @@ class Worker:
             error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
             # A permanent failure (an SMTP 5xx, say) dead-letters at once: retrying cannot help.
             if getattr(exc, "quiet", False):
-                self._log_quietly(job, error)
+                level = logging.DEBUG if error in self._quiet_logged else logging.WARNING
+                self._quiet_logged.add(error)
+                log.log(level, "%s %s (%s) not sent: %s", job.source, job.id, job.kind, error)
                 self._dead_letter(job, error)
                 result.dead.append(job)
             elif job.attempt >= self.policy.max_attempts or getattr(exc, "permanent", False):
@@ -319,19 +320,6 @@ class Worker:
             return False
         result.done.append(job)
         return True
-
-    def _log_quietly(self, job: Job, error: str) -> None:
-        if error in self._quiet_logged:
-            log.debug("%s %s (%s) not sent: %s", job.source, job.id, job.kind, error)
-            return
-        self._quiet_logged.add(error)
-        log.warning(
-            "%s %s (%s) not sent: %s (kept in the outbox; same cases are not logged again)",
-            job.source,
-            job.id,
-            job.kind,
-            error,
-        )
 
     def _finish_timers(self, fired: list[Job]) -> None:
         """Deletes the fired timers still under this claim's lease in one statement (step 4);
