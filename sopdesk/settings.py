@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     mail_domain: str | None = Field(
         default=None, description="Domain of outgoing Message-IDs; default: that of mail_from."
     )
+    mail_transport: Literal["smtp", "mailbox"] = Field(
+        default="smtp",
+        description="Where outgoing mail and chat posts go: smtp (the SMTP server and chat "
+        "webhooks) or mailbox (kept in the console's demo mailbox at /mailbox; `make run`).",
+    )
     smtp_host: str = Field(default="127.0.0.1", description="SMTP server for outgoing mail.")
     smtp_port: int = Field(default=25, ge=1, le=65535, description="Port of the SMTP server.")
     smtp_security: Security = Field(

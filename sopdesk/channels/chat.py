@@ -23,9 +23,11 @@ class ChatError(SopdeskError):
 
     title = "Chat post failed"
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, quiet: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        # Quiet: a setting is missing, not a failure; the worker logs it once per kind.
+        self.quiet = quiet
 
 
 def chat_url(channel: str, desk: Desk, settings: Settings) -> str | None:

@@ -117,7 +117,7 @@ def deliver_status_mail(job: Job, ctx: WorkContext) -> None:
                 + f"Status page: {base}/status\nStop these mails: {leave_url}\n"
             )
         to = subscriber.email
-    sender = email_sender(settings)
+    sender = email_sender(settings, ctx)
     message = EmailMessage()
     message["From"] = formataddr((sender.settings.mail_from_name, sender.settings.mail_from))
     message["To"] = to

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sopdesk.cli import serve  # noqa: F401
 from sopdesk.cli import db  # noqa: F401
 from sopdesk.cli import accounts  # noqa: F401
+from sopdesk.cli import partners  # noqa: F401
 from sopdesk.cli import imports  # noqa: F401
 from sopdesk.cli import demo  # noqa: F401
 from sopdesk.cli import desk  # noqa: F401

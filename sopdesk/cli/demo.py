@@ -5,11 +5,10 @@ Running it again adds nothing: every part is keyed by name, e-mail or reference.
 
 from __future__ import annotations
 
-from rich.table import Table
-
 from sopdesk.cli.app import app, friendly, out
 from sopdesk.cli.options import DatabaseOpt, DeskOpt, load_settings, start_runtime
 from sopdesk.engine.demo import load_demo
+from sopdesk.engine.demo_accounts import Credential
 
 
 @app.command()
@@ -35,10 +34,31 @@ def demo(desk: DeskOpt = None, database_url: DatabaseOpt = None) -> None:
         f"{result.cases} cases added (0 means it was already there)",
         highlight=False,
     )
-    table = Table(title="demo sign-in (for a laptop only: change or remove them before real use)")
-    for column in ("e-mail", "password", "level", "roles"):
-        table.add_column(column)
-    for email, password, level, roles in result.credentials:
-        table.add_row(email, password, str(level) if level else "—", roles)
-    out.print(table)
-    out.print("API token: sopdesk token create --agent admin@sopdesk.local", highlight=False)
+    print_sign_in(result.credentials, "http://127.0.0.1:8000")
+
+
+def print_sign_in(credentials: list[Credential], base_url: str) -> None:
+    """The demo sign-in, one account a line and never cut short (no table to wrap)."""
+    if not credentials:
+        return
+    staff = [c for c in credentials if c[2]]
+    shops = [c for c in credentials if not c[2]]
+    width = max(len(c[0]) for c in credentials)
+    out.print(
+        "\n[bold]demo sign-in[/bold] (for a laptop only: change or remove these accounts "
+        "before real use); the password of every account is "
+        f"[bold]{credentials[0][1]}[/bold]",
+        soft_wrap=True,
+    )
+    out.print(f"  console: {base_url}/login", highlight=False, soft_wrap=True)
+    for email, _password, level, roles in staff:
+        out.print(f"    {email:<{width}}  level {level}  {roles}", highlight=False, soft_wrap=True)
+    if shops:
+        out.print(f"  partner portal: {base_url}/partner/login", highlight=False, soft_wrap=True)
+        for email, _password, _level, label in shops:
+            out.print(f"    {email:<{width}}  {label}", highlight=False, soft_wrap=True)
+    out.print(
+        "  API token: sopdesk token create --agent admin@sopdesk.local",
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from types import FrameType
 from typing import Annotated, Any
@@ -21,7 +22,9 @@ from uvicorn.supervisors import Multiprocess
 
 from sopdesk.channels.email.intake_services import MailIntake
 from sopdesk.cli.app import app, friendly, out
+from sopdesk.cli.demo import print_sign_in
 from sopdesk.cli.options import DatabaseOpt, DeskOpt, load_settings, start_runtime
+from sopdesk.engine.demo_accounts import demo_sign_in
 from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, WorkerPolicy
 from sopdesk.handlers import import_handlers
 from sopdesk.runtime import Runtime
@@ -78,6 +81,26 @@ def _on_stop_signals(action: Callable[[], object]) -> None:
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
+
+
+def _announce_when_up(settings: Settings, runtime: Runtime, started: Callable[[], bool]) -> None:
+    """Once the server answers, the last lines of the start: the demo sign-in (accounts that
+    still take the demo password) and where the demo mailbox is."""
+    for _ in range(600):
+        if started():
+            break
+        time.sleep(0.1)
+    else:
+        return
+    base = f"http://{settings.host}:{settings.port}"
+    print_sign_in(demo_sign_in(runtime.db, runtime.desk), base)
+    if settings.mail_transport == "mailbox":
+        out.print(
+            "  outgoing mail and chat posts are kept in the demo mailbox, not sent: "
+            f"{base}/mailbox",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()
@@ -158,6 +181,11 @@ def serve(
         highlight=False,
         soft_wrap=True,
     )
+    announcer = threading.Thread(
+        target=_announce_when_up, args=(settings, runtime, started), name="sopdesk-announce"
+    )
+    announcer.daemon = True
+    announcer.start()
     try:
         run()
     finally:

@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sopdesk.domain.cases import ActorKind, CaseStatus, Channel, Priority, Role
+from sopdesk.domain.cases import ActorKind, CaseStatus, Channel, Priority
 from sopdesk.domain.clock import Clock, ManualClock
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.accounts import CreateAgent, check_create_agent, do_create_agent, principal_of
+from sopdesk.engine.accounts import principal_of
 from sopdesk.engine.cases import (
     AddMessage,
     ChangeCase,
@@ -29,6 +29,12 @@ from sopdesk.engine.cases import (
     do_add_message,
     do_change_case,
     do_create_case,
+)
+from sopdesk.engine.demo_accounts import (
+    DEMO_PASSWORD,
+    Credential,
+    load_agents,
+    load_partner_users,
 )
 from sopdesk.engine.demo_texts import (
     CARRIERS,
@@ -53,29 +59,12 @@ from sopdesk.engine.orders import (
     check_upsert_orders,
     do_upsert_orders,
 )
-from sopdesk.engine.partner_users import (
-    CreatePartnerUser,
-    check_create_partner_user,
-    do_create_partner_user,
-)
-from sopdesk.errors import Conflict
 from sopdesk.store.db import Database
 from sopdesk.store.models import Agent, Case, Customer, CustomerIdentity, CustomerLink, Partner
 
-DEMO_PASSWORD = "sopdesk-demo"  # printed by `sopdesk demo`; the demo is for a laptop, not prod
 DEMO_DOMAIN = "example.com"
 SEED = 2026
-
-# email, name, level, roles
-AGENTS: list[tuple[str, str, int, list[Role]]] = [
-    ("admin@sopdesk.local", "Ada Admin", 4, [Role.ADMIN, Role.LEAD]),
-    ("lead@sopdesk.local", "Leo Lead", 2, [Role.LEAD]),
-    ("approver@sopdesk.local", "Ava Approver", 3, [Role.APPROVER]),
-    ("callcare1@sopdesk.local", "Cal Care", 1, [Role.AGENT]),
-    ("callcare2@sopdesk.local", "Cora Care", 1, [Role.AGENT]),
-    ("escalations@sopdesk.local", "Eli Escalations", 3, [Role.AGENT]),
-    ("leadership@sopdesk.local", "Lena Leadership", 4, [Role.AGENT, Role.APPROVER]),
-]
+__all__ = ["DEMO_PASSWORD", "DemoResult", "load_demo"]
 
 
 @dataclass
@@ -86,7 +75,7 @@ class DemoResult:
     links: int = 0
     orders: int = 0
     cases: int = 0
-    credentials: list[tuple[str, str, int, str]] = field(default_factory=list)
+    credentials: list[Credential] = field(default_factory=list)
 
 
 def load_demo(
@@ -97,9 +86,9 @@ def load_demo(
     now = clock.now()
     result = DemoResult()
     system = Principal.system()
-    result.agents = _agents(db, clock, system, result, _named_approvers(desk))
+    result.agents = load_agents(db, clock, desk, result.credentials)
     result.partners = _partners(db, now)
-    _partner_users(db, clock, system, result)
+    load_partner_users(db, clock, result.credentials)
     people = _customers(rng, customers)
     parsed: Parsed[CustomerRow] = Parsed(rows=len(people), records=[([i], p) for i, p in people])
     before = _count_customers(db, [p.email for _, p in people])
@@ -114,40 +103,6 @@ def load_demo(
     return result
 
 
-def _named_approvers(desk: Desk) -> list[tuple[str, str, int, list[Role]]]:
-    """The desk's named approvers (seed 001's Arvin) as agents, so their approvals can be given."""
-    approvers = desk.approvers
-    return [(a.email, a.name, 2, [Role.APPROVER]) for a in approvers.values() if a.email]
-
-
-def _agents(
-    db: Database,
-    clock: Clock,
-    system: Principal,
-    result: DemoResult,
-    named: list[tuple[str, str, int, list[Role]]],
-) -> int:
-    created = 0
-    for email, name, level, roles in [*AGENTS, *named]:
-        # The demo addresses use the reserved .local domain on purpose (they can never be a
-        # real mailbox), which e-mail validation refuses; every other field is validated.
-        command = CreateAgent(
-            email="placeholder@example.com",
-            name=name,
-            level=level,
-            roles=roles,
-            password=DEMO_PASSWORD,
-        ).model_copy(update={"email": email})
-        result.credentials.append((email, DEMO_PASSWORD, level, ", ".join(r.value for r in roles)))
-        try:
-            check_create_agent(db, system, command)
-        except Conflict:
-            continue
-        do_create_agent(db, clock, command)
-        created += 1
-    return created
-
-
 def _partners(db: Database, now: datetime) -> int:
     # Partners have no service of their own yet (the partner portal brings one); the demo
     # writes them in one transaction, by slug, so a second run finds them.
@@ -157,20 +112,6 @@ def _partners(db: Database, now: datetime) -> int:
         for slug, name, email, _country in fresh:
             session.add(Partner(slug=slug, name=name, email=email, created_at=now))
     return len(fresh)
-
-
-def _partner_users(db: Database, clock: Clock, system: Principal, result: DemoResult) -> None:
-    """One partner-portal user per demo shop, `shop@<slug>.example` (see docs/console.md)."""
-    for slug, name, _email, _country in PARTNERS:
-        command = CreatePartnerUser(
-            partner=slug, email=f"shop@{slug}.example", name=f"{name} staff", password=DEMO_PASSWORD
-        )
-        result.credentials.append((command.email, DEMO_PASSWORD, 0, f"partner: {name}"))
-        try:
-            partner_id = check_create_partner_user(db, system, command)
-        except Conflict:
-            continue
-        do_create_partner_user(db, clock, partner_id, command)
 
 
 def _customers(rng: random.Random, count: int) -> list[tuple[int, CustomerRow]]:
@@ -302,6 +243,23 @@ def _staff(db: Database) -> list[Principal]:
         return [principal_of(a) for a in agents]
 
 
+# What happened to a demo case by now: (weight, fate). A support day: most open cases are
+# well inside their 24-hour first response, a few are close to it, a few are past it.
+FATES = [(30, "solved"), (14, "waiting"), (40, "fresh"), (9, "at_risk"), (7, "breached")]
+AGE_HOURS = {
+    "solved": (24.0, 24.0 * 30),
+    "waiting": (6.0, 24.0 * 8),
+    "fresh": (0.2, 18.0),
+    "at_risk": (20.3, 23.7),  # the standard first response is due 24 h after opening
+    "breached": (25.0, 72.0),
+}
+COLUMNS = {"solved": "done", "waiting": "waiting-for-response", "at_risk": "in-progress"}
+
+
+def _fate(rng: random.Random) -> str:
+    return rng.choices([f for _, f in FATES], weights=[w for w, _ in FATES])[0]
+
+
 def _cases(
     db: Database,
     rng: random.Random,
@@ -317,6 +275,7 @@ def _cases(
         by_customer.setdefault(str(placed.customer_email), []).append(placed)
     staff = _staff(db)
     system = Principal.system()
+    columns = {c.slug for c in desk.columns}
     for index in range(count):
         category = categories[index % len(categories)] if categories else None
         person = people[rng.randrange(len(people))]
@@ -335,10 +294,13 @@ def _cases(
             priority=rng.choice([Priority.NORMAL] * 6 + [Priority.LOW, Priority.HIGH]),
             tags=["demo"],
         )
-        clock = ManualClock(now - timedelta(hours=rng.randint(1, 24 * 30)))
+        fate = _fate(rng)
+        low, high = AGE_HOURS[fate]
+        clock = ManualClock(now - timedelta(hours=rng.uniform(low, high)))
         plan = check_create_case(db, system, desk, command)
         case = do_create_case(db, clock, desk, system, command, plan)
-        _work_the_case(db, rng, desk, clock, staff, case.id, case.level)
+        column = COLUMNS.get(fate) or rng.choice(["inbox", "inbox", "in-progress"])
+        _work_the_case(db, rng, desk, clock, staff, case.id, case.level, fate, column, columns, now)
     return count
 
 
@@ -350,24 +312,41 @@ def _work_the_case(
     staff: list[Principal],
     case_id: int,
     level: int,
+    fate: str,
+    column: str,
+    columns: set[str],
+    now: datetime,
 ) -> None:
-    """Some cases get a note, a reply and a new status, by an agent of the case's level."""
+    """Works the case to its fate, by an agent of the case's level: solved and waiting cases
+    got a reply; open ones a note at most, so their first-response clock still runs."""
     able = [p for p in staff if p.kind is ActorKind.AGENT and p.sees_level(level)]
-    if not able or rng.random() < 0.35:
+    if not able:
         return
     agent = rng.choice(able)
-    clock.advance(timedelta(minutes=rng.randint(5, 240)))
+    replied = fate in ("solved", "waiting")
+    latest = max(timedelta(minutes=1), (now - clock.now()) / 2)
+    clock.advance(min(timedelta(minutes=rng.randint(5, 240)), latest))
     steps: list[AddMessage] = []
     if rng.random() < 0.5:
         steps.append(AddMessage(kind="note", body="Checked for other accounts: nothing found."))
-    steps.append(
-        AddMessage(kind="reply", body="Thanks for reaching out! We're looking into this now.")
-    )
+    if replied:
+        steps.append(
+            AddMessage(kind="reply", body="Thanks for reaching out! We're looking into this now.")
+        )
     for message in steps:
         check_add_message(db, agent, case_id, message)
         do_add_message(db, clock, agent, case_id, message, desk=desk)
-    status = rng.choice([CaseStatus.WAITING_CUSTOMER, CaseStatus.SOLVED, CaseStatus.OPEN])
-    change = ChangeCase(status=status, assignee_id=agent.id)
-    clock.advance(timedelta(minutes=rng.randint(1, 60)))
+    fields: dict[str, Any] = {"assignee_id": agent.id}
+    if fate in ("fresh", "breached") and rng.random() < 0.4:
+        fields = {}  # nobody has picked it up yet
+    status = {"solved": CaseStatus.SOLVED, "waiting": CaseStatus.WAITING_CUSTOMER}.get(fate)
+    if status is not None:
+        fields["status"] = status
+    if column in columns:
+        fields["board_column"] = column
+    if not fields:
+        return
+    change = ChangeCase(**fields)
+    clock.advance(min(timedelta(minutes=rng.randint(1, 60)), latest))
     changes = check_change_case(db, agent, desk, case_id, change)
     do_change_case(db, clock, agent, case_id, changes, None, desk=desk)

@@ -57,6 +57,20 @@ class PartnerTask:
     answered_at: datetime | None = None
     carrier: str | None = None
     tracking_number: str | None = None
+    # What the shop may have found, as buttons: the options of the choice step that follows
+    # the task in the playbook (seed 000's four circumstances), as (id, label).
+    options: tuple[tuple[str, str], ...] = ()
+    asks_tracking: bool = False  # the task asks for tracking (seed 000's "send tracking")
+
+
+def task_options(session: Session, run: PlaybookRun, step_id: str) -> tuple[tuple[str, str], ...]:
+    """The choice that the playbook makes right after this task, offered to the partner."""
+    playbook = version_of(session, run.version)
+    step = playbook.step(step_id)
+    following = playbook.step(step.next) if step is not None and step.next else None
+    if following is None or following.choice is None:
+        return ()
+    return tuple((key, o.label or key) for key, o in following.choice.options.items())
 
 
 def _run_waits_on(run: PlaybookRun | None, step: str) -> bool:
@@ -181,6 +195,8 @@ def _task_view(
         answered_at=answer.at if answer is not None else None,
         carrier=answer_data.get("carrier"),
         tracking_number=answer_data.get("tracking_number"),
+        options=task_options(session, run, step),
+        asks_tracking="tracking" in (event.body or "").lower(),
     )
 
 

@@ -32,6 +32,8 @@ from sopdesk.store.models import (
 )
 
 TIMER_KIND = "playbook.timer"
+# A partner's task is due: remind the partner if it is still open (engine/partner_reminders.py).
+PARTNER_REMINDER_KIND = "partner.reminder"
 _CASE_FIELDS = {"column": "board_column"}
 
 
@@ -222,7 +224,7 @@ class Applier:
         )
 
     def _task(self, effect: fx.OpenTask, key: str) -> None:
-        self._event(
+        opened = self._event(
             EventKind.PLAYBOOK_STEP,
             f"task for {effect.to}: {fill(effect.title, self.context)}",
             step=effect.step,
@@ -230,6 +232,19 @@ class Applier:
             due=effect.due.isoformat(),
             role=effect.role,
         )
+        if effect.to == "partner":
+            self.session.flush()  # the reminder names the task's timeline entry
+            payload = {"run_id": self.run.id, "step": effect.step, "task_event_id": opened.id}
+            self.session.add(
+                Timer(
+                    due_at=effect.due,
+                    kind=PARTNER_REMINDER_KIND,
+                    case_id=self.case.id,
+                    payload=payload,
+                    attempts=0,
+                    created_at=self.now,
+                )
+            )
         if effect.macro:
             self._mail(effect.step, effect.to, effect.macro, key, task=True)
 

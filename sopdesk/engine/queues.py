@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 
-from sopdesk.domain.cases import Priority, Role
+from sopdesk.domain.cases import CaseStatus, Priority, Role
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import CaseView
 from sopdesk.engine.customers import require_staff
@@ -42,6 +42,13 @@ class CaseFilter:
     # SLA risk: the case's earliest running clock due after / at or before these instants.
     due_after: datetime | None = None
     due_until: datetime | None = None
+    # The board's archive rule: cases solved or closed at or after this instant count too,
+    # whatever `status` says (a column that keeps solved cards for a while).
+    solved_since: datetime | None = None
+    unassigned: bool = False
+
+
+SOLVED = [CaseStatus.SOLVED.value, CaseStatus.CLOSED.value]
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,10 @@ def _visible(query: Select[Any], principal: Principal) -> Select[Any]:
 
 
 def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
-    if where.status:
+    if where.status and where.solved_since is not None:
+        recently_solved = and_(Case.status.in_(SOLVED), Case.closed_at >= where.solved_since)
+        query = query.where(or_(Case.status.in_(where.status), recently_solved))
+    elif where.status:
         query = query.where(Case.status.in_(where.status))
     if where.level is not None:
         query = query.where(Case.level == where.level)
@@ -87,6 +97,8 @@ def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
         query = query.where(Case.category == where.category)
     if where.assignee_id is not None:
         query = query.where(Case.assignee_id == where.assignee_id)
+    if where.unassigned:
+        query = query.where(Case.assignee_id.is_(None))
     if where.board_column is not None:
         query = query.where(Case.board_column == where.board_column)
     if where.priority is not None:

@@ -113,6 +113,8 @@ class Worker:
         self.registry = registry
         self.policy = policy or WorkerPolicy()
         self._stop = threading.Event()
+        # Quiet failures (a missing setting: a chat channel's webhook) logged once each.
+        self._quiet_logged: set[str] = set()
 
     # --- the loop -------------------------------------------------------------------------
 
@@ -283,7 +285,13 @@ class Worker:
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
             # A permanent failure (an SMTP 5xx, say) dead-letters at once: retrying cannot help.
-            if job.attempt >= self.policy.max_attempts or getattr(exc, "permanent", False):
+            if getattr(exc, "quiet", False):
+                level = logging.DEBUG if error in self._quiet_logged else logging.WARNING
+                self._quiet_logged.add(error)
+                log.log(level, "%s %s (%s) not sent: %s", job.source, job.id, job.kind, error)
+                self._dead_letter(job, error)
+                result.dead.append(job)
+            elif job.attempt >= self.policy.max_attempts or getattr(exc, "permanent", False):
                 log.error(
                     "%s %s (%s) is dead after %d attempts: %s",
                     job.source,

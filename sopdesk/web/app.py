@@ -19,6 +19,7 @@ from sopdesk.web.api import (
     health,
     inbound,
     orders,
+    partners,
     playbooks,
     reports,
     search,
@@ -26,6 +27,7 @@ from sopdesk.web.api import (
     taxonomy,
     tokens,
 )
+from sopdesk.web.api_docs import install_api_docs
 from sopdesk.web.cors import BotCors
 from sopdesk.web.guards import AnswerUnexpected, RefuseNul
 from sopdesk.web.headers import SecurityHeaders
@@ -46,6 +48,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         description="The REST API of sopdesk. Authenticate with `Authorization: Bearer <token>`"
         " (create one with `sopdesk token create --agent EMAIL`). Errors are RFC 9457 "
         "problem+json documents.",
+        docs_url=None,  # served by install_api_docs from the package (no CDN)
+        redoc_url=None,
     )
     app.state.runtime = runtime
     install_problem_handlers(app)
@@ -66,6 +70,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         escalation,
         customers,
         orders,
+        partners,
         agents,
         tokens,
         taxonomy,
@@ -78,6 +83,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router, prefix="/api/v1")
+    install_api_docs(app)
     install_console(app, runtime)
     install_openapi(app)
     return app

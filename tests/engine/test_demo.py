@@ -87,3 +87,34 @@ def test_demo_cases_keep_their_sla_clocks(db, clock) -> None:
         due = session.scalars(select(Case.id).where(Case.id.in_(solved), Case.due_at.isnot(None)))
         assert running == []
         assert list(due) == []
+
+
+def test_demo_cases_look_like_a_working_day_and_sign_in_is_listed(db, clock) -> None:
+    from datetime import timedelta
+
+    from sopdesk.domain.cases import CaseStatus
+    from sopdesk.engine.demo_accounts import demo_sign_in
+
+    desk = load_desk(pack_path("starter"))
+    load_demo(db, clock, desk, customers=60, cases=120)
+    now = clock.now()
+    open_statuses = [s.value for s in CaseStatus if s.is_open]
+    with db.transaction(write=False) as session:
+        due = list(
+            session.scalars(
+                select(Case.due_at).where(Case.status.in_(open_statuses), Case.due_at.is_not(None))
+            )
+        )
+        columns = set(
+            session.scalars(select(Case.board_column).where(Case.board_column.is_not(None)))
+        )
+    breached = [d for d in due if d <= now]
+    at_risk = [d for d in due if now < d <= now + timedelta(hours=4)]
+    in_sla = [d for d in due if d > now + timedelta(hours=4)]
+    assert len(in_sla) > len(at_risk) + len(breached)  # mostly in SLA
+    assert len(at_risk) >= 3
+    assert 3 <= len(breached) <= len(due) // 4
+    assert {"inbox", "in-progress", "waiting-for-response", "done"} <= columns
+    accounts = demo_sign_in(db, desk)
+    assert ("admin@sopdesk.local", DEMO_PASSWORD, 4, "admin, lead") in accounts
+    assert any(label.startswith("partner: ") for *_, label in accounts)

@@ -137,6 +137,8 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
         ("GET", "/api/v1/tokens", None, ALL),
         ("DELETE", "/api/v1/tokens/{own_token}", None, ALL),
         ("GET", "/api/v1/taxonomy", None, ALL),
+        ("POST", "/api/v1/partners", {"slug": "walk-shop", "name": "Walk Shop"}, {"admin"}),
+        ("POST", "/api/v1/partners/walk-shop/users", {"email": "w@walk.example"}, {"admin"}),
         ("POST", f"/api/v1/cases/{case}/runs", {"playbook": "lost-stolen-package"}, ALL),
         ("GET", f"/api/v1/cases/{case}/runs", None, ALL),
         ("GET", f"/api/v1/cases/{top}/runs", None, {"admin", "lead"}),
@@ -210,7 +212,8 @@ def _send(client: TestClient, method: str, path: str, body: Any, headers: dict[s
 def _template(path: str) -> str:
     parts = []
     for part in path.split("?")[0].split("/"):
-        named = part.isdigit() or part.startswith("{") or part in ("R-1", "volume-category")
+        named = part.isdigit() or part.startswith("{")
+        named = named or part in ("R-1", "volume-category", "walk-shop")
         named = named or (len(part) >= 32 and "." not in part)  # a chat's secret token
         parts.append("{id}" if named else part)
     return "/".join(parts)

@@ -5,10 +5,12 @@ Cases record `Desk.version` when they start, so a running case keeps the rules i
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from sopdesk.domain.calendar import BusinessCalendar
-from sopdesk.domain.desk.base import DeskModel, Slug
+from sopdesk.domain.desk.base import DeskDuration, DeskModel, Slug, nominal
 from sopdesk.domain.desk.calendar import CalendarSpec
 from sopdesk.domain.desk.content import Article, Macro
 from sopdesk.domain.desk.playbook import Playbook
@@ -36,6 +38,13 @@ class BoardColumn(DeskModel):
     slug: Slug
     title: str
     description: str = ""
+    # How long a solved or closed case keeps its card in this column before the board archives
+    # it ("3 days"); none: the card leaves the board when the case is solved.
+    keep_solved: DeskDuration | None = None
+
+    def archive_before(self, now: datetime) -> datetime | None:
+        """Solved cases closed before this instant are archived from the column (None: all)."""
+        return None if self.keep_solved is None else now - nominal(self.keep_solved)
 
 
 class Board(DeskModel):

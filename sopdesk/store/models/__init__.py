@@ -17,6 +17,7 @@ from sopdesk.store.models.customers import Customer, CustomerIdentity, CustomerL
 from sopdesk.store.models.drafts import Draft
 from sopdesk.store.models.email import EmailMessage
 from sopdesk.store.models.kb import KbFeedback, KbPassage
+from sopdesk.store.models.mailbox import MailboxMessage
 from sopdesk.store.models.partners import Partner, PartnerUser
 from sopdesk.store.models.playbooks import LedgerEntry, PlaybookRun, PlaybookVersion
 from sopdesk.store.models.presence import CasePresence
@@ -30,6 +31,7 @@ from sopdesk.store.models.status import (
     StatusMaintenance,
     StatusSubscriber,
 )
+from sopdesk.store.models.views import SavedView
 from sopdesk.store.models.work import OutboxMessage, Timer
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "KbFeedback",
     "KbPassage",
     "LedgerEntry",
+    "MailboxMessage",
     "Order",
     "OrderItem",
     "OutboxMessage",
@@ -62,6 +65,7 @@ __all__ = [
     "PartnerUser",
     "PlaybookRun",
     "PlaybookVersion",
+    "SavedView",
     "Shipment",
     "SlaClockRow",
     "StatusIncident",

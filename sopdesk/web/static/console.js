@@ -1,5 +1,6 @@
 // sopdesk console: the little plain JavaScript the pages need (HTMX does the rest).
-// Select-all on the queue, "use this text" for macro previews, drag and drop on the board.
+// Select-all on the queue, "use this text" for macro previews, drag and drop on the board,
+// keys on the queue (j/k move, x tick, Enter open, e reply) and on the case page (e reply).
 (function () {
   "use strict";
 
@@ -68,11 +69,78 @@
     lane.classList.remove("over");
     var caseId = event.dataTransfer.getData("text/plain");
     if (!caseId) return;
+    var board = document.getElementById("board");
     htmx.ajax("POST", "/board/move", {
       target: "#board",
       swap: "outerHTML",
-      values: { "case": caseId, column: lane.getAttribute("data-column") },
+      values: {
+        "case": caseId,
+        column: lane.getAttribute("data-column"),
+        level: board ? board.getAttribute("data-level") : "",
+        assignee: board ? board.getAttribute("data-assignee") : "",
+      },
       headers: { "X-CSRF-Token": csrfToken() },
     });
+  });
+
+  // --- keyboard: j/k move the cursor row, x ticks it, Enter opens it, e opens its reply ---
+  function typing(target) {
+    var tag = target && target.tagName ? target.tagName.toLowerCase() : "";
+    return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
+  }
+
+  function rows() {
+    return Array.prototype.slice.call(document.querySelectorAll("[data-keyboard-list] [data-row]"));
+  }
+
+  function moveTo(list, index) {
+    list.forEach(function (row) {
+      row.classList.remove("cursor");
+      row.removeAttribute("aria-selected");
+    });
+    var row = list[index];
+    if (!row) return;
+    row.classList.add("cursor");
+    row.setAttribute("aria-selected", "true");
+    row.scrollIntoView({ block: "nearest" });
+  }
+
+  function focusReply() {
+    var reply = document.getElementById("reply-body");
+    if (reply) {
+      reply.focus();
+      reply.scrollIntoView({ block: "center" });
+    }
+    return !!reply;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    var list = rows();
+    if (!list.length) {
+      if (event.key === "e" && focusReply()) event.preventDefault();
+      return;
+    }
+    var current = list.findIndex(function (row) { return row.classList.contains("cursor"); });
+    if (event.key === "j" || event.key === "k") {
+      var step = event.key === "j" ? 1 : -1;
+      var next = current < 0 ? 0 : Math.min(list.length - 1, Math.max(0, current + step));
+      moveTo(list, next);
+      event.preventDefault();
+    } else if (current >= 0 && event.key === "x") {
+      var box = list[current].querySelector('input[name="case"]');
+      if (box) box.checked = !box.checked;
+      event.preventDefault();
+    } else if (current >= 0 && (event.key === "Enter" || event.key === "o")) {
+      window.location.assign(list[current].getAttribute("data-href"));
+      event.preventDefault();
+    } else if (current >= 0 && event.key === "e") {
+      window.location.assign(list[current].getAttribute("data-href") + "#reply-body");
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.location.hash === "#reply-body") focusReply();
   });
 })();

@@ -8,15 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, Priority
 from sopdesk.engine.case_facts import count_at_risk
+from sopdesk.engine.case_lines import case_lines
 from sopdesk.engine.cases import ChangeCase, check_change_case, do_change_case
 from sopdesk.engine.delivery import failed_deliveries
 from sopdesk.engine.queues import CaseFilter, CaseSort, count_cases, list_cases
+from sopdesk.engine.saved_views import list_views
 from sopdesk.errors import SopdeskError
 from sopdesk.web.ui.case_header import due_in
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
@@ -93,6 +96,7 @@ def queue(
     sort: CaseSort = CaseSort.DUE,
     risk: Annotated[str, Query(max_length=20)] = "",
     cursor: Annotated[str | None, Query(max_length=500)] = None,
+    bulk: Annotated[str, Query(pattern=r"^(|(assign_me|spam)-\d{1,4})$")] = "",
 ) -> Response:
     if view == "level" and level is None:
         level = viewer.principal.level
@@ -129,9 +133,30 @@ def queue(
             "risks": RISKS,
             "at_risk": at_risk,
             "undelivered": failed_deliveries(runtime.db, [c.id for c in page.items]),
+            "lines": case_lines(runtime.db, [c.id for c in page.items]),
+            "views": list_views(runtime.db, viewer.principal),
+            "bulk_done": bulk_result(bulk),
             "due": lambda due_at: due_in(due_at, now),
         },
     )
+
+
+def bulk_result(bulk: str) -> str:
+    """What the last bulk action did, as the queue says it after the redirect."""
+    if not bulk:
+        return ""
+    action, _, n = bulk.partition("-")
+    cases = f"{n} case{'' if n == '1' else 's'}"
+    return f"{cases} assigned to you." if action == "assign_me" else f"{cases} closed as spam."
+
+
+def _back_with_result(back: str, action: str, n: int) -> str:
+    if not back.startswith("/") or back.startswith("//"):
+        back = "/"
+    parts = urlsplit(back)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("bulk", "cursor")]
+    query.append(("bulk", f"{action}-{n}"))
+    return urlunsplit(("", "", parts.path, urlencode(query), ""))
 
 
 @router.get("/queue/counts")
@@ -176,4 +201,4 @@ def bulk(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm) -> Res
             command.reason,
             runtime.desk,
         )
-    return redirect(request, back if back.startswith("/") and not back.startswith("//") else "/")
+    return redirect(request, _back_with_result(back, str(action), len(checked)))
