@@ -22,6 +22,7 @@ from uvicorn.supervisors import Multiprocess
 from sopdesk.channels.email.intake_services import MailIntake
 from sopdesk.cli.app import app, friendly, out
 from sopdesk.cli.options import DatabaseOpt, DeskOpt, load_settings, start_runtime
+from sopdesk.engine.callouts import schedule_trend_jobs
 from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, WorkerPolicy, import_handlers
 from sopdesk.runtime import Runtime
 from sopdesk.settings import Settings
@@ -31,6 +32,8 @@ from sopdesk.web.factory import FACTORY, export_settings
 
 def _worker_of(runtime: Runtime) -> Worker:
     import_handlers()
+    # The recurring jobs (trend callouts) set their first timers where none is pending.
+    schedule_trend_jobs(runtime.db, runtime.clock, runtime.desk)
     context = WorkContext(runtime.db, runtime.clock, runtime.desk, runtime.settings)
     return Worker(context, HANDLERS, WorkerPolicy.of(runtime.settings))
 

@@ -149,6 +149,7 @@ def _assemble(
         bot=s.bot,
         status_page=s.status_page,
         triage=s.triage,
+        trends=s.trends,
     )
     return LoadedDesk(desk, settings, taxonomy, board, sla, playbooks, macros, articles)
 

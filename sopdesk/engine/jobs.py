@@ -128,6 +128,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "sopdesk.engine.playbooks",
     "sopdesk.channels.handlers",
     "sopdesk.channels.status_mail",
+    "sopdesk.engine.callouts",
 )
 
 

@@ -12,6 +12,7 @@ from sopdesk.runtime import Runtime
 from sopdesk.web.api import (
     agents,
     bot,
+    callouts,
     cases,
     customers,
     escalation,
@@ -63,6 +64,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         inbound,
         status,
         reports,
+        callouts,
         bot,
     )
     for module in routers:

@@ -106,6 +106,7 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
         ("GET", "/api/v1/reports", None, ALL - {"agent"}),
         ("GET", "/api/v1/reports/volume-category", None, ALL - {"agent"}),
         ("GET", "/api/v1/reports/payouts", None, ALL - {"agent"}),
+        ("GET", "/api/v1/callouts", None, ALL - {"agent"}),
     ]
 
 

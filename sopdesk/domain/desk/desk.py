@@ -18,6 +18,7 @@ from sopdesk.domain.desk.settings import (
     Channels,
     Limits,
     StatusPage,
+    Trends,
     Triage,
 )
 from sopdesk.domain.desk.sla import DEFAULT_CALENDAR, Fulfilment, SlaPolicy
@@ -73,6 +74,7 @@ class Desk(BaseModel):
     bot: Bot = Field(default_factory=Bot)
     status_page: StatusPage = Field(default_factory=StatusPage)
     triage: Triage = Field(default_factory=Triage)
+    trends: Trends = Field(default_factory=Trends)
     # Where the desk was loaded from (not part of `version`): its trained models live in
     # `<folder>/.models`. Empty for a desk built in memory.
     folder: str = ""

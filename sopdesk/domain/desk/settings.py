@@ -95,6 +95,19 @@ class Triage(DeskModel):
     signal_threshold: float = Field(default=0.8, gt=0, le=1)  # a signal from the classifier
 
 
+class Trends(DeskModel):
+    """Trend callouts: each hour and each day, every category's count against its usual volume
+    (the same hour of the previous days, or the previous days), posted to team chat."""
+
+    enabled: bool = True
+    chat: str | None = None  # the team-chat channel; default: the first of channels.team_chat
+    min_count: int = Field(default=5, ge=1)  # fewer cases than this are never a trend
+    min_ratio: float = Field(default=2.0, ge=1)  # at least this many times the usual volume
+    alpha: float = Field(default=0.01, gt=0, lt=1)  # false alarms, split over the categories
+    hourly_baseline_days: int = Field(default=14, ge=2, le=90)
+    daily_baseline_days: int = Field(default=28, ge=2, le=365)
+
+
 class DeskSettings(DeskModel):
     """desk.yaml as written."""
 
@@ -111,3 +124,4 @@ class DeskSettings(DeskModel):
     bot: Bot = Field(default_factory=Bot)
     status_page: StatusPage = Field(default_factory=StatusPage)
     triage: Triage = Field(default_factory=Triage)
+    trends: Trends = Field(default_factory=Trends)

@@ -11,6 +11,7 @@ from sopdesk.store.models.cases import Attachment, Case, CaseEvent
 from sopdesk.store.models.commerce import Order, OrderItem, Shipment
 from sopdesk.store.models.customers import Customer, CustomerIdentity, CustomerLink
 from sopdesk.store.models.email import EmailMessage
+from sopdesk.store.models.insight import Callout
 from sopdesk.store.models.kb import KbFeedback, KbPassage
 from sopdesk.store.models.partners import Partner, PartnerUser
 from sopdesk.store.models.playbooks import LedgerEntry, PlaybookRun, PlaybookVersion
@@ -32,6 +33,7 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "Base",
+    "Callout",
     "Case",
     "CaseEvent",
     "Customer",
