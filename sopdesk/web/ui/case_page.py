@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, Priority
+from sopdesk.domain.cases import MAX_LEVEL, ActorKind, CaseStatus, EventKind, Priority
 from sopdesk.engine.accounts import load_agent
 from sopdesk.engine.case_facts import read_linked_accounts
 from sopdesk.engine.cases import get_case, load_case
@@ -42,6 +42,30 @@ def _names(runtime: Runtime, events: list[EventView]) -> dict[int, str]:
             except NotFound:
                 names[agent_id] = f"agent {agent_id}"
     return names
+
+
+def triage_reason(events: list[EventView]) -> dict[str, Any] | None:
+    """Why triage decided (its last decision on the timeline): the explanation ("words:
+    chargeback, dispute; chargeback, confidence 0.93"), the top guesses with their scores, and
+    whether an agent changed the category since."""
+    decided = [e for e in events if e.kind == EventKind.TRIAGE.value]
+    if not decided:
+        return None
+    last = decided[-1]
+    corrected = any(
+        e.kind == EventKind.FIELD_CHANGE.value
+        and e.actor_kind == ActorKind.AGENT.value
+        and e.data.get("field") == "category"
+        and e.id > last.id
+        for e in events
+    )
+    guesses = [(str(g["slug"]), float(g["score"])) for g in last.data.get("categories") or []]
+    return {
+        "explanation": str(last.data.get("explanation") or ""),
+        "guesses": guesses,
+        "model": last.data.get("model"),
+        "corrected": corrected,
+    }
 
 
 def case_context(
@@ -87,6 +111,7 @@ def case_context(
         "priorities": [p.value for p in Priority],
         "escalate_levels": [n for n in range(1, MAX_LEVEL + 1) if n != case.level],
         "runs": case_runs_panel(runtime, viewer, case_id),
+        "triage": triage_reason(events),
         "errors": errors or {},
         "values": values or {},
     }
