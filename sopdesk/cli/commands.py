@@ -12,3 +12,4 @@ from sopdesk.cli import desk  # noqa: F401
 from sopdesk.cli import playbooks  # noqa: F401
 from sopdesk.cli import desk_tests  # noqa: F401
 from sopdesk.cli import triage  # noqa: F401
+from sopdesk.cli import proof  # noqa: F401

@@ -14,6 +14,7 @@ from sopdesk.web.api import (
     bot,
     callouts,
     cases,
+    compliance,
     customers,
     escalation,
     health,
@@ -65,6 +66,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         status,
         reports,
         callouts,
+        compliance,
         bot,
     )
     for module in routers:

@@ -107,6 +107,9 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
         ("GET", "/api/v1/reports/volume-category", None, ALL - {"agent"}),
         ("GET", "/api/v1/reports/payouts", None, ALL - {"agent"}),
         ("GET", "/api/v1/callouts", None, ALL - {"agent"}),
+        ("GET", f"/api/v1/cases/{case}/proof", None, ALL),
+        ("GET", f"/api/v1/cases/{top}/proof", None, {"admin", "lead"}),
+        ("GET", "/api/v1/proof", None, LEADS),
     ]
 
 

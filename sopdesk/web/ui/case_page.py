@@ -14,6 +14,7 @@ from sopdesk.domain.cases import MAX_LEVEL, ActorKind, CaseStatus, EventKind, Pr
 from sopdesk.engine.accounts import load_agent
 from sopdesk.engine.case_facts import read_linked_accounts
 from sopdesk.engine.cases import get_case, load_case
+from sopdesk.engine.compliance import Proof, case_proof
 from sopdesk.engine.customers import get_customer
 from sopdesk.engine.delivery import delivery_states
 from sopdesk.engine.escalation import get_customer_history
@@ -32,8 +33,10 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 TIMELINE_LIMIT = 500
 
 
-def _names(runtime: Runtime, events: list[EventView]) -> dict[int, str]:
+def _names(runtime: Runtime, events: list[EventView], proof: Proof) -> dict[int, str]:
     ids = {e.actor_id for e in events if e.actor_kind == "agent" and e.actor_id is not None}
+    for run in proof.runs:
+        ids |= {int(s.by[6:]) for s in run.steps if s.by and s.by.startswith("agent:")}
     names: dict[int, str] = {}
     with runtime.db.transaction(write=False) as session:
         for agent_id in ids:
@@ -89,6 +92,7 @@ def case_context(
     history = get_customer_history(
         runtime.db, runtime.clock, viewer.principal, runtime.desk, case_id
     )
+    proof = case_proof(runtime.db, viewer.principal, runtime.desk, case_id)
     now = runtime.clock.now()
     macros = [m for m in runtime.desk.macros.values() if m.to == "customer"]
     return {
@@ -104,7 +108,8 @@ def case_context(
         "undelivered": [
             e.id for e in events if e.id in deliveries and deliveries[e.id].state.is_problem
         ],
-        "names": _names(runtime, events),
+        "names": _names(runtime, events, proof),
+        "proof": proof,
         "macros": sorted(macros, key=lambda m: m.title.lower()),
         "desk": runtime.desk,
         "statuses": [s.value for s in CaseStatus],
