@@ -150,6 +150,7 @@ def _assemble(
         status_page=s.status_page,
         triage=s.triage,
         trends=s.trends,
+        review=s.review,
     )
     return LoadedDesk(desk, settings, taxonomy, board, sla, playbooks, macros, articles)
 

@@ -17,6 +17,7 @@ from sopdesk.domain.desk.settings import (
     Bot,
     Channels,
     Limits,
+    Review,
     StatusPage,
     Trends,
     Triage,
@@ -75,6 +76,7 @@ class Desk(BaseModel):
     status_page: StatusPage = Field(default_factory=StatusPage)
     triage: Triage = Field(default_factory=Triage)
     trends: Trends = Field(default_factory=Trends)
+    review: Review = Field(default_factory=Review)
     # Where the desk was loaded from (not part of `version`): its trained models live in
     # `<folder>/.models`. Empty for a desk built in memory.
     folder: str = ""

@@ -108,6 +108,14 @@ class Trends(DeskModel):
     daily_baseline_days: int = Field(default=28, ge=2, le=365)
 
 
+class Review(DeskModel):
+    """When a macro or a playbook step is flagged for review on the admin page (stale SOPs)."""
+
+    min_uses: int = Field(default=5, ge=1)  # fewer sends or runs than this are never flagged
+    macro_edit_share: float = Field(default=0.3, gt=0, le=1)  # words changed, on average
+    step_stop_share: float = Field(default=0.3, gt=0, le=1)  # runs stopped at this step
+
+
 class DeskSettings(DeskModel):
     """desk.yaml as written."""
 
@@ -125,3 +133,4 @@ class DeskSettings(DeskModel):
     status_page: StatusPage = Field(default_factory=StatusPage)
     triage: Triage = Field(default_factory=Triage)
     trends: Trends = Field(default_factory=Trends)
+    review: Review = Field(default_factory=Review)

@@ -16,6 +16,7 @@ from sopdesk.engine.cases import (
     check_add_message,
     check_change_case,
     check_create_case,
+    check_macro,
     do_add_message,
     do_change_case,
     do_create_case,
@@ -111,6 +112,7 @@ def change_case(case_id: int, body: ChangeCase, caller: Caller, runtime: Rt) -> 
     summary="Add a reply, a logged inbound message, an internal note or a phone call",
 )
 def add_message(case_id: int, body: AddMessage, caller: Caller, runtime: Rt) -> Created:
+    check_macro(runtime.desk, body)
     check_add_message(runtime.db, caller, case_id, body)
     added = do_add_message(runtime.db, runtime.clock, caller, case_id, body, runtime.desk)
     return Created(**added)
