@@ -111,14 +111,15 @@ def _counts(session: Session, w: Window) -> dict[str, int]:
     return {str(category): int(n) for category, n in rows}
 
 
-def _texts(session: Session, category: str, since: datetime, until: datetime) -> dict[int, str]:
-    """Subject and first customer message of (at most TEXTS_PER_SIDE, newest) cases."""
-    cases = session.execute(
-        select(Case.id, Case.subject)
-        .where(Case.category == category, Case.created_at >= since, Case.created_at < until)
-        .order_by(Case.id.desc())
-        .limit(TEXTS_PER_SIDE)
-    ).all()
+def _texts(
+    session: Session, category: str | None, since: datetime, until: datetime
+) -> dict[int, str]:
+    """Subject and first customer message of (at most TEXTS_PER_SIDE, newest) cases of the
+    category (None: of every category)."""
+    query = select(Case.id, Case.subject).where(Case.created_at >= since, Case.created_at < until)
+    if category is not None:
+        query = query.where(Case.category == category)
+    cases = session.execute(query.order_by(Case.id.desc()).limit(TEXTS_PER_SIDE)).all()
     first: dict[int, str] = {}
     ids = [c.id for c in cases]
     for at in range(0, len(ids), _CHUNK):
@@ -154,6 +155,8 @@ def _callout(session: Session, desk: Desk, w: Window, spike: Spike, now: datetim
     base = baseline_windows(w, desk)
     in_spike = _texts(session, spike.category, w.start, w.end)
     in_base = _texts(session, spike.category, base[-1].start, w.start)
+    if not in_base:  # a category new to the desk: what everyone else usually writes
+        in_base = _texts(session, None, base[-1].start, w.start)
     terms = explaining_terms(in_spike.values(), in_base.values())
     category = desk.category(spike.category)
     title = category.title if category else spike.category
