@@ -10,10 +10,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from sopdesk.domain.cases import ActorKind, Role
+from sopdesk.domain.playbooks.events import Ticked
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import AddMessage, check_add_message, check_macro, do_add_message
 from sopdesk.engine.macro_context import case_facts, render_case_macro, template_context
-from sopdesk.engine.playbooks import StartRun, check_start_run, do_start_run, do_stop_run
+from sopdesk.engine.playbooks import (
+    StartRun,
+    check_start_run,
+    do_send_event,
+    do_start_run,
+    do_stop_run,
+)
 from sopdesk.errors import InvalidInput
 from sopdesk.runtime import Runtime
 from sopdesk.store.models import Case, CaseEvent
@@ -67,7 +74,19 @@ def test_heavily_edited_macros_and_often_stopped_steps_are_flagged(
         started = do_start_run(runtime.db, runtime.clock, runtime.desk, admin, case_id, run)
         do_stop_run(runtime.db, runtime.clock, runtime.desk, admin, started.id, "not needed")
 
+    # The trade-in's V-number is ticked but left blank in most runs (seed 001's checklist).
+    for case_id in cases[:5]:
+        hold = check_start_run(
+            runtime.db, admin, runtime.desk, case_id, StartRun(playbook="proof-of-purchase-hold")
+        )
+        run = do_start_run(runtime.db, runtime.clock, runtime.desk, admin, case_id, hold)
+        values = {"v_number": " ", "s_number": "S-1"}
+        tick = Ticked(item=2, values=values)
+        do_send_event(runtime.db, runtime.clock, runtime.desk, admin, run.id, tick)
+
     page = signed_in("admin").get("/admin/desk").text
+    assert 'data-blank="proof-of-purchase-hold/identify" data-flagged' in page
+    assert "5 of 5" in page
     assert f'data-macro="{MACRO}" data-flagged' in page
     assert f'<a href="/cases/{cases[1]}">case #{cases[1]}</a>' in page  # an example
     assert 'data-step="critical-issue/' in page and "5 of 5" in page

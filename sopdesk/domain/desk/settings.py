@@ -114,6 +114,7 @@ class Review(DeskModel):
     min_uses: int = Field(default=5, ge=1)  # fewer sends or runs than this are never flagged
     macro_edit_share: float = Field(default=0.3, gt=0, le=1)  # words changed, on average
     step_stop_share: float = Field(default=0.3, gt=0, le=1)  # runs stopped at this step
+    blank_value_share: float = Field(default=0.2, gt=0, le=1)  # ticks with a value left blank
 
 
 class DeskSettings(DeskModel):
