@@ -16,6 +16,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "sopdesk.engine.partner_reminders",
     "sopdesk.channels.handlers",
     "sopdesk.channels.status_mail",
+    "sopdesk.engine.callouts",
 )
 
 

@@ -15,3 +15,4 @@ from sopdesk.cli import desk_tests  # noqa: F401
 from sopdesk.cli import triage  # noqa: F401
 from sopdesk.cli import backup  # noqa: F401
 from sopdesk.cli import customers  # noqa: F401
+from sopdesk.cli import proof  # noqa: F401

@@ -24,6 +24,7 @@ from sopdesk.channels.email.intake_services import MailIntake
 from sopdesk.cli.app import app, friendly, out
 from sopdesk.cli.demo import print_sign_in
 from sopdesk.cli.options import DatabaseOpt, DeskOpt, load_settings, start_runtime
+from sopdesk.engine.callouts import schedule_trend_jobs
 from sopdesk.engine.demo_accounts import demo_sign_in
 from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, WorkerPolicy
 from sopdesk.handlers import import_handlers
@@ -35,6 +36,8 @@ from sopdesk.web.factory import FACTORY, export_settings
 
 def _worker_of(runtime: Runtime) -> Worker:
     import_handlers()
+    # The recurring jobs (trend callouts) set their first timers where none is pending.
+    schedule_trend_jobs(runtime.db, runtime.clock, runtime.desk)
     context = WorkContext(runtime.db, runtime.clock, runtime.desk, runtime.settings)
     return Worker(context, HANDLERS, WorkerPolicy.of(runtime.settings))
 

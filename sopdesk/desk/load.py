@@ -150,6 +150,8 @@ def _assemble(
         status_page=s.status_page,
         triage=s.triage,
         customer_links=s.customer_links,
+        trends=s.trends,
+        review=s.review,
     )
     return LoadedDesk(desk, settings, taxonomy, board, sla, playbooks, macros, articles)
 

@@ -153,7 +153,8 @@ def explaining_terms(
     found: list[Term] = []
     for term, k in in_spike.items():
         share = k / n
-        base_share = (in_base[term] + 0.5) / (m + 1)
+        # No baseline messages at all (a new desk): nothing to contrast, the share decides.
+        base_share = (in_base[term] + 0.5) / (m + 1) if m else 0.0
         if share >= min_share and k >= 2 and share >= min_lift * base_share:
             found.append(Term(term, k, in_base[term] / m if m else 0.0))
     found.sort(key=lambda t: (-t.spike_docs, len(t.term.split()), t.term))

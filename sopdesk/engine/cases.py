@@ -11,11 +11,13 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
+from sqlalchemy.orm import Session
 
 from sopdesk.domain.access import CaseAction
 from sopdesk.domain.cases import MAX_LEVEL, MIN_LEVEL, CaseStatus, Channel, EventKind, Priority
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.desk import Desk
+from sopdesk.domain.macro_edits import edit_distance, edit_share
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla_rules import ReplyOrigin
 from sopdesk.engine.access import load_case, require_staff
@@ -23,6 +25,7 @@ from sopdesk.engine.case_fields import check_assignee, set_fields
 from sopdesk.engine.case_items import chosen_item_ids, order_lines, replace_items
 from sopdesk.engine.case_views import CaseView, get_case
 from sopdesk.engine.customer_messages import customer_wrote
+from sopdesk.engine.macro_context import case_facts, render_case_macro, template_context
 from sopdesk.engine.new_cases import (
     CasePlan,
     CreateCase,
@@ -38,6 +41,7 @@ from sopdesk.engine.routing import check_signals
 from sopdesk.engine.timeline import append_event
 from sopdesk.errors import InvalidInput
 from sopdesk.store.db import Database
+from sopdesk.store.models import Case
 
 __all__ = [
     "AddMessage",
@@ -207,6 +211,8 @@ class AddMessage(BaseModel):
     body: str = Field(min_length=1, max_length=200_000)
     channel: Channel | None = None
     duration_seconds: int | None = Field(default=None, ge=0, le=24 * 3600)
+    # The macro a reply started from: the reply records how much it was edited (stale macros).
+    macro: str | None = Field(default=None, min_length=1, max_length=100)
 
     @field_validator("body")
     @classmethod
@@ -216,7 +222,37 @@ class AddMessage(BaseModel):
         return value
 
 
+def macro_edit(
+    session: Session, desk: Desk, case: Case, command: AddMessage, now: datetime
+) -> dict[str, Any]:
+    """What a reply records of the macro it started from: the macro, the words changed and
+    their share (the macro rendered for this case now, against what was sent)."""
+    macro = desk.macros.get(command.macro) if command.macro else None
+    if macro is None:
+        return {}
+    facts = case_facts(session, desk, case, now)
+    try:
+        rendered = render_case_macro(macro, case, desk, template_context(facts, {})).body
+    except InvalidInput:
+        return {"macro": macro.slug}  # it could not be filled in: the agent wrote it all
+    return {
+        "macro": macro.slug,
+        "macro_edits": edit_distance(rendered, command.body),
+        "macro_edit_share": edit_share(rendered, command.body),
+    }
+
+
 _KIND_EVENT = {"note": EventKind.NOTE, "call": EventKind.CALL}
+
+
+def check_macro(desk: Desk, command: AddMessage) -> None:
+    """A reply's macro must be one of the desk's (replies only)."""
+    if command.macro is None:
+        return
+    if command.kind != "reply":
+        raise InvalidInput("macro is only for replies")
+    if command.macro not in desk.macros:
+        raise InvalidInput(f"there is no macro {command.macro!r} in this desk")
 
 
 def check_add_message(db: Database, principal: Principal, case_id: int, command: Any) -> None:
@@ -241,7 +277,8 @@ def do_add_message(
         channel = (command.channel or Channel(case.channel)).value
         if command.kind == "reply":
             # A reply written by a person answers the customer (response clocks stop).
-            message = OutgoingMessage(body=command.body, channel=channel)
+            edits = macro_edit(session, desk, case, command, now)
+            message = OutgoingMessage(body=command.body, channel=channel, data=edits)
             event = desk_replied(
                 session, desk, case, message, principal, now, ReplyOrigin.PERSON
             ).event

@@ -43,6 +43,11 @@ class StartRun(BaseModel):
 # --- starting -------------------------------------------------------------------------------
 
 
+def actor_label(actor: Principal) -> str:
+    """Who did a run's step, as its history keeps it: "agent:5", "partner:2", "system"."""
+    return actor.kind.value if actor.id is None else f"{actor.kind.value}:{actor.id}"
+
+
 def _save(row: PlaybookRun, state: RunState, now: datetime) -> None:
     row.state = state.model_dump(mode="json")
     row.status = state.status.value
@@ -70,6 +75,7 @@ def start_run_in(
     version = store_version(session, playbook, now)
     facts = case_facts(session, desk, case, now)
     state, effects = begin(playbook, now, desk.business_calendar(), facts, by=actor.name)
+    state = state.stamped(0, actor_label(actor))
     row = PlaybookRun(
         case_id=case.id,
         playbook=playbook.slug,
@@ -286,15 +292,18 @@ def apply_event_in(
     now: datetime,
     actor: Principal,
     origin: ReplyOrigin = ReplyOrigin.AUTOMATIC,
+    due: datetime | None = None,
 ) -> bool:
     """Advances a locked run by one event and applies the effects; False if nothing changed.
-    `origin` is PERSON when an agent's act caused the event (see `start_run_in`)."""
+    `origin` is PERSON when an agent's act caused the event (see `start_run_in`); `due` is
+    when a timer's event was due (its history entries keep it, to prove they were on time)."""
     playbook = version_of(session, row.version)
     state = RunState.model_validate(row.state)
     facts = case_facts(session, desk, case, now)
     new, effects = advance(playbook, state, event, now, desk.business_calendar(), facts)
     if new == state and not effects:
         return False
+    new = new.stamped(len(state.history), actor_label(actor), due)
     _save(row, new, now)
     try:
         session.flush()  # UPDATE … WHERE revision = <the one read>; bumps it
@@ -387,7 +396,7 @@ def fire_timer(job: Job, ctx: WorkContext) -> None:
         case = session.get(Case, row.case_id)
         assert case is not None
         fired = ev.TimerFired(token=str(job.payload["token"]), by="timer")
-        apply_event_in(session, desk, row, case, fired, now, system)
+        apply_event_in(session, desk, row, case, fired, now, system, due=job.due_at)
 
 
 HANDLERS.add(TIMER_KIND, fire_timer)

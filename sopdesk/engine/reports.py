@@ -23,6 +23,7 @@ from sopdesk.engine.report_filter import ReportFilter, parse_filter, require_rep
 from sopdesk.engine.report_sql import (
     day_of,
     json_int,
+    json_text,
     predicate,
     prepare,
     seconds_between,
@@ -32,7 +33,7 @@ from sopdesk.engine.report_sql import (
 from sopdesk.errors import InvalidInput
 from sopdesk.store.db import Database
 from sopdesk.store.models import Case, CaseEvent, LedgerEntry, SlaClockRow
-from sopdesk.store.models.reports import ESCALATION, TASK_ANSWER, TASK_OPENED
+from sopdesk.store.models.reports import ESCALATION, TASK_ANSWER, TASK_OPENED, TRIAGED
 
 __all__ = [
     "REPORTS",
@@ -326,6 +327,40 @@ def resolutions(session: Session, f: ReportFilter, who: Principal, now: datetime
     )
 
 
+def triage_corrections(session: Session, f: ReportFilter, who: Principal, now: datetime) -> Report:
+    """Per category triage chose (or "needs triage"): cases triaged in the period and how many
+    of them an agent re-categorised afterwards (a correction the next training learns from)."""
+    t = aliased(CaseEvent, name="triaged")
+    later = aliased(CaseEvent, name="later")
+    chosen = func.coalesce(json_text(session, t.data, "category"), "(needs triage)")
+    corrected = (
+        select(later.id)
+        .where(
+            later.case_id == t.case_id,
+            later.id > t.id,
+            later.kind == "field_change",
+            later.actor_kind == ActorKind.AGENT.value,
+            json_text(session, later.data, "field") == "category",
+        )
+        .exists()
+    )
+    query = _scoped(
+        select(chosen, func.count(), func.sum(case((corrected, 1), else_=0)))
+        .select_from(t)
+        .where(predicate(session, TRIAGED, t), t.at >= f.since, t.at < f.until),
+        t.case_id,
+        f,
+        who,
+    )
+    rows = session.execute(query.group_by(chosen).order_by(chosen))
+    return Report(
+        "triage",
+        "Triage corrected by agents, per category",
+        ("category", "triaged", "corrected", "percent_corrected"),
+        [(str(c), int(n), int(k), round(100 * int(k) / int(n), 1)) for c, n, k in rows],
+    )
+
+
 ReportFn = Callable[[Session, ReportFilter, Principal, datetime], Report]
 REPORTS: dict[str, ReportFn] = {
     "volume-category": _volume("category"),
@@ -338,6 +373,7 @@ REPORTS: dict[str, ReportFn] = {
     "escalations": escalations,
     "partners": partner_times,
     "resolutions": resolutions,
+    "triage": triage_corrections,
 }
 
 

@@ -12,7 +12,9 @@ from sopdesk.runtime import Runtime
 from sopdesk.web.api import (
     agents,
     bot,
+    callouts,
     cases,
+    compliance,
     customers,
     drafts,
     escalation,
@@ -78,6 +80,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         inbound,
         status,
         reports,
+        callouts,
+        compliance,
         bot,
         search,
     )

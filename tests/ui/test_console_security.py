@@ -17,7 +17,7 @@ from tests.ui.conftest import PASSWORD, csrf_of, sign_in
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(browser: TestClient) -> None:
-    for path in ("/", "/board", "/cases/1", "/approvals", "/admin/agents"):
+    for path in ("/", "/board", "/cases/1", "/approvals", "/admin/agents", "/callouts"):
         response = browser.get(path)
         assert response.status_code == 303
         assert response.headers["location"].startswith("/login?next=")
@@ -98,6 +98,7 @@ def test_roles_decide_what_each_page_allows(
     assert agent.get("/approvals").status_code == 403
     assert agent.get("/admin/agents").status_code == 403
     assert agent.get("/admin/outbox").status_code == 403
+    assert agent.get("/callouts").status_code == 403  # trends are for level 2+, leads, admins
     token = csrf_of(agent.get("/").text)
     visible = make_case(subject="Buy followers")  # at level 1: the agent sees it
     form = {"action": "spam", "case": str(visible), "csrf_token": token}
@@ -107,6 +108,8 @@ def test_roles_decide_what_each_page_allows(
     admin = signed_in("admin")
     assert admin.get(f"/cases/{case_id}").status_code == 200
     assert admin.get("/admin/agents").status_code == 200
+    assert admin.get("/callouts").status_code == 200
+    assert signed_in("senior").get("/callouts").status_code == 200  # a level-2 agent
     assert signed_in("approver").get("/approvals").status_code == 200
 
 

@@ -173,6 +173,10 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
         ("GET", "/api/v1/reports/payouts", None, ALL - {"agent"}),
         ("GET", f"/api/v1/customers/{customer}/export", None, ALL),
         ("POST", f"/api/v1/customers/{ids['erasable']}/erase", None, {"admin"}),
+        ("GET", "/api/v1/callouts", None, ALL - {"agent"}),
+        ("GET", f"/api/v1/cases/{case}/proof", None, ALL),
+        ("GET", f"/api/v1/cases/{top}/proof", None, {"admin", "lead"}),
+        ("GET", "/api/v1/proof", None, LEADS),
     ]
 
 

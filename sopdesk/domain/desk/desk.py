@@ -20,7 +20,9 @@ from sopdesk.domain.desk.settings import (
     Channels,
     CustomerLinks,
     Limits,
+    Review,
     StatusPage,
+    Trends,
     Triage,
 )
 from sopdesk.domain.desk.sla import DEFAULT_CALENDAR, Fulfilment, SlaPolicy
@@ -84,6 +86,8 @@ class Desk(BaseModel):
     status_page: StatusPage = Field(default_factory=StatusPage)
     triage: Triage = Field(default_factory=Triage)
     customer_links: CustomerLinks = Field(default_factory=CustomerLinks)
+    trends: Trends = Field(default_factory=Trends)
+    review: Review = Field(default_factory=Review)
     # Where the desk was loaded from (not part of `version`): its trained models live in
     # `<folder>/.models`. Empty for a desk built in memory.
     folder: str = ""

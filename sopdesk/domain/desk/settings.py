@@ -114,6 +114,28 @@ class Triage(DeskModel):
     signal_threshold: float = Field(default=0.8, gt=0, le=1)  # a signal from the classifier
 
 
+class Trends(DeskModel):
+    """Trend callouts: each hour and each day, every category's count against its usual volume
+    (the same hour of the previous days, or the previous days), posted to team chat."""
+
+    enabled: bool = True
+    chat: str | None = None  # the team-chat channel; default: the first of channels.team_chat
+    min_count: int = Field(default=5, ge=1)  # fewer cases than this are never a trend
+    min_ratio: float = Field(default=2.0, ge=1)  # at least this many times the usual volume
+    alpha: float = Field(default=0.01, gt=0, lt=1)  # false alarms, split over the categories
+    hourly_baseline_days: int = Field(default=14, ge=2, le=90)
+    daily_baseline_days: int = Field(default=28, ge=2, le=365)
+
+
+class Review(DeskModel):
+    """When a macro or a playbook step is flagged for review on the admin page (stale SOPs)."""
+
+    min_uses: int = Field(default=5, ge=1)  # fewer sends or runs than this are never flagged
+    macro_edit_share: float = Field(default=0.3, gt=0, le=1)  # words changed, on average
+    step_stop_share: float = Field(default=0.3, gt=0, le=1)  # runs stopped at this step
+    blank_value_share: float = Field(default=0.2, gt=0, le=1)  # ticks with a value left blank
+
+
 class DeskSettings(DeskModel):
     """desk.yaml as written."""
 
@@ -131,3 +153,5 @@ class DeskSettings(DeskModel):
     status_page: StatusPage = Field(default_factory=StatusPage)
     triage: Triage = Field(default_factory=Triage)
     customer_links: CustomerLinks = Field(default_factory=CustomerLinks)
+    trends: Trends = Field(default_factory=Trends)
+    review: Review = Field(default_factory=Review)

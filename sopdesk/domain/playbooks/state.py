@@ -48,6 +48,10 @@ class HistoryEntry(BaseModel):
     step: str
     kind: str  # the step kind, or "event"
     what: str  # in words, e.g. "chose shipped-to-other-customer"
+    # Filled in by the engine (the proof of compliance): who acted ("agent:5", "system"), and
+    # for an entry a timer caused, the instant the SOP said it was due.
+    by: str | None = None
+    due: datetime | None = None
 
 
 class RunState(BaseModel):
@@ -67,6 +71,15 @@ class RunState(BaseModel):
     history: tuple[HistoryEntry, ...] = ()
     timers: int = 0  # timers started so far; the next token is `<timers + 1>`
     outcome: str | None = None
+
+    def stamped(self, since: int, by: str, due: datetime | None = None) -> RunState:
+        """The entries after the first `since` marked with who acted (and, for a timer, when
+        it was due)."""
+        marked = tuple(
+            e.model_copy(update={"by": by, "due": due}) if i >= since and e.by is None else e
+            for i, e in enumerate(self.history)
+        )
+        return self.model_copy(update={"history": marked})
 
     def record(self, at: datetime, step: str, kind: str, what: str) -> RunState:
         entry = HistoryEntry(at=at, step=step, kind=kind, what=what)

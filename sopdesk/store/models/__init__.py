@@ -16,6 +16,7 @@ from sopdesk.store.models.customer_audit import CustomerAudit
 from sopdesk.store.models.customers import Customer, CustomerIdentity, CustomerLink
 from sopdesk.store.models.drafts import Draft
 from sopdesk.store.models.email import EmailMessage
+from sopdesk.store.models.insight import Callout
 from sopdesk.store.models.kb import KbFeedback, KbPassage
 from sopdesk.store.models.mailbox import MailboxMessage
 from sopdesk.store.models.partners import Partner, PartnerUser
@@ -42,6 +43,7 @@ __all__ = [
     "Attachment",
     "Base",
     "BotConversation",
+    "Callout",
     "Case",
     "CaseEvent",
     "CaseItem",

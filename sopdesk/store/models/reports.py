@@ -30,6 +30,8 @@ TASK_OPENED = (
     "{t}kind = 'playbook_step' AND {t}body LIKE 'task for partner:%'",
 )
 
+TRIAGED = ("{t}kind = 'triage'", "{t}kind = 'triage'")
+
 
 def predicate_words(pair: tuple[str, str], dialect: str, alias: str = "") -> str:
     """A report predicate in the words of `dialect`, its columns qualified by `alias`."""
@@ -82,4 +84,6 @@ REPORT_INDEXES = (
     _partial("ix_reports_escalations", ESCALATION, CaseEvent.at),
     _partial("ix_reports_task_answers", TASK_ANSWER, CaseEvent.at),
     _partial("ix_reports_tasks_opened", TASK_OPENED, CaseEvent.at),
+    # Triage corrections: the one triage decision of each case, by when it was made.
+    _partial("ix_reports_triaged", TRIAGED, CaseEvent.at, CaseEvent.case_id),
 )

@@ -18,6 +18,7 @@ from sopdesk.engine.cases import (
     check_add_message,
     check_change_case,
     check_create_case,
+    check_macro,
     check_set_case_items,
     do_add_message,
     do_change_case,
@@ -130,6 +131,7 @@ def set_items(case_id: int, body: SetCaseItems, caller: Caller, runtime: Rt) -> 
     summary="Add a reply, a logged inbound message, an internal note or a phone call",
 )
 def add_message(case_id: int, body: AddMessage, caller: Caller, runtime: Rt) -> Created:
+    check_macro(runtime.desk, body)
     check_add_message(runtime.db, caller, case_id, body)
     added = do_add_message(runtime.db, runtime.clock, caller, case_id, body, runtime.desk)
     return Created(**added)

@@ -23,6 +23,7 @@ from sopdesk.engine.accounts import (
     require_role,
 )
 from sopdesk.engine.dead_letters import check_retry_outbox, do_retry_outbox, list_dead
+from sopdesk.engine.stale import review_desk
 from sopdesk.errors import Conflict, InvalidInput
 from sopdesk.web.ui.forms import FormRefused, parse, refused, text_fields
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
@@ -116,6 +117,7 @@ def desk_files(request: Request, viewer: Viewer, runtime: Rt) -> Response:
         "files": sorted(files.texts.items()),
         "problems": check_desk(folder),
         "desk": runtime.desk,
+        "review": review_desk(runtime.db, viewer.principal, runtime.desk),
     }
     return render(request, "admin_desk.html", context)
 

@@ -17,6 +17,7 @@ from sopdesk.engine.cases import (
     SetCaseItems,
     check_add_message,
     check_change_case,
+    check_macro,
     check_set_case_items,
     do_add_message,
     do_change_case,
@@ -58,6 +59,8 @@ def add_message(
     kind = values.get("kind", "")
     name = kind if kind in KINDS else "reply"
     data: dict[str, Any] = {"kind": kind, "body": values.get("body", "")}
+    if kind == "reply" and values.get("macro"):
+        data["macro"] = values["macro"]  # the reply records how much the macro was edited
     try:
         if kind == "call":
             minutes = values.get("minutes", "").strip()
@@ -67,6 +70,7 @@ def add_message(
                 data["duration_seconds"] = int(minutes) * 60
         command = parse(AddMessage, data)
         try:
+            check_macro(runtime.desk, command)
             check_add_message(runtime.db, viewer.principal, case_id, command)
         except InvalidInput as exc:
             raise refused(exc, "body") from None

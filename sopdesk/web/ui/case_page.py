@@ -10,12 +10,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, EventKind, Priority
+from sopdesk.domain.cases import MAX_LEVEL, ActorKind, CaseStatus, EventKind, Priority
 from sopdesk.engine.accounts import load_agent
 from sopdesk.engine.attachments import case_attachments
 from sopdesk.engine.case_facts import read_linked_accounts
 from sopdesk.engine.case_links import read_links, read_merged_timeline
 from sopdesk.engine.cases import get_case, get_case_item_ids, load_case
+from sopdesk.engine.compliance import Proof, case_proof
 from sopdesk.engine.customers import get_customer
 from sopdesk.engine.delivery import delivery_states
 from sopdesk.engine.drafts import waiting_drafts
@@ -45,11 +46,15 @@ CONVERSATION = {
 }
 
 
-def _names(runtime: Runtime, events: list[EventView], assignee: int | None) -> dict[int, str]:
-    """Agents' names by id: those on the timeline and the assignee."""
+def _names(
+    runtime: Runtime, events: list[EventView], assignee: int | None, proof: Proof
+) -> dict[int, str]:
+    """Agents' names by id: those on the timeline, the assignee and who took each step."""
     ids = {e.actor_id for e in events if e.actor_kind == "agent" and e.actor_id is not None}
     if assignee is not None:
         ids.add(assignee)
+    for run in proof.runs:
+        ids |= {int(s.by[6:]) for s in run.steps if s.by and s.by.startswith("agent:")}
     names: dict[int, str] = {}
     with runtime.db.transaction(write=False) as session:
         for agent_id in ids:
@@ -58,6 +63,30 @@ def _names(runtime: Runtime, events: list[EventView], assignee: int | None) -> d
             except NotFound:
                 names[agent_id] = f"agent {agent_id}"
     return names
+
+
+def triage_reason(events: list[EventView]) -> dict[str, Any] | None:
+    """Why triage decided (its last decision on the timeline): the explanation ("words:
+    chargeback, dispute; chargeback, confidence 0.93"), the top guesses with their scores, and
+    whether an agent changed the category since."""
+    decided = [e for e in events if e.kind == EventKind.TRIAGE.value]
+    if not decided:
+        return None
+    last = decided[-1]
+    corrected = any(
+        e.kind == EventKind.FIELD_CHANGE.value
+        and e.actor_kind == ActorKind.AGENT.value
+        and e.data.get("field") == "category"
+        and e.id > last.id
+        for e in events
+    )
+    guesses = [(str(g["slug"]), float(g["score"])) for g in last.data.get("categories") or []]
+    return {
+        "explanation": str(last.data.get("explanation") or ""),
+        "guesses": guesses,
+        "model": last.data.get("model"),
+        "corrected": corrected,
+    }
 
 
 def case_context(
@@ -85,6 +114,7 @@ def case_context(
     history = get_customer_history(
         runtime.db, runtime.clock, viewer.principal, runtime.desk, case_id
     )
+    proof = case_proof(runtime.db, viewer.principal, runtime.desk, case_id)
     now = runtime.clock.now()
     macros = [m for m in runtime.desk.macros.values() if m.to == "customer"]
     return {
@@ -101,12 +131,13 @@ def case_context(
         "undelivered": [
             e.id for e in events if e.id in deliveries and deliveries[e.id].state.is_problem
         ],
-        "names": _names(runtime, events, case.assignee_id),
+        "names": _names(runtime, events, case.assignee_id, proof),
         "last_event_id": events[-1].id if events else 0,
         "view": view,
         "links": links,
         "shown": [e for e in events if view != "conversation" or e.kind in CONVERSATION],
         "files": case_attachments(runtime.db, viewer.principal, case_id),
+        "proof": proof,
         "macros": sorted(macros, key=lambda m: m.title.lower()),
         "desk": runtime.desk,
         "statuses": [s.value for s in CaseStatus],
@@ -114,6 +145,7 @@ def case_context(
         "escalate_levels": [n for n in range(1, MAX_LEVEL + 1) if n != case.level],
         "runs": case_runs_panel(runtime, viewer, case_id),
         "drafts": drafts,
+        "triage": triage_reason(events),
         "errors": errors or {},
         "values": values or {},
     }

@@ -22,6 +22,7 @@ SHAPES: dict[str, tuple[tuple[str, ...], str]] = {
     "escalations": (("from_level", "to_level", "reason"), "count"),
     "partners": (("shop_id",), "median_seconds"),
     "resolutions": (("kind", "paid_by", "currency"), "total"),
+    "triage": (("category",), "percent_corrected"),
 }
 MAX_BARS = 40
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from sopdesk.domain.cases import CaseStatus
+from sopdesk.engine.callouts import list_callouts
 from sopdesk.engine.case_facts import Compliance, sla_compliance
 from sopdesk.engine.queues import CaseFilter, QueueCount, count_cases
 from sopdesk.engine.reports import parse_filter, require_report_reader, run_all
@@ -36,6 +37,7 @@ COLOURS = {
 CHART_WIDTH = 560
 BAR_HEIGHT = 28
 COMPLIANCE_DAYS = 7
+RECENT_CALLOUTS = 5
 MET, BREACHED = "#15803d", "#b91c1c"
 
 
@@ -127,6 +129,7 @@ def _database_reports(request: Request, viewer: Viewer, runtime: Rt) -> dict[str
         "chart_row": ROW,
         "chart_view": WIDTH,
         "categories": sorted(runtime.desk.categories),
+        "callouts": list_callouts(runtime.db, viewer.principal, RECENT_CALLOUTS),
     }
 
 
