@@ -149,6 +149,7 @@ def _assemble(
         bot=s.bot,
         status_page=s.status_page,
         triage=s.triage,
+        connectors=s.connectors,
     )
     return LoadedDesk(desk, settings, taxonomy, board, sla, playbooks, macros, articles)
 

@@ -126,6 +126,7 @@ HANDLERS = HandlerRegistry()
 HANDLER_MODULES: tuple[str, ...] = (
     "sopdesk.engine.sla_timers",
     "sopdesk.engine.playbooks",
+    "sopdesk.engine.connectors",
     "sopdesk.channels.handlers",
     "sopdesk.channels.status_mail",
 )

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sopdesk.desk.templates import RenderedMacro, render, render_macro
+from sopdesk.domain.connectors import order_status
 from sopdesk.domain.desk import Desk, Macro
 from sopdesk.errors import InvalidInput
 from sopdesk.store.models import Agent, Case, Customer, Order, OrderItem, Partner
@@ -25,6 +26,13 @@ def _case_item(order: Order | None) -> OrderItem | None:
     if order is None or not order.items:
         return None
     return order.items[0]
+
+
+def _shipment_dates(order: Order) -> dict[str, Any]:
+    shipments = [
+        {"shipped_at": s.shipped_at, "delivered_at": s.delivered_at} for s in order.shipments
+    ]
+    return {"status": order.status, "shipments": shipments}
 
 
 def case_facts(session: Session, desk: Desk, case: Case, now: datetime) -> dict[str, Any]:
@@ -64,6 +72,9 @@ def case_facts(session: Session, desk: Desk, case: Case, now: datetime) -> dict[
             "total": order.total,
             "currency": order.currency,
             "country": order.destination_country,
+            "status": order.status or order_status(_shipment_dates(order)),
+            "refund_ref": order.refund_ref,
+            "shipping_address": order.shipping_address,
         },
         "item": None
         if item is None

@@ -25,6 +25,8 @@ class OutboxKind(StrEnum):
     # payload: the timer's own payload plus `timer_kind` and `dead_timer_id`.
     DEAD_TIMER = "timer.dead"
     STATUS_MAIL = "status.mail"  # a status-page mail to one subscriber (not about a case)
+    # A playbook's `call` to a connector; payload: {"call_id"} of its connector_calls row.
+    CONNECTOR_CALL = "connector.call"
 
 
 # Payload field: a timeline note ({"text", "step"}) the worker writes in the same commit that

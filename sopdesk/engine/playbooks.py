@@ -83,7 +83,9 @@ def start_run_in(
     _save(row, state, now)
     session.add(row)
     session.flush()
-    applier = Applier(session, desk, case, row, now, actor, dict(state.variables), origin)
+    applier = Applier(
+        session, desk, case, row, now, actor, dict(state.variables), dict(state.answers), origin
+    )
     applier.apply(effects, "1")
     follow_up_changes(session, desk, case, applier.changed, now, actor, feed=False)
     return row
@@ -310,7 +312,9 @@ def apply_event_in(
             body=f"{decision} by {event.by}" + (f": {event.comment}" if event.comment else ""),
             data={"decision": decision, "comment": event.comment, "run_id": row.id},
         )
-    applier = Applier(session, desk, case, row, now, actor, dict(new.variables), origin)
+    applier = Applier(
+        session, desk, case, row, now, actor, dict(new.variables), dict(new.answers), origin
+    )
     applier.apply(effects, str(row.revision))
     follow_up_changes(session, desk, case, applier.changed, now, actor, feed=False)
     return True

@@ -16,6 +16,7 @@ from sopdesk.domain.desk.settings import (
     Approver,
     Bot,
     Channels,
+    Connector,
     Limits,
     StatusPage,
     Triage,
@@ -73,6 +74,7 @@ class Desk(BaseModel):
     bot: Bot = Field(default_factory=Bot)
     status_page: StatusPage = Field(default_factory=StatusPage)
     triage: Triage = Field(default_factory=Triage)
+    connectors: dict[str, Connector] = Field(default_factory=dict)  # desk.yaml `connectors:`
     # Where the desk was loaded from (not part of `version`): its trained models live in
     # `<folder>/.models`. Empty for a desk built in memory.
     folder: str = ""

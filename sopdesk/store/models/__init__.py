@@ -9,6 +9,7 @@ from sopdesk.store.models.agents import Agent, ApiToken
 from sopdesk.store.models.base import NAMING, Base
 from sopdesk.store.models.cases import Attachment, Case, CaseEvent
 from sopdesk.store.models.commerce import Order, OrderItem, Shipment
+from sopdesk.store.models.connectors import ConnectorCall
 from sopdesk.store.models.customers import Customer, CustomerIdentity, CustomerLink
 from sopdesk.store.models.email import EmailMessage
 from sopdesk.store.models.kb import KbFeedback, KbPassage
@@ -34,6 +35,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "ConnectorCall",
     "Customer",
     "CustomerIdentity",
     "CustomerLink",

@@ -32,6 +32,11 @@ class Order(Base):
     destination_country: Mapped[str | None] = mapped_column(String(2))
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     total: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    # pending, processing, shipped, delivered, cancelled, returned, exchanged; None: read from
+    # the shipments (sopdesk.domain.connectors.order_status). Connector answers change it.
+    status: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    refund_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    shipping_address: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
