@@ -137,6 +137,8 @@ def build_world(db: Database, clock: ManualClock, desk: Desk, scenario: Scenario
                     placed_at=clock.now() - timedelta(days=7),
                     destination_country=order.country,
                     currency=order.currency,
+                    status=order.status,
+                    shipping_address=order.shipping_address,
                     items=[
                         ItemIn(
                             sku=item.serial or f"item-{n + 1}",

@@ -7,20 +7,15 @@ an ok answer may carry `data` the playbook reads and `order` facts that change t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Outcome = Literal["ok", "refused", "failed"]
-ORDER_STATUSES = (
-    "pending",
-    "processing",
-    "shipped",
-    "delivered",
-    "cancelled",
-    "returned",
-    "exchanged",
-)
+OrderStatus = Literal[
+    "pending", "processing", "shipped", "delivered", "cancelled", "returned", "exchanged"
+]
+ORDER_STATUSES: tuple[str, ...] = get_args(OrderStatus)
 _NOT_SHIPPED = ("pending", "processing")
 
 

@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, EmailStr, Field, field_validator
 from sqlalchemy import select
 
 from sopdesk.domain.cases import Role
+from sopdesk.domain.connectors import OrderStatus
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.accounts import require_role
 from sopdesk.engine.customers import ensure_customer, require_staff
@@ -51,6 +52,10 @@ class OrderIn(BaseModel):
     placed_at: AwareDatetime
     destination_country: str | None = Country
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    # pending, processing, shipped, delivered, cancelled, returned, exchanged; unset: read
+    # from the shipments. Connector answers (`call` steps) change it later.
+    status: OrderStatus | None = None
+    shipping_address: str | None = Field(default=None, max_length=1000)
     items: list[ItemIn] = Field(default_factory=list, max_length=500)
     shipments: list[ShipmentIn] = Field(default_factory=list, max_length=50)
 
@@ -157,6 +162,8 @@ def do_upsert_orders(
             order.placed_at = data.placed_at
             order.destination_country = data.destination_country
             order.currency = data.currency
+            order.status = data.status
+            order.shipping_address = data.shipping_address
             order.total = sum((i.value * i.quantity for i in data.items), Decimal("0"))
             order.updated_at = now
             order.items = [OrderItem(**i.model_dump()) for i in data.items]

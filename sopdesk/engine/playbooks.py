@@ -352,10 +352,20 @@ def feed_case_event(
 
 
 def feed_reply(
-    session: Session, desk: Desk, case: Case, party: str, now: datetime, actor: Principal
+    session: Session,
+    desk: Desk,
+    case: Case,
+    party: str,
+    now: datetime,
+    actor: Principal,
+    *,
+    text: str,
+    answer: str | None = None,
 ) -> None:
-    """A message arrived on the case from `party` (customer, partner, other-customer)."""
-    replied = ev.Replied(party=party, by=party)  # type: ignore[arg-type]
+    """A message arrived on the case from `party` (customer, partner, other-customer); `text`
+    is what they wrote and `answer` a yes or no button they pressed (a confirm step reads
+    them)."""
+    replied = ev.Replied(party=party, by=party, text=text[:5000], answer=answer)  # type: ignore[arg-type]
     feed_case_event(session, desk, case, replied, now, actor)
 
 
