@@ -23,10 +23,24 @@ COMMON: dict[str, frozenset[str]] = {
     "customer": frozenset({"name", "first_name", "email", "phone"}),
     "agent": frozenset({"name", "first_name", "email"}),
     "desk": frozenset({"name", "support_email", "limits"}),
-    "order": frozenset({"number", "date", "total", "currency", "country"}),
+    "order": frozenset(
+        {
+            "number",
+            "date",
+            "total",
+            "currency",
+            "country",
+            "status",
+            "refund_ref",
+            "shipping_address",
+        }
+    ),
     "item": frozenset({"name", "value", "comp_value", "serial"}),
     "shipment": frozenset({"carrier", "tracking_number", "tracking_url"}),
     "today": frozenset(),
+    # Connector answers by call step (`answers.<step>.<field>`); their fields are the
+    # connector's, so any is allowed.
+    "answers": frozenset(),
 }
 BY_AUDIENCE: dict[str, dict[str, frozenset[str]]] = {
     "customer": {},

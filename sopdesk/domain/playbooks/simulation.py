@@ -204,6 +204,7 @@ class _Simulation:
         return {
             **self.facts,
             "fields": {**self.facts["fields"], **self.run.variables},
+            "answers": dict(self.run.answers),
             "today": at.astimezone(self.calendar.tz).date(),
         }
 
