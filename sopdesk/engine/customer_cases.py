@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from sopdesk.domain.principal import Principal
 from sopdesk.engine.customer_messages import customer_wrote
 from sopdesk.errors import InvalidInput, NotFound
 from sopdesk.store.db import Database
-from sopdesk.store.models import Attachment, Case, CaseEvent
+from sopdesk.store.models import Attachment, Case, CaseEvent, PlaybookRun
 
 # Only these reach the customer: never notes, calls, routing or playbook internals.
 PUBLIC_KINDS = (
@@ -47,6 +48,8 @@ class CustomerCase:
     subject: str
     status: str
     events: list[PublicEvent]
+    # A playbook waits for the customer's yes or no (a `confirm` step): the page offers buttons.
+    asks_confirmation: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,14 @@ def read_customer_case(db: Database, link: CaseLink) -> CustomerCase:
             for e in events
             if e.kind != EventKind.CASE_CREATED.value or e.body
         ]
-        return CustomerCase(case.id, case.subject, case.status, public)
+        asks = session.scalar(
+            select(PlaybookRun.id).where(
+                PlaybookRun.case_id == case.id,
+                PlaybookRun.status == "waiting",
+                PlaybookRun.waiting_for.like("confirm:%"),
+            )
+        )
+        return CustomerCase(case.id, case.subject, case.status, public, asks is not None)
 
 
 def check_customer_reply(body: str, upload: Upload | None) -> str:
@@ -106,9 +116,17 @@ def check_customer_reply(body: str, upload: Upload | None) -> str:
 
 
 def do_customer_reply(
-    db: Database, clock: Clock, desk: Desk, link: CaseLink, text: str, upload: Upload | None
+    db: Database,
+    clock: Clock,
+    desk: Desk,
+    link: CaseLink,
+    text: str,
+    upload: Upload | None,
+    *,
+    answer: Literal["yes", "no"] | None = None,
 ) -> int:
-    """Records the reply (and document) as the customer's message, in one transaction."""
+    """Records the reply (and document) as the customer's message, in one transaction;
+    `answer` is the Yes or No button they pressed when a playbook asked them to confirm."""
     now = clock.now()
     with db.transaction() as session:
         case = _case_of(session, link)
@@ -121,7 +139,7 @@ def do_customer_reply(
             now,
             body=text,
             channel=Channel.PORTAL.value,
-            data={"via": "customer-link"},
+            data={"via": "customer-link", **({"confirm_answer": answer} if answer else {})},
         )
         if upload is not None:
             session.add(

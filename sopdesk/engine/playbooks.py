@@ -258,6 +258,8 @@ def check_send_event(
 ) -> None:
     """Authorises an event; whether it fits the run is decided under the run's lock in do_."""
     require_staff(principal)
+    if isinstance(event, ev.ConnectorAnswered):
+        raise Forbidden("only the connector answers a call; the worker records its answer")
     with db.transaction(write=False) as session:
         row, _ = _load_run(session, principal, run_id)
         if isinstance(event, ev.Approved | ev.Rejected):
