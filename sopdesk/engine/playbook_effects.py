@@ -67,6 +67,7 @@ class Applier:
         self.session, self.desk, self.case, self.run = session, desk, case, run
         self.now, self.actor, self.origin = now, actor, origin
         self.changed: set[str] = set()
+        self.handoffs: list[fx.HandOff] = []  # playbooks to start once this run is saved
         self.facts = case_facts(session, desk, case, now)
         self.context = {**template_context(self.facts, variables), "answers": answers}
         self.variables = variables
@@ -141,6 +142,15 @@ class Applier:
             self._tell_approver(effect, ask, key)
         elif isinstance(effect, fx.CallConnector):
             self._call(effect, key)
+        elif isinstance(effect, fx.HandOff):
+            why = f": {fill(effect.reason, self.context)}" if effect.reason else ""
+            self._event(
+                EventKind.PLAYBOOK_STEP,
+                f"handed the case over to playbook {effect.playbook}{why}",
+                step=effect.step,
+                handoff=effect.playbook,
+            )
+            self.handoffs.append(effect)
         elif isinstance(effect, fx.AskAgent):
             self._event(
                 EventKind.PLAYBOOK_STEP,

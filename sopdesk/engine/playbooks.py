@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sopdesk.domain.cases import EventKind, Role
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.desk import Desk, Playbook
+from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.playbooks import events as ev
 from sopdesk.domain.playbooks.interpreter import advance, begin
 from sopdesk.domain.playbooks.state import RunState
@@ -88,6 +89,7 @@ def start_run_in(
     )
     applier.apply(effects, "1")
     follow_up_changes(session, desk, case, applier.changed, now, actor, feed=False)
+    hand_over(session, desk, case, applier.handoffs, now, actor)
     return row
 
 
@@ -120,6 +122,31 @@ def start_triggered_runs(
         if hit and not _active(session, case.id, playbook.slug):
             started.append(start_run_in(session, desk, case, playbook, now, actor).id)
     return started
+
+
+def hand_over(
+    session: Session,
+    desk: Desk,
+    case: Case,
+    handoffs: list[fx.HandOff],
+    now: datetime,
+    actor: Principal,
+) -> None:
+    """Starts the playbooks a run handed the case over to. One that already runs on the case,
+    or started on it at this very instant (a ping-pong of hand-offs), is not started again."""
+    for handoff in handoffs:
+        playbook = desk.playbooks.get(handoff.playbook)
+        if playbook is None or _active(session, case.id, playbook.slug):
+            continue
+        again = session.scalar(
+            select(PlaybookRun.id).where(
+                PlaybookRun.case_id == case.id,
+                PlaybookRun.playbook == playbook.slug,
+                PlaybookRun.started_at == now,
+            )
+        )
+        if again is None:
+            start_run_in(session, desk, case, playbook, now, actor)
 
 
 def follow_up_changes(
@@ -319,6 +346,7 @@ def apply_event_in(
     )
     applier.apply(effects, str(row.revision))
     follow_up_changes(session, desk, case, applier.changed, now, actor, feed=False)
+    hand_over(session, desk, case, applier.handoffs, now, actor)
     return True
 
 

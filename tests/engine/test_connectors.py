@@ -70,7 +70,14 @@ def desk_with(url: str, **shop: Any) -> Desk:
     return STARTER.model_copy(update={"connectors": connectors})
 
 
-def start(db: Database, clock: ManualClock, desk: Desk, pb: Playbook, status: str) -> int:
+def start(
+    db: Database,
+    clock: ManualClock,
+    desk: Desk,
+    pb: Playbook,
+    status: str,
+    subject: str = "Cancel please",
+) -> int:
     """A case about order R-1 (with this status) and a run of `pb` on it; the run's id."""
     upsert = UpsertOrders(
         orders=[
@@ -84,7 +91,7 @@ def start(db: Database, clock: ManualClock, desk: Desk, pb: Playbook, status: st
     )
     do_upsert_orders(db, clock.now(), upsert, {})
     command = CreateCase(
-        customer_email="kim@example.com", subject="Cancel please", body="b", order_ref="R-1"
+        customer_email="kim@example.com", subject=subject, body="b", order_ref="R-1"
     )
     plan = check_create_case(db, SYSTEM, desk, command)
     with db.transaction() as session:

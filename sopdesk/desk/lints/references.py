@@ -100,6 +100,13 @@ def _playbook(refs: _Refs, source: Source[Playbook]) -> None:
                 )
         if step.call is not None:
             _call(refs, where, at, step.call.connector, step.call.verb)
+        if step.handoff is not None:
+            target = step.handoff.playbook
+            refs.need(where, (*at, "playbook"), "playbook", target, desk.playbooks)
+            if target == source.model.slug:
+                refs.problems.append(
+                    where.problem((*at, "playbook"), "a playbook cannot hand the case to itself")
+                )
 
 
 def _call(refs: _Refs, where: SourceMap, at: Path_, connector: str, verb: str) -> None:

@@ -29,6 +29,7 @@ STEP_KINDS = (
     "resolve",
     "call",
     "confirm",
+    "handoff",
     "end",
 )
 BRANCHES = (
@@ -59,6 +60,7 @@ ALLOWED_BRANCHES: dict[str, tuple[str, ...]] = {
     "resolve": ("next",),
     "call": ("on_ok", "on_refused", "on_failed"),
     "confirm": ("on_yes", "on_no", "on_timeout"),
+    "handoff": (),
     "end": (),
 }
 # A call names `<connector>.<action>`, e.g. `orders.cancel` or `shop.refund`.
@@ -200,6 +202,13 @@ class Confirm(DeskModel):
     status: Status | None = None  # the case status while waiting (pauses SLA clocks)
 
 
+class HandOver(DeskModel):
+    """Hand the case over to another playbook: this run ends, that one starts on the case."""
+
+    playbook: Slug
+    reason: str = ""
+
+
 class End(DeskModel):
     outcome: Slug
     status: Literal["solved", "closed"] | None = None
@@ -224,6 +233,7 @@ class Step(DeskModel):
     resolve: Resolve | None = None
     call: Call | None = None
     confirm: Confirm | None = None
+    handoff: HandOver | None = None
     end: End | None = None
     next: Slug | None = None
     on_event: Slug | None = None
@@ -272,7 +282,7 @@ class Step(DeskModel):
         """(field, step id) of every step this one can lead to; `following` is the next listed."""
         if self.choice is not None:
             return [(f"choice.options.{k}", o.goto) for k, o in self.choice.options.items()]
-        if self.end is not None:
+        if self.end is not None or self.handoff is not None:
             return []
         found = [(b, getattr(self, b)) for b in BRANCHES if getattr(self, b) is not None]
         fallthrough = {

@@ -134,6 +134,15 @@ class AskAgent:
     text: str
 
 
+@dataclass(frozen=True)
+class HandOff:
+    """Start `playbook` on the case (this run has ended, handing the case over)."""
+
+    step: str
+    playbook: str
+    reason: str = ""
+
+
 Effect = (
     StepLogged
     | SendMacro
@@ -149,4 +158,5 @@ Effect = (
     | OfferOptions
     | CallConnector
     | AskAgent
+    | HandOff
 )

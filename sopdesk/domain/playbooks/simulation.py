@@ -260,6 +260,9 @@ class _Simulation:
                 self.entries.append(Entry(at, day, e.step, "approval", text, e))
             elif isinstance(e, fx.CallConnector):
                 self.calls.append(e)
+            elif isinstance(e, fx.HandOff):
+                text = f"handed over to playbook {e.playbook}"
+                self.entries.append(Entry(at, day, e.step, "handoff", text, e))
             elif isinstance(e, fx.AskAgent):
                 self.entries.append(Entry(at, day, e.step, "task", f"team: {e.text}", e))
         self._answer_calls(at)

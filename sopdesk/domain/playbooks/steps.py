@@ -213,6 +213,11 @@ def _run_step(turn: Turn, step: Step) -> str | bool | None:
     if step.confirm is not None:
         _confirm(turn, step)
         return False
+    if step.handoff is not None:
+        h = step.handoff
+        turn.effects.append(fx.HandOff(step.id, h.playbook, h.reason))
+        turn.update(status=RunStatus.DONE, waiting=None, outcome=f"handed-over-to-{h.playbook}")
+        return None
     assert step.end is not None
     if step.end.status is not None:
         turn.effects.append(fx.SetFields(step.id, {"status": step.end.status}))
@@ -232,6 +237,8 @@ def describe(step: Step) -> str:
         return f"wait for {step.wait.for_}"
     if step.end is not None:
         return f"end: {step.end.outcome}"
+    if step.handoff is not None:
+        return f"hand the case over to playbook {step.handoff.playbook}"
     return step.kind
 
 
