@@ -29,7 +29,7 @@ from sopdesk.domain.desk import Desk
 from sopdesk.domain.desk.settings import BUILTIN_CONNECTORS, Connector
 from sopdesk.domain.playbooks import events as ev
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.jobs import HANDLERS, Job, WorkContext
+from sopdesk.engine.jobs import HANDLERS, Job, WorkContext, WorkerPolicy
 from sopdesk.engine.outbox import OutboxKind
 from sopdesk.engine.playbooks import apply_event_in
 from sopdesk.engine.timeline import append_event
@@ -248,9 +248,9 @@ def deliver_call(job: Job, ctx: WorkContext) -> None:
             else:
                 answer = call_entry_point(connector, request)
         except CallFailed as exc:
-            limit = connector.attempts
-            if ctx.settings is not None:
-                limit = min(limit, ctx.settings.worker_max_attempts)
+            # Answer `failed` before the worker would dead-letter the row: the run must hear.
+            most = ctx.settings.worker_max_attempts if ctx.settings else WorkerPolicy().max_attempts
+            limit = min(connector.attempts, most)
             if job.attempt < limit:
                 raise
             answer = Answer(outcome="failed", reason=f"{exc} (after {job.attempt} attempts)")

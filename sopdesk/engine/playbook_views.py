@@ -43,6 +43,7 @@ class RunView:
     started_at: datetime
     updated_at: datetime
     ended_at: datetime | None
+    answers: dict[str, Any]  # connector answers by call step (`answers.<step>`)
 
     @classmethod
     def of(cls, row: PlaybookRun, playbook: Playbook) -> RunView:
@@ -77,6 +78,7 @@ class RunView:
             row.started_at,
             row.updated_at,
             row.ended_at,
+            dict(state.answers),
         )
 
 
