@@ -85,3 +85,20 @@ def test_a_handoff_to_an_unknown_playbook_or_to_itself_is_reported(
     ]
     _flow(desk, "  - id: again\n    handoff: {playbook: flow}\n")
     assert any("cannot hand the case to itself" in p for p in _problems(desk))
+
+
+def test_connectors_may_live_in_connectors_yaml_but_not_twice(
+    make_desk: Callable[[str], Path],
+) -> None:
+    desk = make_desk("base")
+    (desk / "connectors.yaml").write_text(SHOP)
+    _flow(
+        desk,
+        "  - id: act\n    call: shop.refund\n    on_ok: move\n    on_refused: done\n"
+        "    on_failed: done\n",
+    )
+    assert _problems(desk) == []
+    (desk / "desk.yaml").write_text((desk / "desk.yaml").read_text() + SHOP)
+    assert _problems(desk) == [
+        "connectors.yaml:2:3: connector 'shop' is also declared in desk.yaml"
+    ]

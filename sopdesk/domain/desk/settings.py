@@ -116,6 +116,12 @@ class Connector(DeskModel):
         return self
 
 
+class ConnectorsFile(DeskModel):
+    """connectors.yaml as written: the same `connectors:` as desk.yaml, in a file of its own."""
+
+    connectors: dict[Slug, Connector] = Field(default_factory=dict)
+
+
 class Triage(DeskModel):
     """How sure triage must be before it categorises a case or calls it spam by itself."""
 
