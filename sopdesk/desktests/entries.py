@@ -20,6 +20,7 @@ from sopdesk.domain.connectors import order_status
 from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.playbooks.scenario import Timeline
 from sopdesk.domain.playbooks.simulation import Entry
+from sopdesk.engine.macro_context import order_state
 from sopdesk.store.models import Agent, Case, CaseEvent, LedgerEntry, Order, SlaClockRow
 
 # Field names the timeline stores as the case's columns, back to the playbook's words.
@@ -178,15 +179,7 @@ def read_world(session: Session, case_id: int, times: Timeline) -> dict[str, Any
         if order is None
         else {
             "number": order.external_ref,
-            "status": order_status(
-                {
-                    "status": order.status,
-                    "shipments": [
-                        {"shipped_at": x.shipped_at, "delivered_at": x.delivered_at}
-                        for x in order.shipments
-                    ],
-                }
-            ),
+            "status": order_status(order_state(order)),
             "refund_ref": order.refund_ref,
             "shipping_address": order.shipping_address,
         },

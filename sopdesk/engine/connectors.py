@@ -30,6 +30,7 @@ from sopdesk.domain.desk.settings import BUILTIN_CONNECTORS, Connector
 from sopdesk.domain.playbooks import events as ev
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.jobs import HANDLERS, Job, WorkContext, WorkerPolicy
+from sopdesk.engine.macro_context import order_state
 from sopdesk.engine.outbox import OutboxKind
 from sopdesk.engine.playbooks import apply_event_in
 from sopdesk.engine.timeline import append_event
@@ -48,17 +49,6 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     """`sha256=<hex>` of HMAC-SHA256 over `<timestamp>.<body>`: what a receiver recomputes."""
     digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return "sha256=" + digest.hexdigest()
-
-
-def _order_facts(order: Order) -> dict[str, Any]:
-    shipments = [
-        {"shipped_at": s.shipped_at, "delivered_at": s.delivered_at} for s in order.shipments
-    ]
-    return {
-        "status": order.status,
-        "shipments": shipments,
-        "shipping_address": order.shipping_address,
-    }
 
 
 def _apply_order(session: Session, case: Case, answer: Answer) -> str:
@@ -193,7 +183,7 @@ def call_entry_point(connector: Connector, request: dict[str, Any]) -> Answer:
 def _builtin(session: Session, desk: Desk, call: ConnectorCall, case: Case) -> Answer:
     order = session.get(Order, case.order_id) if case.order_id else None
     arguments = dict((call.arguments or {}).get("values") or {})
-    return decide_order_action(_order_facts(order) if order else None, call.action, arguments)
+    return decide_order_action(order_state(order) if order else None, call.action, arguments)
 
 
 def is_builtin(desk: Desk, connector: str) -> bool:

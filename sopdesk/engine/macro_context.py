@@ -28,11 +28,17 @@ def _case_item(order: Order | None) -> OrderItem | None:
     return order.items[0]
 
 
-def _shipment_dates(order: Order) -> dict[str, Any]:
+def order_state(order: Order) -> dict[str, Any]:
+    """What the order connector's rules read (domain/connectors.py): the recorded status, the
+    shipments' dates it is read from when unset, and the shipping address."""
     shipments = [
         {"shipped_at": s.shipped_at, "delivered_at": s.delivered_at} for s in order.shipments
     ]
-    return {"status": order.status, "shipments": shipments}
+    return {
+        "status": order.status,
+        "shipments": shipments,
+        "shipping_address": order.shipping_address,
+    }
 
 
 def case_facts(session: Session, desk: Desk, case: Case, now: datetime) -> dict[str, Any]:
@@ -72,7 +78,7 @@ def case_facts(session: Session, desk: Desk, case: Case, now: datetime) -> dict[
             "total": order.total,
             "currency": order.currency,
             "country": order.destination_country,
-            "status": order.status or order_status(_shipment_dates(order)),
+            "status": order.status or order_status(order_state(order)),
             "refund_ref": order.refund_ref,
             "shipping_address": order.shipping_address,
         },
