@@ -13,6 +13,7 @@ import importlib
 HANDLER_MODULES: tuple[str, ...] = (
     "sopdesk.engine.sla_timers",
     "sopdesk.engine.playbooks",
+    "sopdesk.engine.connectors",
     "sopdesk.engine.partner_reminders",
     "sopdesk.channels.handlers",
     "sopdesk.channels.status_mail",

@@ -15,7 +15,7 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_DESK_BYTES = 32 * 1024 * 1024
 MAX_FILES = 2000
 REQUIRED = ("desk.yaml", "taxonomy.yaml", "board.yaml")
-OPTIONAL = ("sla.yaml",)
+OPTIONAL = ("sla.yaml", "connectors.yaml")
 FOLDERS = {"playbooks": (".yaml", ".yml"), "macros": (".yaml", ".yml"), "kb": (".md",)}
 
 

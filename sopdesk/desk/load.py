@@ -17,6 +17,7 @@ from sopdesk.desk.source import SourceError, SourceMap, parse_yaml
 from sopdesk.desk.validate import validate
 from sopdesk.domain.desk import Article, Board, Desk, DeskSettings, Macro, Playbook, Taxonomy
 from sopdesk.domain.desk.calendar import CalendarSpec
+from sopdesk.domain.desk.settings import Connector, ConnectorsFile
 from sopdesk.domain.desk.sla import DEFAULT_CALENDAR, SlaFile
 
 M = TypeVar("M", bound=BaseModel)
@@ -115,6 +116,7 @@ def _assemble(
     playbooks: dict[str, Source[Playbook]],
     macros: dict[str, Source[Macro]],
     articles: dict[str, Source[Article]],
+    connectors: dict[str, Connector],
 ) -> LoadedDesk:
     s, t = settings.model, taxonomy.model
     business = CalendarSpec(
@@ -152,6 +154,7 @@ def _assemble(
         customer_links=s.customer_links,
         trends=s.trends,
         review=s.review,
+        connectors={**s.connectors, **connectors},
     )
     return LoadedDesk(desk, settings, taxonomy, board, sla, playbooks, macros, articles)
 
@@ -166,6 +169,16 @@ def read_desk(path: Path) -> tuple[LoadedDesk | None, list[Problem]]:
     taxonomy = reader.load("taxonomy.yaml", Taxonomy)
     board = reader.load("board.yaml", Board)
     sla = reader.load("sla.yaml", SlaFile)
+    connectors = reader.load("connectors.yaml", ConnectorsFile)
+    if connectors is not None and settings is not None:
+        for name in sorted(set(connectors.model.connectors) & set(settings.model.connectors)):
+            reader.problems.append(
+                connectors.where.problem(
+                    ("connectors", name),
+                    f"connector '{name}' is also declared in desk.yaml",
+                    key=True,
+                )
+            )
     playbooks = reader.unique(
         "playbook",
         [s for r in files.in_folder("playbooks") if (s := reader.load(r, Playbook))],
@@ -179,7 +192,8 @@ def read_desk(path: Path) -> tuple[LoadedDesk | None, list[Problem]]:
     )
     if reader.problems or settings is None or taxonomy is None or board is None:
         return None, sorted(set(reader.problems))
-    loaded = _assemble(files, settings, taxonomy, board, sla, playbooks, macros, articles)
+    extra = connectors.model.connectors if connectors is not None else {}
+    loaded = _assemble(files, settings, taxonomy, board, sla, playbooks, macros, articles, extra)
     return loaded, []
 
 

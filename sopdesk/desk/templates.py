@@ -20,6 +20,8 @@ from sopdesk.errors import InvalidInput
 # What every template sees: a name and the attributes it has (the fact model of
 # sopdesk/domain/facts.py). Audience-specific names below.
 COMMON: dict[str, frozenset[str]] = {name: frozenset(attrs) for name, attrs in FACTS.items()}
+# Connector answers by call step (`answers.<step>.<field>`): the fields are the connector's.
+COMMON["answers"] = frozenset()
 _PARTNER = frozenset(AUDIENCE_FACTS["partner"])
 BY_AUDIENCE: dict[str, dict[str, frozenset[str]]] = {
     "customer": {},

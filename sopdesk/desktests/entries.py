@@ -7,6 +7,7 @@ set of expectations (domain/playbooks/expectations.py) checks both.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -15,10 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sopdesk.domain.cases import EventKind
+from sopdesk.domain.connectors import order_status
 from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.playbooks.scenario import Timeline
 from sopdesk.domain.playbooks.simulation import Entry
-from sopdesk.store.models import Agent, Case, CaseEvent, LedgerEntry, SlaClockRow
+from sopdesk.engine.macro_context import order_state
+from sopdesk.store.models import Agent, Case, CaseEvent, LedgerEntry, Order, SlaClockRow
 
 # Field names the timeline stores as the case's columns, back to the playbook's words.
 _PLAYBOOK_FIELDS = {"board_column": "column"}
@@ -94,6 +97,12 @@ def _one(times: Timeline, row: CaseEvent) -> Entry | None:
         return _entry(times, row, "set", f"{name}={data['to']} ({body})", change)
     if kind == EventKind.MESSAGE_IN:
         return _entry(times, row, "message", body)
+    if kind == EventKind.CONNECTOR_ANSWER:
+        call = fx.CallConnector(
+            str(data.get("step") or ""), str(data["connector"]), str(data["action"]), {}, ""
+        )
+        entry = _entry(times, row, "called", body, call)
+        return replace(entry, outcome=str(data.get("outcome") or ""))
     return _entry(times, row, kind, body)
 
 
@@ -164,7 +173,16 @@ def read_world(session: Session, case_id: int, times: Timeline) -> dict[str, Any
         .where(CaseEvent.case_id == case_id, CaseEvent.kind == EventKind.ROUTING)
         .order_by(CaseEvent.id)
     ).all()
+    order = session.get(Order, case.order_id) if case.order_id else None
     return {
+        "order": None
+        if order is None
+        else {
+            "number": order.external_ref,
+            "status": order_status(order_state(order)),
+            "refund_ref": order.refund_ref,
+            "shipping_address": order.shipping_address,
+        },
         "case": {
             "level": case.level,
             "category": case.category,

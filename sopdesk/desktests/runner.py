@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sopdesk.desktests.entries import read_entries, read_world
 from sopdesk.desktests.world import World, build_world
 from sopdesk.domain.clock import ManualClock
+from sopdesk.domain.connectors import Answer
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.playbooks.expectations import unmet_expectations
@@ -38,6 +39,7 @@ from sopdesk.engine.cases import (
     do_change_case,
     do_set_case_items,
 )
+from sopdesk.engine.connectors import answer_builtin, is_builtin, record_answer
 from sopdesk.engine.jobs import HANDLERS, HandlerRegistry, Job, WorkContext
 from sopdesk.engine.outbox import OutboxKind
 from sopdesk.engine.partner_tasks import (
@@ -52,11 +54,24 @@ from sopdesk.errors import NotFound, SopdeskError
 from sopdesk.handlers import import_handlers
 from sopdesk.store.db import Database
 from sopdesk.store.migrate import upgrade
-from sopdesk.store.models import Case, CaseEvent, OrderItem, PlaybookRun, SlaClockRow, Timer
+from sopdesk.store.models import (
+    Case,
+    CaseEvent,
+    ConnectorCall,
+    OrderItem,
+    PlaybookRun,
+    SlaClockRow,
+    Timer,
+)
 
 # Outbox kinds that leave the building: captured (mail, chat) or left pending (the rest).
 CAPTURED = (OutboxKind.MESSAGE.value, OutboxKind.CHAT.value)
-OUTSIDE = (*CAPTURED, OutboxKind.WEBHOOK.value, OutboxKind.STATUS_MAIL.value)
+OUTSIDE = (
+    *CAPTURED,
+    OutboxKind.WEBHOOK.value,
+    OutboxKind.STATUS_MAIL.value,
+    OutboxKind.CONNECTOR_CALL.value,  # answered from the scenario (EngineRun.answer_call)
+)
 MAX_TICKS = 10_000  # a runaway playbook (a timer that re-arms itself at once) stops here
 
 
@@ -112,7 +127,10 @@ class EngineRun:
         self.times = Timeline(scenario.start, desk.business_calendar())
         self.clock = ManualClock(self.times.start)
         self.captured = Captured()
-        self.worker = Worker(WorkContext(db, self.clock, desk), _registry(db, self.captured))
+        registry = _registry(db, self.captured)
+        registry.add(OutboxKind.CONNECTOR_CALL.value, self.answer_call)
+        self.worker = Worker(WorkContext(db, self.clock, desk), registry)
+        self.made: dict[str, int] = {}  # connector calls answered so far, by step
         self.problems: list[str] = []
         self.refused: list[Entry] = []
         self.timers: list[Entry] = []
@@ -120,6 +138,29 @@ class EngineRun:
         self.world: World | None = None
         self._fields_pending = dict(scenario.case.fields)
         self.dues: dict[str, datetime] = {}
+
+    def answer_call(self, job: Job, ctx: WorkContext) -> None:
+        """A connector call, answered as the scenario states (`answers:`); with no stated
+        answer the built-in `orders` connector acts on the scenario's order for real."""
+        call_id = int(job.payload["call_id"])
+        now = ctx.clock.now()
+        with self.db.transaction() as session:
+            call = session.get(ConnectorCall, call_id)
+            if call is None or call.status != "pending":
+                return
+            nth = self.made.get(call.step, 0)
+            self.made[call.step] = nth + 1
+            action = f"{call.connector}.{call.action}"
+            stated = self.scenario.answer_for(call.step, action, nth)
+            if stated is None and is_builtin(self.desk, call.connector):
+                answer_builtin(session, self.desk, call_id, now, job.attempt)
+                return
+            if stated is None:
+                self.problems.append(
+                    f"the scenario states no answer for the call {action} ({call.step})"
+                )
+                stated = Answer(outcome="failed", reason="no answer stated in the scenario")
+            record_answer(session, self.desk, call_id, stated, now, job.attempt)
 
     # --- the clock ------------------------------------------------------------------------
 

@@ -144,6 +144,7 @@ def build_world(db: Database, clock: ManualClock, desk: Desk, scenario: Scenario
                     currency=order.currency,
                     status=order.status,
                     payment_methods=list(order.payment_methods),
+                    shipping_address=order.shipping_address,
                     items=[
                         ItemIn(
                             sku=item.serial or f"item-{n + 1}",

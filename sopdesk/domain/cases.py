@@ -62,6 +62,8 @@ class EventKind(StrEnum):
     APPROVAL = "approval"
     SLA_EVENT = "sla_event"
     TRIAGE = "triage"
+    CONNECTOR_CALL = "connector_call"  # a playbook's request to a connector
+    CONNECTOR_ANSWER = "connector_answer"  # its answer (ok, refused with reason, failed)
 
 
 class Role(StrEnum):

@@ -45,6 +45,8 @@ class OrderFacts:
     country: str | None = None
     status: str | None = None
     payment_methods: tuple[str, ...] = ()
+    refund_ref: str | None = None
+    shipping_address: str | None = None
     items: tuple[ItemFacts, ...] = ()
     shipments: tuple[ShipmentFacts, ...] = ()
 
@@ -149,6 +151,8 @@ def _order(order: OrderFacts | None, tz: tzinfo) -> dict[str, Any] | None:
         "country": order.country,
         "status": order.status,
         "payment_methods": list(order.payment_methods),
+        "refund_ref": order.refund_ref,
+        "shipping_address": order.shipping_address,
         "delivered": _day(max(delivered), tz) if delivered else None,
         "item_count": len(order.items),
         "items": [_item(i) for i in order.items],

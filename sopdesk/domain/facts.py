@@ -96,6 +96,8 @@ FACTS: dict[str, dict[str, Fact]] = {
         "country": _f(T, "the destination country (ISO code)"),
         "status": _f(T, "the order's status as the shop reports it (e.g. pending, delivered)"),
         "payment_methods": _f(L, "how it was paid, e.g. ['card', 'gift-card']"),
+        "refund_ref": _f(T, "the refund's reference a connector answered"),
+        "shipping_address": _f(T, "where it is shipped (a connector may change it)"),
         "delivered": _f(D, "the day its last shipment was delivered"),
         "item_count": _f(N, "how many lines it has"),
         "items": _f(L, "every line, each with the item facts"),
@@ -131,8 +133,9 @@ AUDIENCE_FACTS: dict[str, dict[str, Fact]] = {
         "email": _f(T, "the other customer's address"),
     },
 }
-# What the run adds: recorded checklist values and the options chosen so far.
-RUN_NAMES = ("fields", "choices")
+# What the run adds: recorded checklist values, the options chosen so far, and connector
+# answers by call step (`answers.<step>.<field>`: the fields are the connector's).
+RUN_NAMES = ("fields", "choices", "answers")
 
 
 class UnknownFact(LookupError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from sopdesk.engine.customer_messages import customer_wrote
 from sopdesk.errors import InvalidInput, NotFound
 from sopdesk.store.blobs import Blob
 from sopdesk.store.db import Database
-from sopdesk.store.models import Attachment, Case, CaseEvent
+from sopdesk.store.models import Attachment, Case, CaseEvent, PlaybookRun
 
 # The kinds a customer may see at all; which of them is the domain's `customer_sees_event`.
 PUBLIC_KINDS = (
@@ -49,6 +50,8 @@ class CustomerCase:
     subject: str
     status: str
     events: list[PublicEvent]
+    # A playbook waits for the customer's yes or no (a `confirm` step): the page offers buttons.
+    asks_confirmation: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,14 @@ def read_customer_case(db: Database, clock: Clock, desk: Desk, link: CaseLink) -
             if customer_sees_event(e.kind, e.actor_kind, e.actor_id, e.data or {}, case.customer_id)
             and (e.kind != EventKind.CASE_CREATED.value or e.body)
         ]
-        return CustomerCase(case.id, case.subject, case.status, public)
+        asks = session.scalar(
+            select(PlaybookRun.id).where(
+                PlaybookRun.case_id == case.id,
+                PlaybookRun.status == "waiting",
+                PlaybookRun.waiting_for.like("confirm:%"),
+            )
+        )
+        return CustomerCase(case.id, case.subject, case.status, public, asks is not None)
 
 
 def check_customer_reply(body: str, upload: Upload | None) -> str:
@@ -118,9 +128,17 @@ def check_customer_reply(body: str, upload: Upload | None) -> str:
 
 
 def do_customer_reply(
-    db: Database, clock: Clock, desk: Desk, link: CaseLink, text: str, upload: Upload | None
+    db: Database,
+    clock: Clock,
+    desk: Desk,
+    link: CaseLink,
+    text: str,
+    upload: Upload | None,
+    *,
+    answer: Literal["yes", "no"] | None = None,
 ) -> int:
-    """Records the reply (and document) as the customer's message, in one transaction."""
+    """Records the reply (and document) as the customer's message, in one transaction;
+    `answer` is the Yes or No button they pressed when a playbook asked them to confirm."""
     now = clock.now()
     with db.transaction() as session:
         case = _case_of(session, desk, now, link)
@@ -133,7 +151,7 @@ def do_customer_reply(
             now,
             body=text,
             channel=Channel.PORTAL.value,
-            data={"via": "customer-link"},
+            data={"via": "customer-link", **({"confirm_answer": answer} if answer else {})},
         )
         if upload is not None:
             session.add(

@@ -53,6 +53,7 @@ def customer_wrote(
         if status.value != case.status:
             set_fields(session, desk, case, {"status": status}, author, now)
         sla.on_customer_message(session, desk, case, now)
-        feed_reply(session, desk, case, "customer", now, author)
+        answer = (data or {}).get("confirm_answer")  # a yes or no button of the case link
+        feed_reply(session, desk, case, "customer", now, author, text=body, answer=answer)
     case.updated_at = now
     return event

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from sopdesk.desk.templates import RenderedMacro, render, render_macro
 from sopdesk.domain.cases import CaseStatus
+from sopdesk.domain.connectors import order_status
 from sopdesk.domain.desk import Desk, Macro
 from sopdesk.domain.fact_sheet import (
     CaseFacts,
@@ -44,8 +45,10 @@ def _order(order: Order) -> OrderFacts:
         currency=order.currency,
         total=order.total,
         country=order.destination_country,
-        status=order.status,
+        status=order.status or order_status(order_state(order)),
         payment_methods=tuple(order.payment_methods or ()),
+        refund_ref=order.refund_ref,
+        shipping_address=order.shipping_address,
         items=tuple(
             ItemFacts(i.id, i.name, i.sku, i.variant, i.value, i.comp_value, i.quantity)
             for i in order.items
@@ -76,6 +79,19 @@ def _earlier(session: Session, case: Case, accounts: list[int]) -> list[EarlierC
         .limit(MAX_EARLIER)
     ).all()
     return [EarlierCase(cat, CaseStatus(st).is_open, at) for cat, st, at in rows]
+
+
+def order_state(order: Order) -> dict[str, Any]:
+    """What the order connector's rules read (domain/connectors.py): the recorded status, the
+    shipments' dates it is read from when unset, and the shipping address."""
+    shipments = [
+        {"shipped_at": s.shipped_at, "delivered_at": s.delivered_at} for s in order.shipments
+    ]
+    return {
+        "status": order.status,
+        "shipments": shipments,
+        "shipping_address": order.shipping_address,
+    }
 
 
 def case_facts(session: Session, desk: Desk, case: Case, now: datetime) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, EmailStr, Field, field_validator
 from sqlalchemy import select
 
 from sopdesk.domain.cases import Role
+from sopdesk.domain.connectors import OrderStatus
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.accounts import require_role
 from sopdesk.engine.customers import ensure_customer, require_staff
@@ -52,9 +53,11 @@ class OrderIn(BaseModel):
     placed_at: AwareDatetime
     destination_country: str | None = Country
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
-    # What the shop's system says of the order (pending, shipped, delivered, cancelled...).
-    status: str | None = Field(default=None, min_length=1, max_length=40)
+    # pending, processing, shipped, delivered, cancelled, returned, exchanged; unset: read
+    # from the shipments. Connector answers (`call` steps) change it later.
+    status: OrderStatus | None = None
     payment_methods: list[str] = Field(default_factory=list, max_length=10)
+    shipping_address: str | None = Field(default=None, max_length=1000)
     items: list[ItemIn] = Field(default_factory=list, max_length=500)
     shipments: list[ShipmentIn] = Field(default_factory=list, max_length=50)
 
@@ -171,6 +174,7 @@ def do_upsert_orders(
             order.currency = data.currency
             order.status = data.status
             order.payment_methods = list(data.payment_methods)
+            order.shipping_address = data.shipping_address
             order.total = sum((i.value * i.quantity for i in data.items), Decimal("0"))
             order.updated_at = now
             order.items = [OrderItem(**i.model_dump()) for i in data.items]

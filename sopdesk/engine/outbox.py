@@ -28,6 +28,8 @@ class OutboxKind(StrEnum):
     # A reply shown in the customer's open chat widget. No worker handler: the widget's next
     # poll shows the message and marks the row delivered (sopdesk.engine.widget_sessions).
     WIDGET = "widget.message"
+    # A playbook's `call` to a connector; payload: {"call_id"} of its connector_calls row.
+    CONNECTOR_CALL = "connector.call"
 
 
 # Payload field: a timeline note ({"text", "step"}) the worker writes in the same commit that

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sopdesk.desk.templates import render
 from sopdesk.domain.cases import EventKind
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.playbooks import effects as fx
@@ -23,8 +24,10 @@ from sopdesk.engine.outbox import NOTE_WHEN_SENT, OutboxKind, write_outbox
 from sopdesk.engine.replies import Sent
 from sopdesk.engine.sla_notify import mail_notes
 from sopdesk.engine.timeline import NewEvent, append_event
+from sopdesk.errors import InvalidInput
 from sopdesk.store.models import (
     Case,
+    ConnectorCall,
     LedgerEntry,
     OutboxMessage,
     PlaybookRun,
@@ -59,6 +62,7 @@ class Applier:
         now: datetime,
         actor: Principal,
         variables: dict[str, Any],
+        answers: dict[str, Any],
         origin: ReplyOrigin,
     ) -> None:
         """`origin` says whether a person caused these effects (an agent worked the step) or
@@ -66,8 +70,9 @@ class Applier:
         self.session, self.desk, self.case, self.run = session, desk, case, run
         self.now, self.actor, self.origin = now, actor, origin
         self.changed: set[str] = set()
+        self.handoffs: list[fx.HandOff] = []  # playbooks to start once this run is saved
         self.facts = case_facts(session, desk, case, now)
-        self.context = template_context(self.facts, variables)
+        self.context = {**template_context(self.facts, variables), "answers": answers}
         self.variables = variables
         # The mail each step sent in this batch (None: nothing could be queued), so the step's
         # note ("email sent") is written when the mail is sent, not before (worker.py).
@@ -138,6 +143,26 @@ class Applier:
                 until=effect.until.isoformat() if effect.until else None,
             )
             self._tell_approver(effect, ask, key)
+        elif isinstance(effect, fx.CallConnector):
+            self._call(effect, key)
+        elif isinstance(effect, fx.HandOff):
+            why = f": {fill(effect.reason, self.context)}" if effect.reason else ""
+            self._event(
+                EventKind.PLAYBOOK_STEP,
+                f"handed the case over to playbook {effect.playbook}{why}",
+                step=effect.step,
+                handoff=effect.playbook,
+            )
+            self.handoffs.append(effect)
+        elif isinstance(effect, fx.AskAgent):
+            self._event(
+                EventKind.PLAYBOOK_STEP,
+                f"task for team: {effect.text}",
+                step=effect.step,
+                task=True,
+                due=self.now.isoformat(),
+                role=None,
+            )
         elif isinstance(effect, fx.OfferOptions):
             self._event(
                 EventKind.PLAYBOOK_STEP,
@@ -145,6 +170,47 @@ class Applier:
                 step=effect.step,
                 options=list(effect.options),
             )
+
+    def _call(self, effect: fx.CallConnector, key: str) -> None:
+        """The request on the timeline, its connector_calls row and its outbox row, together:
+        the worker makes the call (engine/connectors.py) with the row's idempotency key."""
+        arguments: dict[str, str] = {}
+        problems = []
+        for name, template in effect.arguments.items():
+            try:
+                arguments[name] = render(template, self.context)
+            except InvalidInput as exc:
+                problems.append(f"{name}: {exc.message}")
+        idempotency_key = f"playbook:{self.run.id}:{key}"
+        action = f"{effect.connector}.{effect.action}"
+        shown = ", ".join(f"{k}={v}" for k, v in arguments.items())
+        self._event(
+            EventKind.CONNECTOR_CALL,
+            f"call {action}" + (f" with {shown}" if shown else ""),
+            step=effect.step,
+            connector=effect.connector,
+            action=effect.action,
+            arguments=arguments,
+            idempotency_key=idempotency_key,
+            problems=problems,
+        )
+        call = ConnectorCall(
+            case_id=self.case.id,
+            run_id=self.run.id,
+            step=effect.step,
+            call=effect.call,
+            connector=effect.connector,
+            action=effect.action,
+            idempotency_key=idempotency_key,
+            arguments={"values": arguments, "problems": problems},
+            status="pending",
+            answer=None,
+            attempts=0,
+            created_at=self.now,
+        )
+        self.session.add(call)
+        self.session.flush()
+        self._outbox(OutboxKind.CONNECTOR_CALL, key, {"call_id": call.id})
 
     def _tell_approver(self, effect: fx.RequestApproval, ask: str, key: str) -> None:
         """A named approver hears of the request at once: a mail, and team chat if set."""

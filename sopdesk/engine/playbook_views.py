@@ -45,6 +45,7 @@ class RunView:
     started_at: datetime
     updated_at: datetime
     ended_at: datetime | None
+    answers: dict[str, Any]  # connector answers by call step (`answers.<step>`)
 
     @classmethod
     def of(cls, row: PlaybookRun, playbook: Playbook) -> RunView:
@@ -79,6 +80,7 @@ class RunView:
             row.started_at,
             row.updated_at,
             row.ended_at,
+            dict(state.answers),
         )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sopdesk.domain.cases import EventKind, Role
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.desk import Desk, Playbook
+from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.playbooks import events as ev
 from sopdesk.domain.playbooks.interpreter import advance, begin
 from sopdesk.domain.playbooks.state import RunState
@@ -90,9 +91,12 @@ def start_run_in(
     _save(row, state, now)
     session.add(row)
     session.flush()
-    applier = Applier(session, desk, case, row, now, actor, dict(state.variables), origin)
+    applier = Applier(
+        session, desk, case, row, now, actor, dict(state.variables), dict(state.answers), origin
+    )
     applier.apply(effects, "1")
     follow_up_changes(session, desk, case, applier.changed, now, actor, feed=False)
+    hand_over(session, desk, case, applier.handoffs, now, actor)
     return row
 
 
@@ -125,6 +129,31 @@ def start_triggered_runs(
         if hit and not _active(session, case.id, playbook.slug):
             started.append(start_run_in(session, desk, case, playbook, now, actor).id)
     return started
+
+
+def hand_over(
+    session: Session,
+    desk: Desk,
+    case: Case,
+    handoffs: list[fx.HandOff],
+    now: datetime,
+    actor: Principal,
+) -> None:
+    """Starts the playbooks a run handed the case over to. One that already runs on the case,
+    or started on it at this very instant (a ping-pong of hand-offs), is not started again."""
+    for handoff in handoffs:
+        playbook = desk.playbooks.get(handoff.playbook)
+        if playbook is None or _active(session, case.id, playbook.slug):
+            continue
+        again = session.scalar(
+            select(PlaybookRun.id).where(
+                PlaybookRun.case_id == case.id,
+                PlaybookRun.playbook == playbook.slug,
+                PlaybookRun.started_at == now,
+            )
+        )
+        if again is None:
+            start_run_in(session, desk, case, playbook, now, actor)
 
 
 def follow_up_changes(
@@ -263,6 +292,8 @@ def check_send_event(
 ) -> None:
     """Authorises an event; whether it fits the run is decided under the run's lock in do_."""
     require_staff(principal)
+    if isinstance(event, ev.ConnectorAnswered):
+        raise Forbidden("only the connector answers a call; the worker records its answer")
     with db.transaction(write=False) as session:
         row, _ = _load_run(session, principal, run_id)
         if isinstance(event, ev.Approved | ev.Rejected):
@@ -324,9 +355,12 @@ def apply_event_in(
         notify_assignee(
             session, case, actor, f"The approval was {words}", f"run:{row.id}:{row.revision}", now
         )
-    applier = Applier(session, desk, case, row, now, actor, dict(new.variables), origin)
+    applier = Applier(
+        session, desk, case, row, now, actor, dict(new.variables), dict(new.answers), origin
+    )
     applier.apply(effects, str(row.revision))
     follow_up_changes(session, desk, case, applier.changed, now, actor, feed=False)
+    hand_over(session, desk, case, applier.handoffs, now, actor)
     return True
 
 
@@ -362,10 +396,20 @@ def feed_case_event(
 
 
 def feed_reply(
-    session: Session, desk: Desk, case: Case, party: str, now: datetime, actor: Principal
+    session: Session,
+    desk: Desk,
+    case: Case,
+    party: str,
+    now: datetime,
+    actor: Principal,
+    *,
+    text: str,
+    answer: str | None = None,
 ) -> None:
-    """A message arrived on the case from `party` (customer, partner, other-customer)."""
-    replied = ev.Replied(party=party, by=party)  # type: ignore[arg-type]
+    """A message arrived on the case from `party` (customer, partner, other-customer); `text`
+    is what they wrote and `answer` a yes or no button they pressed (a confirm step reads
+    them)."""
+    replied = ev.Replied(party=party, by=party, text=text[:5000], answer=answer)  # type: ignore[arg-type]
     feed_case_event(session, desk, case, replied, now, actor)
 
 

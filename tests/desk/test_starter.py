@@ -249,6 +249,7 @@ def test_every_macro_has_en_and_de_and_renders(desk: Desk) -> None:
         "shipment": {"carrier": "DHL", "tracking_number": "T1"},
         "case": {"number": 7, "subject": "Help"},
         "desk": {"name": desk.name},
+        "answers": {"cancel": {"outcome": "refused", "reason": "it has shipped"}},
     }
     for macro in desk.macros.values():
         assert {"en", "de"} <= set(macro.translations), macro.slug

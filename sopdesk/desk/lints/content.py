@@ -44,13 +44,23 @@ def _macro(source: Source[Macro], languages: list[str]) -> list[Problem]:
     return problems
 
 
+# What a confirm step records: the customer's words verbatim, and their yes or no.
+CONFIRM_FIELDS = ("customer_answer", "confirmed")
+
+
 def _recorded(playbook: Playbook) -> frozenset[str]:
+    confirms = any(step.confirm is not None for step in playbook.steps)
     return frozenset(
-        name
-        for step in playbook.steps
-        if step.checklist is not None
-        for item in step.checklist.items
-        for name in item.record
+        [
+            *(
+                name
+                for step in playbook.steps
+                if step.checklist is not None
+                for item in step.checklist.items
+                for name in item.record
+            ),
+            *(CONFIRM_FIELDS if confirms else ()),
+        ]
     )
 
 
@@ -66,6 +76,9 @@ def _playbook(source: Source[Playbook]) -> list[Problem]:
             texts.append((("steps", i, "notify", "message"), step.notify.message))
         if step.approval is not None:
             texts.append((("steps", i, "approval", "ask"), step.approval.ask))
+        if step.call is not None:
+            for name, value in step.call.with_.items():
+                texts.append((("steps", i, "call", "with", name), value))
         for path, text in texts:
             problems.extend(_at(where, path, check_template(text, "team", fields)))
         if step.choice is not None:

@@ -162,6 +162,23 @@ def _lint_waits(source: Source[Playbook], i: int, step: Step) -> list[Problem]:
                 problems.append(
                     where.problem(("steps", i, "approval"), f"approval '{step.id}' has {what}")
                 )
+    if step.confirm is not None:
+        for missing, what in (
+            (step.confirm.timeout is None, "no timeout (e.g. timeout: 3 days)"),
+            (step.on_timeout is None, "no on_timeout step"),
+            (step.on_no is None, "no on_no step: what happens when the customer says no"),
+        ):
+            if missing:
+                problems.append(
+                    where.problem(("steps", i, "confirm"), f"confirm '{step.id}' has {what}")
+                )
+    if step.call is not None:
+        for missing, what in (
+            (step.on_refused is None, "no on_refused step (the system said no, with a reason)"),
+            (step.on_failed is None, "no on_failed step (the system could not be reached)"),
+        ):
+            if missing:
+                problems.append(where.problem(("steps", i, "call"), f"call '{step.id}' has {what}"))
     if step.task is not None and step.task.wait and step.on_overdue is None:
         problems.append(
             where.problem(

@@ -11,6 +11,7 @@ from sopdesk.desk.load import LoadedDesk, Source
 from sopdesk.desk.problems import Problem
 from sopdesk.desk.source import SourceMap
 from sopdesk.domain.desk import Playbook
+from sopdesk.domain.desk.settings import BUILTIN_CONNECTORS
 from sopdesk.domain.desk.taxonomy import Category, Taxonomy
 
 Path_ = tuple[str | int, ...]
@@ -86,6 +87,53 @@ def _playbook(refs: _Refs, source: Source[Playbook]) -> None:
             refs.level(where, (*at, "level"), step.escalate.level)
         if step.notify is not None:
             refs.channel(where, (*at, "channel"), step.notify.channel)
+        if step.confirm is not None:
+            refs.need(where, (*at, "macro"), "macro", step.confirm.macro, desk.macros)
+            macro = desk.macros.get(step.confirm.macro)
+            if macro is not None and macro.to != "customer":
+                refs.problems.append(
+                    where.problem(
+                        (*at, "macro"),
+                        f"macro '{macro.slug}' is written for {macro.to}; a confirm asks the "
+                        "customer",
+                    )
+                )
+        if step.call is not None:
+            _call(refs, where, at, step.call.connector, step.call.verb)
+        if step.handoff is not None:
+            target = step.handoff.playbook
+            refs.need(where, (*at, "playbook"), "playbook", target, desk.playbooks)
+            if target == source.model.slug:
+                refs.problems.append(
+                    where.problem((*at, "playbook"), "a playbook cannot hand the case to itself")
+                )
+
+
+def _call(refs: _Refs, where: SourceMap, at: Path_, connector: str, verb: str) -> None:
+    """A call names a connector of desk.yaml (or a built-in one) and an action it has."""
+    desk = refs.desk
+    declared = desk.connectors.get(connector)
+    actions: Collection[str]
+    if declared is not None:
+        actions = declared.actions
+    elif connector in BUILTIN_CONNECTORS:
+        actions = BUILTIN_CONNECTORS[connector]
+    else:
+        known = sorted({*desk.connectors, *BUILTIN_CONNECTORS})
+        refs.problems.append(
+            where.problem(
+                (*at,),
+                f"connector '{connector}' is not defined in desk.yaml `connectors:` "
+                f"(known: {_known(known)})",
+            )
+        )
+        return
+    if actions and verb not in actions:
+        refs.problems.append(
+            where.problem(
+                (*at,), f"connector '{connector}' has no action '{verb}' (known: {_known(actions)})"
+            )
+        )
 
 
 def _offense_group(

@@ -18,6 +18,7 @@ from sopdesk.domain.desk.settings import (
     Approver,
     Bot,
     Channels,
+    Connector,
     CustomerLinks,
     Limits,
     Review,
@@ -88,6 +89,7 @@ class Desk(BaseModel):
     customer_links: CustomerLinks = Field(default_factory=CustomerLinks)
     trends: Trends = Field(default_factory=Trends)
     review: Review = Field(default_factory=Review)
+    connectors: dict[str, Connector] = Field(default_factory=dict)  # desk.yaml `connectors:`
     # Where the desk was loaded from (not part of `version`): its trained models live in
     # `<folder>/.models`. Empty for a desk built in memory.
     folder: str = ""

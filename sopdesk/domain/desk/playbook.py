@@ -28,9 +28,24 @@ STEP_KINDS = (
     "task",
     "escalate",
     "resolve",
+    "call",
+    "confirm",
+    "handoff",
     "end",
 )
-BRANCHES = ("next", "on_event", "on_timeout", "on_approve", "on_reject", "on_overdue")
+BRANCHES = (
+    "next",
+    "on_event",
+    "on_timeout",
+    "on_approve",
+    "on_reject",
+    "on_overdue",
+    "on_ok",
+    "on_refused",
+    "on_failed",
+    "on_yes",
+    "on_no",
+)
 # Which branch fields each kind may carry; `next` defaults to the step listed after it.
 ALLOWED_BRANCHES: dict[str, tuple[str, ...]] = {
     "checklist": ("next",),
@@ -44,8 +59,13 @@ ALLOWED_BRANCHES: dict[str, tuple[str, ...]] = {
     "task": ("next", "on_overdue"),
     "escalate": ("next",),
     "resolve": ("next",),
+    "call": ("on_ok", "on_refused", "on_failed"),
+    "confirm": ("on_yes", "on_no", "on_timeout"),
+    "handoff": (),
     "end": (),
 }
+# A call names `<connector>.<action>`, e.g. `orders.cancel` or `shop.refund`.
+CALL_ACTION = r"^[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9-]*$"
 
 
 class ChecklistItem(DeskModel):
@@ -163,6 +183,42 @@ class Resolve(DeskModel):
     description: str = ""
 
 
+class Call(DeskModel):
+    """Act on an outside system (or sopdesk's own orders) through a connector of the desk."""
+
+    action: str = Field(pattern=CALL_ACTION, max_length=161)  # `<connector>.<action>`
+    # Arguments sent with the call, each a template over the case facts ("{{ order.number }}").
+    with_: dict[FieldName, str] = Field(default_factory=dict, alias="with")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, value: Any) -> Any:
+        return {"action": value} if isinstance(value, str) else value
+
+    @property
+    def connector(self) -> str:
+        return self.action.split(".", 1)[0]
+
+    @property
+    def verb(self) -> str:
+        return self.action.split(".", 1)[1]
+
+
+class Confirm(DeskModel):
+    """Tell the customer what will happen (a macro) and wait for their yes or no."""
+
+    macro: Slug
+    timeout: DeskDuration | None = None  # required; the lint reports a confirm without one
+    status: Status | None = None  # the case status while waiting (pauses SLA clocks)
+
+
+class HandOver(DeskModel):
+    """Hand the case over to another playbook: this run ends, that one starts on the case."""
+
+    playbook: Slug
+    reason: str = ""
+
+
 class End(DeskModel):
     outcome: Slug
     status: Literal["solved", "closed"] | None = None
@@ -185,6 +241,9 @@ class Step(DeskModel):
     task: Task | None = None
     escalate: Escalate | None = None
     resolve: Resolve | None = None
+    call: Call | None = None
+    confirm: Confirm | None = None
+    handoff: HandOver | None = None
     end: End | None = None
     next: Slug | None = None
     on_event: Slug | None = None
@@ -192,6 +251,11 @@ class Step(DeskModel):
     on_approve: Slug | None = None
     on_reject: Slug | None = None
     on_overdue: Slug | None = None
+    on_ok: Slug | None = None
+    on_refused: Slug | None = None
+    on_failed: Slug | None = None
+    on_yes: Slug | None = None
+    on_no: Slug | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Step:
@@ -220,7 +284,7 @@ class Step(DeskModel):
     @property
     def pauses(self) -> bool:
         """Whether the run stops here until an event or a timer (a cycle needs one)."""
-        if self.kind in ("wait", "approval"):
+        if self.kind in ("wait", "approval", "confirm"):
             return True
         return self.task is not None and self.task.wait
 
@@ -228,10 +292,15 @@ class Step(DeskModel):
         """(field, step id) of every step this one can lead to; `following` is the next listed."""
         if self.choice is not None:
             return [(f"choice.options.{k}", o.goto) for k, o in self.choice.options.items()]
-        if self.end is not None:
+        if self.end is not None or self.handoff is not None:
             return []
         found = [(b, getattr(self, b)) for b in BRANCHES if getattr(self, b) is not None]
-        fallthrough = {"wait": "on_event", "approval": "on_approve"}.get(self.kind, "next")
+        fallthrough = {
+            "wait": "on_event",
+            "approval": "on_approve",
+            "call": "on_ok",
+            "confirm": "on_yes",
+        }.get(self.kind, "next")
         if getattr(self, fallthrough) is None and following is not None:
             found.append(("(the step listed after it)", following))
         return found

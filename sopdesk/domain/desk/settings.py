@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, model_validator
 
 from sopdesk.domain.desk.base import DeskModel, Language, Slug
 from sopdesk.domain.desk.calendar import Holidays, WeeklyHours
@@ -105,6 +105,42 @@ class CustomerLinks(DeskModel):
     closed_days: int = Field(default=14, ge=0, le=365)
 
 
+BUILTIN_CONNECTORS = {
+    # sopdesk's own order records: a desk can act on an order without an outside system.
+    "orders": ("cancel", "modify-address", "record-return", "record-exchange"),
+}
+
+
+class Connector(DeskModel):
+    """An outside system a playbook `call` step acts on: an HTTP(S) endpoint that receives a
+    signed request, or a Python entry point `module:function` of an installed plugin."""
+
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$", max_length=2000)
+    entry_point: str | None = Field(
+        default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", max_length=300
+    )
+    # The environment variable that holds the HMAC-SHA256 key of the request signature, so
+    # the secret is never committed with the desk.
+    secret_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    attempts: int = Field(default=5, ge=1, le=20)  # tries before the call has failed
+    actions: list[Slug] = Field(default_factory=list)  # what it can do; empty: anything
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Connector:
+        if (self.url is None) == (self.entry_point is None):
+            raise ValueError("a connector has exactly one of `url` or `entry_point`")
+        if self.url is not None and self.secret_env is None:
+            raise ValueError("an HTTP connector needs `secret_env`: the variable of its key")
+        return self
+
+
+class ConnectorsFile(DeskModel):
+    """connectors.yaml as written: the same `connectors:` as desk.yaml, in a file of its own."""
+
+    connectors: dict[Slug, Connector] = Field(default_factory=dict)
+
+
 class Triage(DeskModel):
     """How sure triage must be before it categorises a case or calls it spam by itself."""
 
@@ -155,3 +191,4 @@ class DeskSettings(DeskModel):
     customer_links: CustomerLinks = Field(default_factory=CustomerLinks)
     trends: Trends = Field(default_factory=Trends)
     review: Review = Field(default_factory=Review)
+    connectors: dict[Slug, Connector] = Field(default_factory=dict)

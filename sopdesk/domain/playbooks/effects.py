@@ -115,6 +115,35 @@ class OfferOptions:
     options: tuple[str, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class CallConnector:
+    """Call `connector.action` with arguments (templates, rendered by the applier); the run
+    waits for the answer, which comes back as a `ConnectorAnswered` event with `call`."""
+
+    step: str
+    connector: str
+    action: str
+    arguments: dict[str, str]
+    call: str  # the call's number in the run: the answer names it
+
+
+@dataclass(frozen=True)
+class AskAgent:
+    """The customer's answer needs a person (e.g. an unclear reply to a confirmation)."""
+
+    step: str
+    text: str
+
+
+@dataclass(frozen=True)
+class HandOff:
+    """Start `playbook` on the case (this run has ended, handing the case over)."""
+
+    step: str
+    playbook: str
+    reason: str = ""
+
+
 Effect = (
     StepLogged
     | SendMacro
@@ -128,4 +157,7 @@ Effect = (
     | AddComment
     | RequestApproval
     | OfferOptions
+    | CallConnector
+    | AskAgent
+    | HandOff
 )

@@ -36,6 +36,8 @@ class Replied(_Event):
 
     type: Literal["replied"] = "replied"
     party: Party = "customer"
+    text: str = ""  # what they wrote (a confirmation reads the yes or no from it)
+    answer: Literal["yes", "no"] | None = None  # a button they pressed (the customer link)
 
     @property
     def name(self) -> str:
@@ -122,6 +124,28 @@ class Named(_Event):
         return True
 
 
+class ConnectorAnswered(_Event):
+    """A connector answered call number `call` of the run (or the worker gave up on it)."""
+
+    type: Literal["connector-answered"] = "connector-answered"
+    call: str
+    outcome: Literal["ok", "refused", "failed"]
+    reason: str = ""
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class Confirmed(_Event):
+    """An agent records the customer's yes or no (after an unclear answer, or by phone)."""
+
+    type: Literal["confirm"] = "confirm"
+    answer: Literal["yes", "no"]
+    text: str = ""  # the customer's words, verbatim
+
+    @property
+    def agent_action(self) -> bool:
+        return True
+
+
 class Stop(_Event):
     type: Literal["stop"] = "stop"
     reason: str = ""
@@ -142,6 +166,8 @@ Event = Annotated[
     | FieldChanged
     | TaskDone
     | Named
+    | ConnectorAnswered
+    | Confirmed
     | Stop,
     Field(discriminator="type"),
 ]

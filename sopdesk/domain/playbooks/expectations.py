@@ -1,7 +1,8 @@
 """Scenario expectations checked against a simulated timeline; each unmet one is named.
 
 Kinds: sent, not_sent, reminder, offered, not_offered, resolution, comment, chat, set, escalated,
-waits, task, approval, outcome, status, visited, not_visited; on the engine only (sopdesk test):
+waits, task, approval, outcome, status, visited, not_visited, called, order; on the engine only
+(sopdesk test):
 routed, column, mail, nothing_else_sent, sla, ledger, refused.
 """
 
@@ -227,7 +228,7 @@ def unmet_expectations(result: SimulationResult, times: Timeline) -> list[str]:
             unmet.append(f"unknown expectation {expectation}; known: {', '.join(CHECKS)}")
             continue
         key, value = next(iter(expectation.items()))
-        if key in ENGINE_ONLY and not result.world:
+        if key in ENGINE_ONLY and "case" not in result.world:
             continue  # the pure simulation has no database to read these from
         try:
             problem = CHECKS[key](result, times, value)
@@ -333,6 +334,34 @@ def _refused(result: SimulationResult, times: Timeline, value: Any) -> str | Non
         return None
     return f"refused: nothing refused with {value!r} (refused: {refusals or 'none'})"
 
+
+def _called(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    """A connector call of `action` (connector.action) was answered, with `outcome` if given."""
+    spec = _spec(value, "action")
+    made = []
+    for e in result.entries:
+        call = e.effect
+        if e.what != "called" or not isinstance(call, fx.CallConnector):
+            continue
+        made.append(e.text)
+        if "action" in spec and f"{call.connector}.{call.action}" != spec["action"]:
+            continue
+        if "step" in spec and e.step != spec["step"]:
+            continue
+        if "outcome" in spec and e.outcome != spec["outcome"]:
+            continue
+        return None
+    return f"called: no call with {_words(spec)} (calls: {made or 'none'})"
+
+
+def _order(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    """The case's order facts at the end, e.g. `order: {status: cancelled}`."""
+    order = result.world.get("order") or {}
+    wrong = [f"{k} is {order.get(k)!r}, not {v!r}" for k, v in value.items() if order.get(k) != v]
+    return f"order: {'; '.join(wrong)}" if wrong else None
+
+
+CHECKS.update({"called": _called, "order": _order})
 
 ENGINE_ONLY = ("routed", "column", "mail", "nothing_else_sent", "sla", "ledger", "refused")
 

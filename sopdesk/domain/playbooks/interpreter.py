@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sopdesk.domain.calendar import BusinessCalendar
+from sopdesk.domain.confirmation import read_answer
 from sopdesk.domain.desk.playbook import Playbook, Step
 from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.playbooks import events as ev
@@ -168,6 +169,19 @@ def _on_wait(turn: Turn, step: Step, event: ev._Event) -> bool:
         if timed_out:
             leave(turn, step, step.on_timeout or after, f"no decision by {w.until}")
             return True
+    if w.kind == "call" and isinstance(event, ev.ConnectorAnswered) and event.call == w.call:
+        _answered(turn, step, event)
+        return True
+    if w.kind == "confirm":
+        if isinstance(event, ev.Replied) and event.party == "customer":
+            _confirmation(turn, step, event.answer or read_answer(event.text), event.text)
+            return True
+        if isinstance(event, ev.Confirmed):
+            _confirmation(turn, step, event.answer, event.text, by=event.by)
+            return True
+        if timed_out:
+            leave(turn, step, step.on_timeout or after, f"no yes or no by {w.until}")
+            return True
     if w.kind == "task":
         done = isinstance(event, ev.TaskDone) and event.step in (None, step.id)
         answered = (
@@ -187,6 +201,49 @@ def _on_wait(turn: Turn, step: Step, event: ev._Event) -> bool:
                 turn.effects.append(fx.StepLogged(step.id, "task", "task overdue"))
             return True
     return False
+
+
+def _answered(turn: Turn, step: Step, event: ev.ConnectorAnswered) -> None:
+    """The answer of the step's call: kept as `answers.<step>`, then on along its branch."""
+    answer = {**event.data, "outcome": event.outcome, "reason": event.reason}
+    turn.update(answers={**turn.run.answers, step.id.replace("-", "_"): answer})
+    words = f"{step.call.action if step.call else 'call'} {event.outcome}"
+    words += f": {event.reason}" if event.reason else ""
+    branch = {"ok": step.on_ok, "refused": step.on_refused, "failed": step.on_failed}
+    target = branch[event.outcome]
+    if event.outcome == "ok" and target is None:
+        target = following(turn.playbook, step.id)
+    if target is None:  # no branch for a refusal or failure: the run stops, saying why
+        leave(turn, step, None, words)
+        turn.update(status=RunStatus.STOPPED, outcome=event.outcome)
+        return
+    leave(turn, step, target, words)
+
+
+def _confirmation(turn: Turn, step: Step, answer: str | None, text: str, *, by: str = "") -> None:
+    """The customer's answer to a confirm step, recorded verbatim; an unclear one goes to an
+    agent and the run waits on (the agent records the yes or no, or the timeout comes)."""
+    quoted = text.strip()[:500]
+    turn.update(variables={**turn.run.variables, "customer_answer": quoted})
+    if answer is None:
+        turn.log(step.id, "confirm", f"unclear answer: {quoted!r}")
+        turn.effects.append(
+            fx.AskAgent(
+                step.id,
+                f"The customer's answer is unclear; read it and record yes or no: {quoted!r}",
+            )
+        )
+        return
+    turn.update(variables={**turn.run.variables, "confirmed": answer})
+    words = f"the customer said {answer}" + (f" (recorded by {by})" if by else "")
+    words += f": {quoted!r}" if quoted else ""
+    if answer == "yes":
+        leave(turn, step, step.on_yes or following(turn.playbook, step.id), words)
+    elif step.on_no is None:  # no branch for a no: nothing is done, the run ends
+        leave(turn, step, None, words)
+        turn.update(outcome="declined")
+    else:
+        leave(turn, step, step.on_no, words)
 
 
 def advance(

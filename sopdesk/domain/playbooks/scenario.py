@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sopdesk.domain.calendar import BusinessCalendar
+from sopdesk.domain.connectors import Answer, OrderStatus
 from sopdesk.domain.duration import Duration
 
 _DAY = re.compile(r"^\s*day\s+(\d+)(?:\s+(\d{1,2}):(\d{2}))?\s*$", re.IGNORECASE)
@@ -29,6 +30,7 @@ EVENT_KEYS = (
     "agent_reply",
     "change",
     "items",
+    "confirm",
 )
 
 
@@ -59,8 +61,9 @@ class ScenarioOrder(_Model):
     number: str = "R-1"
     currency: str = "EUR"
     country: str | None = None
-    status: str | None = None
+    status: OrderStatus | None = None  # unset: read from the shipments
     payment_methods: list[str] = Field(default_factory=list)
+    shipping_address: str | None = None
     items: list[ScenarioItem] = Field(default_factory=list)
     shipments: list[ScenarioShipment] = Field(default_factory=list)
 
@@ -118,6 +121,7 @@ class ScenarioEvent(_Model):
     agent_reply: str | None = None  # the named agent replies to the customer (the engine only)
     change: dict[str, Any] | None = None  # the named agent changes fields (the engine only)
     items: list[str] | None = None  # the named agent says which order lines (by name) it is about
+    confirm: Literal["yes", "no"] | None = None  # an agent records the customer's yes or no
     values: dict[str, Any] = Field(default_factory=dict)
     by: str = "agent"
     expect: Literal["ok", "conflict", "refused"] = "ok"
@@ -147,6 +151,17 @@ class Scenario(_Model):
     events: list[ScenarioEvent] = Field(default_factory=list)
     expect: list[dict[str, Any]] = Field(default_factory=list)
     until: str = "day 90"  # the clock runs on to here (or until the run ends) after the events
+    # How connectors answer the scenario's calls, by call step id or by `connector.action`:
+    # one answer for every call, or a list taken in turn (the last one repeats). A call with
+    # no stated answer goes to the built-in connector (`orders`) or fails.
+    answers: dict[str, Answer | list[Answer]] = Field(default_factory=dict)
+
+    def answer_for(self, step: str, action: str, nth: int) -> Answer | None:
+        """The stated answer to the `nth` call (from 0) of `step` / `action`, if any."""
+        stated = self.answers.get(step, self.answers.get(action))
+        if stated is None or isinstance(stated, Answer):
+            return stated
+        return stated[min(nth, len(stated) - 1)] if stated else None
 
 
 class Timeline:

@@ -13,7 +13,9 @@ from typing import Any
 
 from sopdesk.domain.calendar import BusinessCalendar
 from sopdesk.domain.case_items import ItemName, named_items
+from sopdesk.domain.connectors import Answer, decide_order_action, order_status
 from sopdesk.domain.desk.playbook import Playbook
+from sopdesk.domain.desk.settings import BUILTIN_CONNECTORS
 from sopdesk.domain.fact_sheet import (
     CaseFacts,
     CustomerFacts,
@@ -53,6 +55,7 @@ class Entry:
     text: str
     effect: fx.Effect | None = None
     rendered: str = ""
+    outcome: str = ""  # for a connector call: the answer's outcome (ok, refused, failed)
 
 
 @dataclass
@@ -85,14 +88,25 @@ def _ago(start: datetime, days: int | None) -> datetime | None:
 
 def scenario_order(order: ScenarioOrder, start: datetime) -> OrderFacts:
     """The scenario's order as the engine's desk tests write it (lines numbered from 1)."""
+    shipments = tuple(
+        ShipmentFacts(
+            s.carrier,
+            s.tracking_number,
+            _ago(start, s.shipped_days_ago),
+            _ago(start, s.delivered_days_ago),
+        )
+        for s in order.shipments
+    )
+    dates = [{"shipped_at": s.shipped_at, "delivered_at": s.delivered_at} for s in shipments]
     return OrderFacts(
         number=order.number,
         placed_at=start - timedelta(days=ORDER_PLACED_DAYS_AGO),
         currency=order.currency,
         total=sum((_money(i.value) for i in order.items), Decimal("0")),
         country=order.country,
-        status=order.status,
+        status=order_status({"status": order.status, "shipments": dates}),
         payment_methods=tuple(order.payment_methods),
+        shipping_address=order.shipping_address,
         items=tuple(
             ItemFacts(
                 n + 1,
@@ -104,15 +118,7 @@ def scenario_order(order: ScenarioOrder, start: datetime) -> OrderFacts:
             )
             for n, i in enumerate(order.items)
         ),
-        shipments=tuple(
-            ShipmentFacts(
-                s.carrier,
-                s.tracking_number,
-                _ago(start, s.shipped_days_ago),
-                _ago(start, s.delivered_days_ago),
-            )
-            for s in order.shipments
-        ),
+        shipments=shipments,
     )
 
 
@@ -180,7 +186,9 @@ def to_event(step: ScenarioEvent) -> ev._Event:
     if step.event is not None:
         return ev.Named(name=step.event, values=step.values, by=by)
     if step.message is not None:
-        return ev.Replied(party="customer", by="customer")
+        return ev.Replied(party="customer", by="customer", text=step.message)
+    if step.confirm is not None:
+        return ev.Confirmed(answer=step.confirm, text=str(step.values.get("text", "")), by=by)
     if step.task_done is not None:
         return ev.TaskDone(by=by)
     if step.stop is not None:
@@ -225,12 +233,44 @@ class _Simulation:
         self.entries: list[Entry] = []
         self.problems: list[str] = []
         self.run: RunState | None = None
+        self.calls: list[fx.CallConnector] = []
+        self.made: dict[str, int] = {}  # calls made so far by step
+
+    def _answer(self, call: fx.CallConnector, at: datetime) -> Answer:
+        """The scenario's stated answer, else the built-in connector's decision, else failed."""
+        action = f"{call.connector}.{call.action}"
+        nth = self.made.get(call.step, 0)
+        self.made[call.step] = nth + 1
+        stated = self.scenario.answer_for(call.step, action, nth)
+        if stated is not None:
+            return stated
+        if call.connector in BUILTIN_CONNECTORS:
+            args = {k: self._fill(v, at) for k, v in call.arguments.items()}
+            return decide_order_action(self.facts.get("order"), call.action, args)
+        self.problems.append(f"the scenario states no answer for the call {action} ({call.step})")
+        return Answer(outcome="failed", reason="no answer stated in the scenario")
+
+    def _answer_calls(self, at: datetime) -> None:
+        """Answers the calls the run made at `at`, at once, as a connector would."""
+        while self.calls and self.run is not None and not self.run.status.is_over:
+            call = self.calls.pop(0)
+            answer = self._answer(call, at)
+            if answer.outcome == "ok" and answer.order is not None and self.facts.get("order"):
+                self.facts["order"] = {**self.facts["order"], **answer.order.changes}
+            text = f"{call.connector}.{call.action}: {answer.words}"
+            day = self.times.day(at)
+            self.entries.append(Entry(at, day, call.step, "called", text, call, "", answer.outcome))
+            event = ev.ConnectorAnswered(
+                call=call.call, outcome=answer.outcome, reason=answer.reason, data=answer.data
+            )
+            self._apply(event, at)
 
     def _context(self, at: datetime) -> dict[str, Any]:
         assert self.run is not None
         return {
             **self.facts,
             "fields": {**self.facts["fields"], **self.run.variables},
+            "answers": dict(self.run.answers),
             "today": at.astimezone(self.calendar.tz).date(),
         }
 
@@ -284,6 +324,14 @@ class _Simulation:
             elif isinstance(e, fx.RequestApproval):
                 text = f"{e.approver or e.role}: {self._fill(e.ask, at)}"
                 self.entries.append(Entry(at, day, e.step, "approval", text, e))
+            elif isinstance(e, fx.CallConnector):
+                self.calls.append(e)
+            elif isinstance(e, fx.HandOff):
+                text = f"handed over to playbook {e.playbook}"
+                self.entries.append(Entry(at, day, e.step, "handoff", text, e))
+            elif isinstance(e, fx.AskAgent):
+                self.entries.append(Entry(at, day, e.step, "task", f"team: {e.text}", e))
+        self._answer_calls(at)
 
     def _apply(self, event: ev._Event, at: datetime, expect: str = "ok") -> None:
         assert self.run is not None
@@ -328,7 +376,9 @@ class _Simulation:
             self._apply(to_event(step), at, step.expect)
             previous = at
         self._fire_until(self.times.at(self.scenario.until, previous, end_of_day=True))
+        world = {"order": self.facts.get("order")}
         result = SimulationResult(self.scenario, self.run, self.entries, list(self.problems))
+        result.world.update(world)
         result.unmet.extend(unmet_expectations(result, self.times))
         return result
 

@@ -23,7 +23,7 @@ class RunStatus(StrEnum):
         return self in (RunStatus.DONE, RunStatus.STOPPED)
 
 
-WaitKind = Literal["checklist", "choice", "event", "approval", "task"]
+WaitKind = Literal["checklist", "choice", "event", "approval", "task", "call", "confirm"]
 
 
 class Waiting(BaseModel):
@@ -37,6 +37,7 @@ class Waiting(BaseModel):
     until: datetime | None = None
     token: str | None = None  # the timer that ends the wait; a timer with another is stale
     options: tuple[str, ...] = ()  # for a choice: the options offered
+    call: str | None = None  # for a call: the number of the call whose answer ends the wait
 
 
 class HistoryEntry(BaseModel):
@@ -67,6 +68,9 @@ class RunState(BaseModel):
     ticks: dict[str, tuple[int, ...]] = Field(default_factory=dict)  # step → ticked items
     choices: dict[str, str] = Field(default_factory=dict)  # step → chosen option
     variables: dict[str, Any] = Field(default_factory=dict)  # recorded values, `fields.*`
+    # Connector answers by call step (dashes as underscores), read as `answers.<step>.*`.
+    answers: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    calls: int = 0  # connector calls made so far; the next call is number `<calls + 1>`
     visited: tuple[str, ...] = ()  # every step entered, in order (repeats included)
     history: tuple[HistoryEntry, ...] = ()
     timers: int = 0  # timers started so far; the next token is `<timers + 1>`

@@ -38,7 +38,8 @@ class Turn:
         """What expressions read: the case facts plus the run's recorded values as `fields`."""
         stored = {**dict(self.facts.get("fields") or {}), **self.run.variables}
         fields = read_back(self.playbook.recorded_types(), stored)
-        return {**self.facts, "fields": fields, "choices": dict(self.run.choices)}
+        names = {**self.facts, "fields": fields, "choices": dict(self.run.choices)}
+        return {**names, "answers": dict(self.run.answers)}
 
     def log(self, step: str, kind: str, what: str) -> None:
         self.run = self.run.record(self.now, step, kind, what)
@@ -128,6 +129,22 @@ def _only_option(step: Step, offered: tuple[str, ...]) -> tuple[str, str] | None
 
 def _pause(turn: Turn, waiting: Waiting) -> None:
     turn.update(status=RunStatus.WAITING, waiting=waiting)
+
+
+def _confirm(turn: Turn, step: Step) -> None:
+    """Tells the customer what will happen and waits for their yes or no (or the timeout)."""
+    confirm = step.confirm
+    assert confirm is not None
+    turn.effects.append(fx.SendMacro(step.id, "customer", confirm.macro))
+    token = until = None
+    if confirm.timeout is not None:
+        until = confirm.timeout.after(turn.now, turn.calendar)
+        token = turn.new_token()
+        turn.effects.append(fx.StartTimer(token, until, step.id, "timeout"))
+    if confirm.status is not None:
+        turn.effects.append(fx.SetFields(step.id, {"status": confirm.status}))
+    what = "the customer's yes or no"
+    _pause(turn, Waiting(kind="confirm", step=step.id, waits_for=what, until=until, token=token))
 
 
 def _run_step(turn: Turn, step: Step) -> str | bool | None:
@@ -221,6 +238,21 @@ def _run_step(turn: Turn, step: Step) -> str | bool | None:
             fx.RecordResolution(step.id, r.kind, amount, _currency(turn), r.paid_by, r.description)
         )
         return nxt
+    if step.call is not None:
+        c = step.call
+        turn.update(calls=turn.run.calls + 1)
+        number = str(turn.run.calls)
+        turn.effects.append(fx.CallConnector(step.id, c.connector, c.verb, dict(c.with_), number))
+        _pause(turn, Waiting(kind="call", step=step.id, waits_for=c.action, call=number))
+        return False
+    if step.confirm is not None:
+        _confirm(turn, step)
+        return False
+    if step.handoff is not None:
+        h = step.handoff
+        turn.effects.append(fx.HandOff(step.id, h.playbook, h.reason))
+        turn.update(status=RunStatus.DONE, waiting=None, outcome=f"handed-over-to-{h.playbook}")
+        return None
     assert step.end is not None
     if step.end.status is not None:
         turn.effects.append(fx.SetFields(step.id, {"status": step.end.status}))
@@ -240,6 +272,8 @@ def describe(step: Step) -> str:
         return f"wait for {step.wait.for_}"
     if step.end is not None:
         return f"end: {step.end.outcome}"
+    if step.handoff is not None:
+        return f"hand the case over to playbook {step.handoff.playbook}"
     return step.kind
 
 

@@ -12,6 +12,7 @@ from sopdesk.store.models.case_items import CaseItem
 from sopdesk.store.models.case_links import CaseLinkRow
 from sopdesk.store.models.cases import Attachment, Case, CaseEvent
 from sopdesk.store.models.commerce import Order, OrderItem, Shipment
+from sopdesk.store.models.connectors import ConnectorCall
 from sopdesk.store.models.customer_audit import CustomerAudit
 from sopdesk.store.models.customers import Customer, CustomerIdentity, CustomerLink
 from sopdesk.store.models.drafts import Draft
@@ -49,6 +50,7 @@ __all__ = [
     "CaseItem",
     "CaseLinkRow",
     "CasePresence",
+    "ConnectorCall",
     "ConsoleSession",
     "Customer",
     "CustomerAudit",

@@ -36,6 +36,8 @@ class Order(Base):
     # As the shop's system reports it (pending, shipped, delivered, cancelled...); None: unknown.
     status: Mapped[str | None] = mapped_column(String(40), nullable=True)
     payment_methods: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    refund_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    shipping_address: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sopdesk.domain.playbooks.events import (
     Approved,
     Chose,
+    Confirmed,
     Named,
     Rejected,
     Replied,
@@ -37,7 +38,7 @@ router = APIRouter(tags=["playbooks"])
 
 # What a person may send; timers, case creation and stops come from elsewhere.
 AgentEvent = Annotated[
-    Ticked | Chose | Approved | Rejected | Named | TaskDone | Replied,
+    Ticked | Chose | Approved | Rejected | Named | TaskDone | Replied | Confirmed,
     Field(discriminator="type"),
 ]
 

@@ -7,7 +7,7 @@ page by the link's signature and expiry. Errors become pages, never tracebacks.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
@@ -134,18 +134,23 @@ async def _reply(
 ) -> Response:
     check_csrf(session_of(request).csrf, form, request.headers.get(HEADER))
     body = str(form.get("body") or "")
+    button = str(form.get("confirm") or "")
+    answer: Literal["yes", "no"] | None = (
+        "yes" if button == "yes" else "no" if button == "no" else None
+    )
     document = form.get("document")
     upload = None
     try:
         if isinstance(document, UploadFile) and document.filename:
             upload = await _store(runtime, document, limit)
-        text = check_customer_reply(body, upload)
+        # A Yes or No button is an answer by itself; the words typed with it are kept too.
+        text = check_customer_reply(body or (button.capitalize() if answer else ""), upload)
     except (InvalidInput, PayloadTooLarge) as exc:
         field = "document" if isinstance(exc, PayloadTooLarge) else "body"
         extra = {"errors": {field: exc.message}, "values": {"body": body}}
         status = 413 if isinstance(exc, PayloadTooLarge) else 422
         return _case_page(request, runtime, token, link, extra, status)
-    do_customer_reply(runtime.db, runtime.clock, runtime.desk, link, text, upload)
+    do_customer_reply(runtime.db, runtime.clock, runtime.desk, link, text, upload, answer=answer)
     return redirect(request, f"/my/case/{token}?sent=1")
 
 

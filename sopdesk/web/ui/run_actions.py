@@ -5,6 +5,8 @@ check_/do_ pair; a refusal shows the case page again with the reason in the pane
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -45,7 +47,13 @@ def _event(values: dict[str, str]) -> ev._Event:
         return ev.Named(name=values["name"])
     if action == "task-done":
         return ev.TaskDone(step=values.get("step") or None)
-    raise InvalidInput("choose what to do: tick, choose, record an event or mark the task done")
+    if action == "confirm" and values.get("answer") in ("yes", "no"):
+        answer: Literal["yes", "no"] = "yes" if values["answer"] == "yes" else "no"
+        return ev.Confirmed(answer=answer, text=values.get("text", "").strip()[:500])
+    raise InvalidInput(
+        "choose what to do: tick, choose, record an event, the customer's yes or no, "
+        "or mark the task done"
+    )
 
 
 def _again(
