@@ -9,15 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from sopdesk.domain.desk import Playbook
+from sopdesk.domain.cases import Role
+from sopdesk.domain.desk import Desk, Playbook
 from sopdesk.domain.playbooks.interpreter import playbook_version
 from sopdesk.domain.playbooks.state import RunState
+from sopdesk.domain.principal import Principal
+from sopdesk.engine.access import load_case, require_staff
 from sopdesk.errors import NotFound
-from sopdesk.store.db import dialect_insert
-from sopdesk.store.models import PlaybookRun, PlaybookVersion
+from sopdesk.store.db import Database, dialect_insert
+from sopdesk.store.models import Agent, PlaybookRun, PlaybookVersion
 
 _VERSIONS: dict[str, Playbook] = {}
 
@@ -108,3 +111,71 @@ def version_of(session: Session, version: str) -> Playbook:
             raise NotFound(f"playbook version {version[:12]} is not stored")
         _VERSIONS[version] = Playbook.model_validate(row.definition)
     return _VERSIONS[version]
+
+
+def load_run(session: Session, principal: Principal, run_id: int, *, lock: bool = False) -> Any:
+    query = select(PlaybookRun).where(PlaybookRun.id == run_id)
+    row = session.scalar(query.with_for_update() if lock else query)
+    if row is None:
+        raise NotFound(f"no playbook run with id {run_id}")
+    case = load_case(session, principal, row.case_id)
+    return row, case
+
+
+def get_run(db: Database, principal: Principal, run_id: int) -> RunView:
+    require_staff(principal)
+    with db.transaction(write=False) as session:
+        row, _ = load_run(session, principal, run_id)
+        return RunView.of(row, version_of(session, row.version))
+
+
+def list_case_runs(db: Database, principal: Principal, case_id: int) -> list[RunView]:
+    require_staff(principal)
+    with db.transaction(write=False) as session:
+        load_case(session, principal, case_id)
+        rows = session.scalars(
+            select(PlaybookRun).where(PlaybookRun.case_id == case_id).order_by(PlaybookRun.id)
+        ).all()
+        return [RunView.of(r, version_of(session, r.version)) for r in rows]
+
+
+def list_waiting_runs(db: Database, *, limit: int = 200) -> list[RunView]:
+    """Runs that wait, soonest deadline first (those waiting on a person last)."""
+    with db.transaction(write=False) as session:
+        rows = session.scalars(
+            select(PlaybookRun)
+            .where(PlaybookRun.status == "waiting")
+            .order_by(PlaybookRun.wait_until.is_(None), PlaybookRun.wait_until, PlaybookRun.id)
+            .limit(limit)
+        ).all()
+        return [RunView.of(r, version_of(session, r.version)) for r in rows]
+
+
+def may_approve(session: Session, principal: Principal, desk: Desk, step: Any) -> bool:
+    """A named approver is that person (or a delegate the desk lists), never just anyone with
+    the approver role; an approval by role needs that role."""
+    approval = step.approval if step is not None else None
+    if principal.has(Role.ADMIN) and not principal.is_agent:
+        return True  # the system itself
+    if approval is None:
+        return True  # not waiting for an approval: do_send_event refuses it with a 409
+    if approval.approver is not None:
+        named = desk.approvers.get(approval.approver)
+        agent = session.get(Agent, principal.id) if principal.id is not None else None
+        if named is None or agent is None:
+            return False
+        allowed = {named.email.lower(), *(d.lower() for d in named.delegates)}
+        return agent.email.lower() in allowed
+    return principal.has(Role.APPROVER) or approval.role in {r.value for r in principal.roles}
+
+
+def approval_decider(db: Database, principal: Principal, desk: Desk, run_id: int) -> str | None:
+    """None when the principal may decide the run's approval; else who may (for the page)."""
+    with db.transaction(write=False) as session:
+        row, _ = load_run(session, principal, run_id)
+        step = version_of(session, row.version).step(row.step)
+        if may_approve(session, principal, desk, step):
+            return None
+        who = step.approval.approver if step is not None and step.approval else None
+        named = desk.approvers.get(who) if who else None
+        return named.name if named is not None else "the approver role"

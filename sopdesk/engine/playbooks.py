@@ -13,7 +13,7 @@ from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from sopdesk.domain.cases import EventKind, Role
+from sopdesk.domain.cases import EventKind
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.desk import Desk, Playbook
 from sopdesk.domain.playbooks import effects as fx
@@ -28,11 +28,21 @@ from sopdesk.engine.agent_notify import notify_assignee
 from sopdesk.engine.claims import timer_leased
 from sopdesk.engine.jobs import HANDLERS, Job, WorkContext
 from sopdesk.engine.playbook_effects import TIMER_KIND, Applier, case_facts
-from sopdesk.engine.playbook_views import RunView, store_version, version_of
+from sopdesk.engine.playbook_views import (
+    RunView,
+    approval_decider,
+    get_run,
+    list_case_runs,
+    list_waiting_runs,
+    load_run,
+    may_approve,
+    store_version,
+    version_of,
+)
 from sopdesk.engine.timeline import append_event
-from sopdesk.errors import Conflict, Forbidden, InvalidInput, NotFound
+from sopdesk.errors import Conflict, Forbidden, InvalidInput
 from sopdesk.store.db import Database
-from sopdesk.store.models import Agent, Case, PlaybookRun, Timer
+from sopdesk.store.models import Case, PlaybookRun, Timer
 
 EVENT = TypeAdapter(ev.Event)
 
@@ -213,78 +223,7 @@ def _origin(principal: Principal) -> ReplyOrigin:
     return ReplyOrigin.PERSON if principal.is_agent else ReplyOrigin.AUTOMATIC
 
 
-# --- reading --------------------------------------------------------------------------------
-
-
-def _load_run(session: Session, principal: Principal, run_id: int, *, lock: bool = False) -> Any:
-    query = select(PlaybookRun).where(PlaybookRun.id == run_id)
-    row = session.scalar(query.with_for_update() if lock else query)
-    if row is None:
-        raise NotFound(f"no playbook run with id {run_id}")
-    case = load_case(session, principal, row.case_id)
-    return row, case
-
-
-def get_run(db: Database, principal: Principal, run_id: int) -> RunView:
-    require_staff(principal)
-    with db.transaction(write=False) as session:
-        row, _ = _load_run(session, principal, run_id)
-        return RunView.of(row, version_of(session, row.version))
-
-
-def list_case_runs(db: Database, principal: Principal, case_id: int) -> list[RunView]:
-    require_staff(principal)
-    with db.transaction(write=False) as session:
-        load_case(session, principal, case_id)
-        rows = session.scalars(
-            select(PlaybookRun).where(PlaybookRun.case_id == case_id).order_by(PlaybookRun.id)
-        ).all()
-        return [RunView.of(r, version_of(session, r.version)) for r in rows]
-
-
-def list_waiting_runs(db: Database, *, limit: int = 200) -> list[RunView]:
-    """Runs that wait, soonest deadline first (those waiting on a person last)."""
-    with db.transaction(write=False) as session:
-        rows = session.scalars(
-            select(PlaybookRun)
-            .where(PlaybookRun.status == "waiting")
-            .order_by(PlaybookRun.wait_until.is_(None), PlaybookRun.wait_until, PlaybookRun.id)
-            .limit(limit)
-        ).all()
-        return [RunView.of(r, version_of(session, r.version)) for r in rows]
-
-
 # --- events ---------------------------------------------------------------------------------
-
-
-def _may_approve(session: Session, principal: Principal, desk: Desk, step: Any) -> bool:
-    """A named approver is that person (or a delegate the desk lists), never just anyone with
-    the approver role; an approval by role needs that role."""
-    approval = step.approval if step is not None else None
-    if principal.has(Role.ADMIN) and not principal.is_agent:
-        return True  # the system itself
-    if approval is None:
-        return True  # not waiting for an approval: do_send_event refuses it with a 409
-    if approval.approver is not None:
-        named = desk.approvers.get(approval.approver)
-        agent = session.get(Agent, principal.id) if principal.id is not None else None
-        if named is None or agent is None:
-            return False
-        allowed = {named.email.lower(), *(d.lower() for d in named.delegates)}
-        return agent.email.lower() in allowed
-    return principal.has(Role.APPROVER) or approval.role in {r.value for r in principal.roles}
-
-
-def approval_decider(db: Database, principal: Principal, desk: Desk, run_id: int) -> str | None:
-    """None when the principal may decide the run's approval; else who may (for the page)."""
-    with db.transaction(write=False) as session:
-        row, _ = _load_run(session, principal, run_id)
-        step = version_of(session, row.version).step(row.step)
-        if _may_approve(session, principal, desk, step):
-            return None
-        who = step.approval.approver if step is not None and step.approval else None
-        named = desk.approvers.get(who) if who else None
-        return named.name if named is not None else "the approver role"
 
 
 def check_send_event(
@@ -295,10 +234,10 @@ def check_send_event(
     if isinstance(event, ev.ConnectorAnswered):
         raise Forbidden("only the connector answers a call; the worker records its answer")
     with db.transaction(write=False) as session:
-        row, _ = _load_run(session, principal, run_id)
+        row, _ = load_run(session, principal, run_id)
         if isinstance(event, ev.Approved | ev.Rejected):
             step = version_of(session, row.version).step(row.step)
-            if not _may_approve(session, principal, desk, step):
+            if not may_approve(session, principal, desk, step):
                 who = step.approval.approver if step and step.approval else None
                 named = desk.approvers.get(who) if who else None
                 raise Forbidden(
@@ -371,7 +310,7 @@ def do_send_event(
     # Who acted is the caller, whatever the request body said.
     event = event.model_copy(update={"by": principal.name or principal.kind.value})
     with db.transaction() as session:
-        row, case = _load_run(session, principal, run_id, lock=True)
+        row, case = load_run(session, principal, run_id, lock=True)
         apply_event_in(session, desk, row, case, event, now, principal, _origin(principal))
         return RunView.of(row, version_of(session, row.version))
 
