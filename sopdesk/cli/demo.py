@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from sopdesk.cli.app import app, friendly, out
 from sopdesk.cli.options import DatabaseOpt, DeskOpt, load_settings, start_runtime
-from sopdesk.engine.demo import load_demo
-from sopdesk.engine.demo_accounts import Credential
+from sopdesk.demo.accounts import Credential
+from sopdesk.demo.load import load_demo
 
 
 @app.command()

@@ -24,8 +24,8 @@ from sopdesk.channels.email.intake_services import MailIntake
 from sopdesk.cli.app import app, friendly, out
 from sopdesk.cli.demo import print_sign_in
 from sopdesk.cli.options import DatabaseOpt, DeskOpt, load_settings, start_runtime
+from sopdesk.demo.accounts import demo_sign_in
 from sopdesk.engine.callouts import schedule_trend_jobs
-from sopdesk.engine.demo_accounts import demo_sign_in
 from sopdesk.engine.worker import HANDLERS, WorkContext, Worker, WorkerPolicy
 from sopdesk.handlers import import_handlers
 from sopdesk.runtime import Runtime

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from sopdesk.demo.load import DEMO_PASSWORD, load_demo
 from sopdesk.desk import load_desk
 from sopdesk.engine.accounts import authenticate_password
-from sopdesk.engine.demo import DEMO_PASSWORD, load_demo
 from sopdesk.packs import pack_path
 from sopdesk.store.db import Database
 from sopdesk.store.models import (
@@ -92,8 +92,8 @@ def test_demo_cases_keep_their_sla_clocks(db, clock) -> None:
 def test_demo_cases_look_like_a_working_day_and_sign_in_is_listed(db, clock) -> None:
     from datetime import timedelta
 
+    from sopdesk.demo.accounts import demo_sign_in
     from sopdesk.domain.cases import CaseStatus
-    from sopdesk.engine.demo_accounts import demo_sign_in
 
     desk = load_desk(pack_path("starter"))
     load_demo(db, clock, desk, customers=60, cases=120)

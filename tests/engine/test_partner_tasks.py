@@ -13,14 +13,14 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from sopdesk.channels.email.inbound import MailReceiver
+from sopdesk.demo.load import DEMO_PASSWORD, load_demo
+from sopdesk.demo.texts import PARTNERS
 from sopdesk.domain.cases import ActorKind
 from sopdesk.domain.mail_threading import make_reply_token
 from sopdesk.domain.playbooks import events as ev
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.accounts import CreateAgent, do_create_agent, principal_of
 from sopdesk.engine.cases import CreateCase, check_create_case, do_create_case
-from sopdesk.engine.demo import DEMO_PASSWORD, load_demo
-from sopdesk.engine.demo_texts import PARTNERS
 from sopdesk.engine.orders import UpsertOrders, check_upsert_orders, do_upsert_orders
 from sopdesk.engine.partner_tasks import (
     AnswerTask,

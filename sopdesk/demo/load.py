@@ -14,6 +14,21 @@ from typing import Any
 
 from sqlalchemy import select
 
+from sopdesk.demo.accounts import (
+    DEMO_PASSWORD,
+    Credential,
+    load_agents,
+    load_partner_users,
+)
+from sopdesk.demo.texts import (
+    CARRIERS,
+    FIRST_NAMES,
+    LAST_NAMES,
+    PARTNERS,
+    PRODUCTS,
+    STREETS,
+    contact_for,
+)
 from sopdesk.domain.cases import ActorKind, CaseStatus, Channel, Priority
 from sopdesk.domain.clock import Clock, ManualClock
 from sopdesk.domain.desk import Desk
@@ -29,21 +44,6 @@ from sopdesk.engine.cases import (
     do_add_message,
     do_change_case,
     do_create_case,
-)
-from sopdesk.engine.demo_accounts import (
-    DEMO_PASSWORD,
-    Credential,
-    load_agents,
-    load_partner_users,
-)
-from sopdesk.engine.demo_texts import (
-    CARRIERS,
-    FIRST_NAMES,
-    LAST_NAMES,
-    PARTNERS,
-    PRODUCTS,
-    STREETS,
-    contact_for,
 )
 from sopdesk.engine.imports import (
     CustomerRow,

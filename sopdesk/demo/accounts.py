@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from sopdesk.demo.texts import PARTNERS
 from sopdesk.domain.cases import Role
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.desk import Desk
@@ -18,7 +19,6 @@ from sopdesk.engine.accounts import (
     do_create_agent,
     verify_password,
 )
-from sopdesk.engine.demo_texts import PARTNERS
 from sopdesk.engine.partner_users import (
     CreatePartnerUser,
     check_create_partner_user,
