@@ -13,6 +13,7 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, n
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from sopdesk.domain.desk import Macro
+from sopdesk.domain.desk.settings import Limits
 from sopdesk.domain.facts import AUDIENCE_FACTS, FACTS, RUN_NAMES
 from sopdesk.domain.playbooks.expressions import unknown_fact
 from sopdesk.errors import InvalidInput
@@ -70,6 +71,31 @@ def _uses(ast: nodes.Template) -> list[tuple[str, str | None, int]]:
     return found
 
 
+LIMIT_NAMES = frozenset(Limits.model_fields)
+
+
+def _unknown_limits(ast: nodes.Template) -> list[TemplateIssue]:
+    """`desk.limits.<name>` where desk.yaml's `limits` has no such name (a typo would otherwise
+    read as "unknown" and silently hide the option it guards)."""
+    issues = []
+    for node in ast.find_all(nodes.Getattr):
+        inner = node.node
+        if (
+            isinstance(inner, nodes.Getattr)
+            and inner.attr == "limits"
+            and isinstance(inner.node, nodes.Name)
+            and inner.node.name == "desk"
+            and node.attr not in LIMIT_NAMES
+        ):
+            known = ", ".join(sorted(LIMIT_NAMES))
+            issues.append(
+                TemplateIssue(
+                    node.lineno, f"'desk.limits.{node.attr}' is not a desk limit (known: {known})"
+                )
+            )
+    return issues
+
+
 def check_template(
     source: str, audience: str, fields: frozenset[str] = frozenset()
 ) -> list[TemplateIssue]:
@@ -79,7 +105,7 @@ def check_template(
     except TemplateSyntaxError as exc:
         return [TemplateIssue(exc.lineno or 1, f"template syntax error: {exc.message}")]
     allowed = {**COMMON, **BY_AUDIENCE.get(audience, {})}
-    issues = []
+    issues = _unknown_limits(ast)
     for name, attr, line in _uses(ast):
         if name == "fields":
             if attr is not None and attr not in fields:
@@ -112,7 +138,7 @@ def check_expression(source: str, fields: frozenset[str] = frozenset()) -> list[
         ast = TEXT.parse("{% if " + source + " %}{% endif %}")
     except TemplateSyntaxError as exc:
         return [TemplateIssue(exc.lineno or 1, f"condition syntax error: {exc.message}")]
-    issues = []
+    issues = _unknown_limits(ast)
     for name, attr, line in _uses(ast):
         if name == "fields":
             if attr is not None and attr not in fields:

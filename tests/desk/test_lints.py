@@ -154,3 +154,22 @@ def test_a_condition_over_a_fact_that_does_not_exist_is_reported(
         ("playbooks/flow.yaml", 20, "there is no fact 'order.delivred'"),
         ("playbooks/flow.yaml", 21, "there is no fact 'ordr'"),
     ]
+
+
+def test_an_unknown_desk_limit_is_reported_in_a_condition_and_a_macro(
+    make_desk: Callable[[str], Path],
+) -> None:
+    desk = make_desk("base")
+    flow = desk / "playbooks" / "flow.yaml"
+    flow.write_text(
+        flow.read_text().replace(
+            "set: {column: waiting}",
+            "choice:\n      prompt: Which?\n      options:\n"
+            '        big: {goto: done, when: "item.value > desk.limits.high_valu_item"}\n'
+            '        ok: {goto: done, when: "item.value <= desk.limits.high_value_item"}',
+        )
+    )
+    problems = check_desk(desk)
+    assert [(p.file, p.line) for p in problems] == [("playbooks/flow.yaml", 20)]
+    assert "'desk.limits.high_valu_item' is not a desk limit" in problems[0].message
+    assert "high_value_item" in problems[0].message  # the names it does have
