@@ -24,12 +24,20 @@ class CaseLine:
     last_from_customer: bool
 
 
+SALUTATION_WORDS = 4  # "Hi,", "Hello Anna,", "Dear support team,": a greeting, not the matter
+
+
+def _is_salutation(line: str) -> bool:
+    return line.endswith((",", ":")) and len(line.split()) <= SALUTATION_WORDS
+
+
 def first_line(text: str | None) -> str:
-    for line in (text or "").splitlines():
-        line = line.strip()
-        if line and not line.startswith(">"):
-            return line if len(line) <= FIRST_LINE_CHARS else line[: FIRST_LINE_CHARS - 1] + "…"
-    return ""
+    """The first line that says something: quoted lines and a greeting line are skipped (a
+    message that is only a greeting shows it)."""
+    lines = [ln.strip() for ln in (text or "").splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith(">")]
+    said = next((ln for ln in lines if not _is_salutation(ln)), lines[0] if lines else "")
+    return said if len(said) <= FIRST_LINE_CHARS else said[: FIRST_LINE_CHARS - 1] + "…"
 
 
 def case_lines(db: Database, case_ids: list[int]) -> dict[int, CaseLine]:
