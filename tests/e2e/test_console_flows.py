@@ -63,7 +63,14 @@ def make_order(server: Server, ref: str) -> None:
                     "customer_email": "casey@example.com",
                     "placed_at": "2026-11-20T10:00:00+00:00",
                     "destination_country": "US",
-                    "items": [{"sku": "PKM-1", "name": "Charizard holo", "value": "120.00"}],
+                    "items": [
+                        {
+                            "sku": "PKM-1",
+                            "name": "Charizard holo",
+                            "value": "120.00",
+                            "comp_value": "95.00",
+                        }
+                    ],
                     "shipments": [{"carrier": "USPS", "tracking_number": "9400100000000000000"}],
                 }
             ]
@@ -115,6 +122,7 @@ def test_missing_item_shipped_to_another_customer_ends_in_credit(
     panel.locator("button[data-option=platform-credit]").click()
     expect(panel.locator("[data-outcome]")).to_have_text("credited")
     expect(page.locator(".timeline")).to_contain_text("credit")
+    expect(page.locator(".timeline")).to_contain_text("95.00")  # the comp value, not the price
     # The README's docs/case-page.png is picked by hand from this artifact; a test run never
     # writes into the tracked tree.
     shot(page, "missing-item-credit")
