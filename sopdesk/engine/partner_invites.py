@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sopdesk.domain.cases import Role
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.accounts import hash_password, require_role
-from sopdesk.errors import Conflict, InvalidInput, NotFound, SopdeskError
+from sopdesk.engine.partner_users import partner_for_new_user
+from sopdesk.errors import InvalidInput, SopdeskError
 from sopdesk.store.db import Database
 from sopdesk.store.models import Partner, PartnerUser
 
@@ -67,14 +68,7 @@ def check_invite_partner_user(
     db: Database, principal: Principal, command: InvitePartnerUser
 ) -> int:
     """The partner's id; refuses an unknown partner or an e-mail already in use."""
-    require_role(principal, Role.ADMIN)
-    with db.transaction(write=False) as session:
-        partner_id = session.scalar(select(Partner.id).where(Partner.slug == command.partner))
-        if partner_id is None:
-            raise NotFound(f"no partner with slug '{command.partner}'; add it first")
-        if session.scalar(select(PartnerUser.id).where(PartnerUser.email == command.email)):
-            raise Conflict(f"a partner user with e-mail {command.email} already exists")
-    return partner_id
+    return partner_for_new_user(db, principal, command.partner, str(command.email))
 
 
 def do_invite_partner_user(

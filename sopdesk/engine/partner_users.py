@@ -109,13 +109,19 @@ def check_create_partner_user(
     db: Database, principal: Principal, command: CreatePartnerUser
 ) -> int:
     """Returns the partner's id; refuses an unknown partner or an e-mail already in use."""
+    return partner_for_new_user(db, principal, command.partner, str(command.email))
+
+
+def partner_for_new_user(db: Database, principal: Principal, slug: str, email: str) -> int:
+    """The one rule for adding a partner user (by password or by invitation): admins only, a
+    known partner, an e-mail no partner user has yet. Returns the partner's id."""
     require_role(principal, Role.ADMIN)
     with db.transaction(write=False) as session:
-        partner_id = session.scalar(select(Partner.id).where(Partner.slug == command.partner))
+        partner_id = session.scalar(select(Partner.id).where(Partner.slug == slug))
         if partner_id is None:
-            raise NotFound(f"no partner with slug '{command.partner}'")
-        if session.scalar(select(PartnerUser.id).where(PartnerUser.email == command.email)):
-            raise Conflict(f"a partner user with e-mail {command.email} already exists")
+            raise NotFound(f"no partner with slug '{slug}'; add it first")
+        if session.scalar(select(PartnerUser.id).where(PartnerUser.email == email)):
+            raise Conflict(f"a partner user with e-mail {email} already exists")
     return partner_id
 
 
