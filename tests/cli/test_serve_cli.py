@@ -96,7 +96,13 @@ def test_serve_with_two_web_processes_answers_then_stops_them_all_on_sigterm(
         answer = healthz(server, port)
         assert answer.status_code == 200
         assert answer.json()["status"] == "ok"
+        # The first web process can answer before the second has started (a busy machine):
+        # wait for both, 60 s at most.
+        deadline = time.monotonic() + 60
         processes = web_processes(server.pid)
+        while len(processes) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            processes = web_processes(server.pid)
         assert len(processes) == 2
     finally:
         code, out, err = stop(server)
