@@ -276,7 +276,7 @@ class EngineRun:
         elif step.items is not None:
             items = SetCaseItems(item_ids=self._item_ids(step.items))
             check_set_case_items(self.db, actor, case_id, items)
-            do_set_case_items(self.db, self.clock, actor, case_id, items)
+            do_set_case_items(self.db, self.clock, actor, case_id, items, self.desk)
         elif step.change is not None:
             command = ChangeCase.model_validate(step.change)
             changes = check_change_case(self.db, actor, self.desk, case_id, command)

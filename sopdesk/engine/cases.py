@@ -25,6 +25,7 @@ from sopdesk.engine.case_fields import check_assignee, set_fields
 from sopdesk.engine.case_items import chosen_item_ids, order_lines, replace_items
 from sopdesk.engine.case_views import CaseView, get_case
 from sopdesk.engine.customer_messages import customer_wrote
+from sopdesk.engine.drafts import refill_drafts
 from sopdesk.engine.macro_context import case_facts, render_case_macro, template_context
 from sopdesk.engine.new_cases import (
     CasePlan,
@@ -187,9 +188,15 @@ def check_set_case_items(
 
 
 def do_set_case_items(
-    db: Database, clock: Clock, principal: Principal, case_id: int, command: SetCaseItems
+    db: Database,
+    clock: Clock,
+    principal: Principal,
+    case_id: int,
+    command: SetCaseItems,
+    desk: Desk,
 ) -> list[dict[str, Any]]:
-    """Sets the case's items (a `field_change` event `items` when they change); returns them."""
+    """Sets the case's items (a `field_change` event `items` when they change; drafts held for
+    a missing value are filled in where the items now give it); returns them."""
     now = clock.now()
     with db.transaction() as session:
         case = load_case(session, principal, case_id, CaseAction.CHANGE, lock=True)
@@ -197,6 +204,7 @@ def do_set_case_items(
         ids = command.item_ids
         if replace_items(session, case.id, lines, ids, principal, now, command.reason):
             case.updated_at = now
+            refill_drafts(session, desk, case, now)
         chosen = set(chosen_item_ids(session, case.id))
         return [{"id": i.id, "sku": i.sku, "name": i.name} for i in lines if i.id in chosen]
 

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from sopdesk.runtime import Runtime
-from sopdesk.store.models import OutboxMessage
+from sopdesk.store.models import OutboxMessage, Partner
 from tests.web.conftest import Persona
 
 REVIEWED = """\
@@ -151,3 +151,54 @@ def test_a_draft_is_only_for_those_who_may_change_its_case(
     assert sent.status_code in (403, 404)
     unknown = client.post("/api/v1/drafts/987654", json={"action": "send"}, headers=admin.headers)
     assert unknown.status_code == 404
+
+
+def test_choosing_the_item_fills_in_a_draft_held_for_it_and_still_sends_nothing(
+    client: TestClient, people: dict[str, Persona], runtime: Runtime
+) -> None:
+    admin, agent = people["admin"], people["agent"]
+    card = "2023 Prizm Victor Wembanyama Silver"
+    with runtime.db.transaction() as session:
+        now = runtime.clock.now()
+        session.add(Partner(slug="shop-d", name="Shop D", email="shop@d.example", created_at=now))
+    order = {
+        "external_ref": "D-9",
+        "customer_email": "ann@example.com",
+        "partner": "shop-d",
+        "placed_at": "2026-11-01T10:00:00Z",
+        "currency": "EUR",
+        "status": "delivered",
+        "items": [
+            {"sku": "TL-25", "name": "Toploaders (25 pack)", "value": "6.49"},
+            {"sku": "PRZ-136", "name": card, "value": "120.00", "comp_value": "95.00"},
+        ],
+    }
+    put = client.put("/api/v1/orders", json={"orders": [order]}, headers=admin.headers)
+    assert put.status_code == 200, put.text
+    # Two lines and none named: the mail about the item waits for the agent to choose it.
+    case_id = create(
+        client, agent, category="missing-item", order_ref="D-9", body="My parcel was short."
+    )
+    held = [d for d in drafts(client, agent, case_id) if "item" in " ".join(d["missing"])]
+    assert held, drafts(client, agent, case_id)
+    outbox_before = len(messages_out(runtime, case_id))
+    lines = client.get("/api/v1/orders/D-9", headers=admin.headers).json()["items"]
+    chosen = next(line["id"] for line in lines if line["name"] == card)
+    response = client.put(
+        f"/api/v1/cases/{case_id}/items", json={"item_ids": [chosen]}, headers=agent.headers
+    )
+    assert response.status_code == 200, response.text
+    after = {d["id"]: d for d in drafts(client, agent, case_id)}
+    for draft in held:
+        filled = after[draft["id"]]
+        assert filled["status"] == "waiting"
+        assert not any("item" in name for name in filled["missing"]), filled
+        assert card in filled["body"] + filled["subject"]
+        assert "[[fill in: item" not in filled["body"]
+    # Filled in, not sent: the agent still reads it first.
+    assert len(messages_out(runtime, case_id)) == outbox_before
+    events = client.get(
+        f"/api/v1/cases/{case_id}/timeline?limit=200", headers=agent.headers
+    ).json()["items"]
+    assert [after[d["id"]]["missing"] for d in held] == [[] for _ in held]
+    assert any("is filled in now" in (e.get("body") or "") for e in events)

@@ -121,7 +121,7 @@ class CaseItems(BaseModel):
 )
 def set_items(case_id: int, body: SetCaseItems, caller: Caller, runtime: Rt) -> CaseItems:
     check_set_case_items(runtime.db, caller, case_id, body)
-    chosen = do_set_case_items(runtime.db, runtime.clock, caller, case_id, body)
+    chosen = do_set_case_items(runtime.db, runtime.clock, caller, case_id, body, runtime.desk)
     return CaseItems(items=chosen)
 
 

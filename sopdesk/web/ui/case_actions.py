@@ -211,5 +211,5 @@ def set_items(
             raise refused(exc, "item_ids") from None
     except FormRefused as exc:
         return _again(request, runtime, viewer, case_id, "items", exc, values)
-    do_set_case_items(runtime.db, runtime.clock, viewer.principal, case_id, command)
+    do_set_case_items(runtime.db, runtime.clock, viewer.principal, case_id, command, runtime.desk)
     return redirect(request, f"/cases/{case_id}")
