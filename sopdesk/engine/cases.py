@@ -25,7 +25,7 @@ from sopdesk.engine.case_fields import check_assignee, set_fields
 from sopdesk.engine.case_items import chosen_item_ids, order_lines, replace_items
 from sopdesk.engine.case_views import CaseView, get_case
 from sopdesk.engine.customer_messages import customer_wrote
-from sopdesk.engine.drafts import refill_drafts
+from sopdesk.engine.draft_refill import refill_drafts
 from sopdesk.engine.macro_context import case_facts, render_case_macro, template_context
 from sopdesk.engine.new_cases import (
     CasePlan,

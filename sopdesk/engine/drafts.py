@@ -22,16 +22,15 @@ from sopdesk.domain.access import CaseAction
 from sopdesk.domain.cases import EventKind
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.desk import Desk, Macro
-from sopdesk.domain.playbooks.state import RunState
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla_rules import ReplyOrigin
 from sopdesk.engine.access import load_case, require_staff
-from sopdesk.engine.macro_context import case_facts, render_case_macro, template_context
+from sopdesk.engine.macro_context import render_case_macro
 from sopdesk.engine.replies import OutgoingMessage, Sent, desk_replied
 from sopdesk.engine.timeline import append_event
 from sopdesk.errors import Conflict, InvalidInput, NotFound
 from sopdesk.store.db import Database
-from sopdesk.store.models import Case, Draft, PlaybookRun
+from sopdesk.store.models import Case, Draft
 
 WAITING, SENT, DISCARDED = "waiting", "sent", "discarded"
 REVIEW, MISSING_VALUE = "review", "missing-value"
@@ -146,55 +145,6 @@ def hold_draft(
         data={"draft_id": draft.id, "step": step, "macro": macro, "blocked": True},
     )
     return draft
-
-
-def _run_context(session: Session, desk: Desk, case: Case, draft: Draft, now: datetime) -> Any:
-    """The context the step that wrote the draft would render with now (the run's fields and
-    connector answers over the case's facts), as the playbook applier builds it."""
-    run = session.get(PlaybookRun, draft.run_id) if draft.run_id is not None else None
-    state = RunState.model_validate(run.state) if run is not None else None
-    variables = dict(state.variables) if state is not None else {}
-    answers = dict(state.answers) if state is not None else {}
-    return {**template_context(case_facts(session, desk, case, now), variables), "answers": answers}
-
-
-def refill_drafts(session: Session, desk: Desk, case: Case, now: datetime) -> int:
-    """Re-renders each waiting draft held for a missing value, now that the case changed (an
-    item chosen, an order linked): a gap the case can now fill is filled, from the same render
-    the send uses. The draft still waits for the agent (what they see is what is sent); the
-    timeline says when one is complete. Returns how many drafts became complete."""
-    waiting = session.scalars(
-        select(Draft).where(
-            Draft.case_id == case.id, Draft.status == WAITING, Draft.reason == MISSING_VALUE
-        )
-    ).all()
-    complete = 0
-    for draft in waiting:
-        macro = desk.macros.get(draft.macro)
-        if macro is None:
-            continue
-        text, missing = render_with_gaps(
-            macro, case, desk, _run_context(session, desk, case, draft, now)
-        )
-        if missing == list(draft.missing) and text.body == draft.body:
-            continue
-        draft.subject, draft.body, draft.missing = text.subject, text.body, missing
-        if missing:
-            continue
-        complete += 1
-        append_event(
-            session,
-            case.id,
-            EventKind.NOTE,
-            now,
-            Principal.system(),
-            body=(
-                f"Draft to the {draft.recipient} is filled in now; read it and send it from the "
-                "case page. Nothing was sent."
-            ),
-            data={"draft_id": draft.id, "step": draft.step, "macro": draft.macro},
-        )
-    return complete
 
 
 @dataclass(frozen=True)
