@@ -370,7 +370,8 @@ def run_http(
         time.sleep(1.0)
         idle = rss_mb(server.pid)
         headers = {"Authorization": f"Bearer {token}"}
-        with httpx.Client(base_url=base, headers=headers) as client:
+        # The first requests load the triage models: more than httpx's 5 s on a busy machine.
+        with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
             for i in range(100):
                 client.post("/api/v1/cases", json=payload(n + i)).raise_for_status()
         latencies: list[float] = []
