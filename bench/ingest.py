@@ -15,6 +15,9 @@ It creates N cases (default 5,000) three ways and prints cases/s with p50/p99 la
    unmeasured warm-up requests. The clients share this machine's CPUs with the server, as a
    load balancer's health checker would not.
 
+With --profile TOP it then profiles the in-process way (at most 1,000 cases): SQL statements
+per case by kind, and the TOP cProfile entries by cumulative time.
+
 The figure is the ratio to raw. It also prints the resident memory (RSS) of the idle
 `sopdesk serve` (with --workers N, of its whole process tree), before and after the load.
 Each way writes into its own fresh database (SQLite WAL files in a temporary folder, or fresh
@@ -26,8 +29,10 @@ ms, idle RSS <= 150 MB.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import shutil
 import socket
 import sqlite3
@@ -44,7 +49,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from sopdesk.desk import load_desk
@@ -265,6 +270,43 @@ def run_in_process(url: str, desk_dir: Path, n: int) -> Stats:
     return Stats("in-process check_ + do_create_case", seconds, latencies)
 
 
+def profile_in_process(url: str, desk_dir: Path, n: int, top: int) -> None:
+    """The in-process way under cProfile, after 20 unmeasured cases: the SQL statements per
+    case by kind, and the `top` entries by cumulative time (what costs the time)."""
+    db = Database(url)
+    desk = load_desk(desk_dir)
+    clock = SystemClock()
+    caller = Principal(ActorKind.AGENT, id=None, level=4, roles=frozenset({Role.ADMIN}))
+    statements: list[str] = []
+
+    def count(_c: object, _cur: object, statement: str, *_rest: object) -> None:
+        statements.append(" ".join(statement.split())[:90])
+
+    def one(i: int) -> None:
+        command = CreateCase.model_validate(payload(i))
+        plan = check_create_case(db, caller, desk, command)
+        do_create_case(db, clock, desk, caller, command, plan)
+
+    for i in range(20):
+        one(n + i)
+    event.listen(db.engine, "before_cursor_execute", count)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(n):
+        one(i)
+    profiler.disable()
+    event.remove(db.engine, "before_cursor_execute", count)
+    db.dispose()
+    kinds: dict[str, int] = {}
+    for statement in statements:
+        kinds[statement] = kinds.get(statement, 0) + 1
+    print(f"\nSQL statements per case: {len(statements) / n:.2f}")
+    for kind, k in sorted(kinds.items(), key=lambda item: -item[1]):
+        print(f"  {k / n:5.2f}  {kind}")
+    print(f"\ncProfile of {n} in-process cases, top {top} by cumulative time:")
+    pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(top)
+
+
 # --- 3. HTTP --------------------------------------------------------------------------------
 
 
@@ -328,7 +370,8 @@ def run_http(
         time.sleep(1.0)
         idle = rss_mb(server.pid)
         headers = {"Authorization": f"Bearer {token}"}
-        with httpx.Client(base_url=base, headers=headers) as client:
+        # The first requests load the triage models: more than httpx's 5 s on a busy machine.
+        with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
             for i in range(100):
                 client.post("/api/v1/cases", json=payload(n + i)).raise_for_status()
         latencies: list[float] = []
@@ -374,6 +417,14 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--skip-http", action="store_true", help="leave out the HTTP way")
     parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="TOP",
+        help="after the in-process way, profile it again (cProfile, SQL statements per case) "
+        "and print the TOP entries by cumulative time",
+    )
+    parser.add_argument(
         "--workers", type=int, default=1, help="web processes of the served app (default 1)"
     )
     args = parser.parse_args()
@@ -396,6 +447,9 @@ def main() -> None:
         print(f"{'rows per case (raw / in-process)':<40} " + ", ".join(
             f"{t} {raw_rows[t] / args.n:.2f}/{inproc_rows[t] / args.n:.2f}" for t in TABLES
         ))  # fmt: skip
+        if args.profile:
+            with fresh_database(args.db, folder, "profile") as url:
+                profile_in_process(url, desk_dir, min(args.n, 1000), args.profile)
         if args.skip_http:
             return
         with fresh_database(args.db, folder, "http") as url:

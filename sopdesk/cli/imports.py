@@ -18,14 +18,11 @@ from sopdesk.cli.options import DatabaseOpt, DeskOpt, load_settings, open_databa
 from sopdesk.desk import load_desk
 from sopdesk.domain.clock import SystemClock
 from sopdesk.domain.principal import Principal
+from sopdesk.engine.csv_rows import ImportResult, Parsed, RowError, count_rows
 from sopdesk.engine.customers import phone_region
 from sopdesk.engine.imports import (
-    ImportResult,
-    Parsed,
-    RowError,
     check_import_customers,
     check_import_orders,
-    count_rows,
     do_import_customers,
     do_import_orders,
     parse_customers,

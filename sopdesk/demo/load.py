@@ -45,12 +45,8 @@ from sopdesk.engine.cases import (
     do_change_case,
     do_create_case,
 )
-from sopdesk.engine.imports import (
-    CustomerRow,
-    Parsed,
-    check_import_customers,
-    do_import_customers,
-)
+from sopdesk.engine.csv_rows import Parsed
+from sopdesk.engine.imports import CustomerRow, check_import_customers, do_import_customers
 from sopdesk.engine.orders import (
     ItemIn,
     OrderIn,

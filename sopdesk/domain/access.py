@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sopdesk.domain.cases import ActorKind, EventKind, Role, can_see_level
+from sopdesk.domain.cases import ActorKind, EventKind, Role, can_see_level, highest_level_seen
 from sopdesk.domain.principal import Principal
 
 
@@ -55,6 +55,20 @@ def decide_case_access(principal: Principal, case: CaseAccess, action: CaseActio
     if action is CaseAction.CLEAR_SPAM and principal.level < SPAM_LEVEL and not leads:
         return Decision(False, "closing a case as spam needs level 2 or above")
     return ALLOWED
+
+
+NO_LEVEL = 0  # below every case level: what a principal who is not staff sees in a list
+
+
+def visible_level_ceiling(principal: Principal) -> int | None:
+    """The highest case level a principal's case lists show (None: every level), by the rule
+    of `decide_case_access`: the system sees all, agents by `can_see_level`, and customers and
+    partners no staff list at all."""
+    if principal.kind is ActorKind.SYSTEM:
+        return None
+    if principal.kind is not ActorKind.AGENT:
+        return NO_LEVEL
+    return highest_level_seen(principal.level, principal.roles)
 
 
 def may_work_level(agent_level: int, roles: frozenset[Role], case_level: int) -> bool:

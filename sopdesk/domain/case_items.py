@@ -92,3 +92,23 @@ def the_item(chosen: Sequence[int], lines: Sequence[int]) -> int | None:
     if not chosen and len(lines) == 1:
         return lines[0]
     return None
+
+
+def line_key(sku: str, variant: str | None) -> tuple[str, str]:
+    """What makes an order line the same line when the order is imported again: its SKU and
+    variant (case and surrounding spaces aside)."""
+    return sku.strip().casefold(), (variant or "").strip().casefold()
+
+
+def match_lines(old: Sequence[tuple[str, str]], new: Sequence[tuple[str, str]]) -> list[int | None]:
+    """For each line of a re-imported order (its `line_key`), the index of the stored line it
+    continues, or None for a new line. Lines with the same key pair up in their order; a stored
+    line that no new line continues is gone. Cases keep pointing at the lines that stay."""
+    free: dict[tuple[str, str], list[int]] = {}
+    for index, key in enumerate(old):
+        free.setdefault(key, []).append(index)
+    matched: list[int | None] = []
+    for key in new:
+        waiting = free.get(key)
+        matched.append(waiting.pop(0) if waiting else None)
+    return matched

@@ -1,18 +1,40 @@
 """The access check of every door: load a case only for a principal the policy allows.
 
-The decision is sopdesk.domain.access.decide_case_access; this module loads and refuses.
+The decision is sopdesk.domain.access.decide_case_access; this module loads and refuses, and
+`visible_cases` is the same rule as a query filter for every list of cases.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from sopdesk.domain.access import CaseAccess, CaseAction, decide_case_access
+from sopdesk.domain.access import (
+    CaseAccess,
+    CaseAction,
+    decide_case_access,
+    visible_level_ceiling,
+)
 from sopdesk.domain.cases import Role
 from sopdesk.domain.principal import Principal
 from sopdesk.errors import Forbidden, NotFound
 from sopdesk.store.models import Case
+
+Q = TypeVar("Q", bound=Select[Any])
+
+
+def sees_every_level(principal: Principal) -> bool:
+    """Whether `visible_cases` leaves a query as it is (no need to join the cases for it)."""
+    return visible_level_ceiling(principal) is None
+
+
+def visible_cases(query: Q, principal: Principal) -> Q:
+    """`query` (which selects from or joins `cases`) narrowed to the cases the principal may
+    see: the SQL form of sopdesk.domain.access's rule, the one filter of every case list."""
+    highest = visible_level_ceiling(principal)
+    return query if highest is None else query.where(Case.level <= highest)
 
 
 def require_staff(principal: Principal) -> None:

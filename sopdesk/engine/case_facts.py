@@ -13,10 +13,9 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from sopdesk.domain.cases import Role
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla import Metric
-from sopdesk.engine.customers import require_staff
+from sopdesk.engine.access import require_staff, visible_cases
 from sopdesk.engine.sla_views import at_risk_query
 from sopdesk.store.db import Database
 from sopdesk.store.models import Case, Customer, CustomerLink, SlaClockRow
@@ -57,18 +56,11 @@ def read_linked_accounts(session: Session, customer_id: int) -> list[LinkedAccou
     return list(seen.values())
 
 
-def _visible(query: Select[Any], principal: Principal) -> Select[Any]:
-    """Only the cases of levels the principal sees (leads and admins see every level)."""
-    if principal.has(Role.ADMIN) or principal.has(Role.LEAD):
-        return query
-    return query.where(Case.level <= principal.level)
-
-
 def count_at_risk(db: Database, principal: Principal, now: datetime, until: datetime) -> int:
     """Visible cases with a running clock due in (now, until]: the SLA's at-risk range scan."""
     require_staff(principal)
     risky = at_risk_query(now, until).subquery()
-    query = _visible(
+    query = visible_cases(
         select(func.count(func.distinct(risky.c.case_id))).join(Case, Case.id == risky.c.case_id),
         principal,
     )
@@ -103,7 +95,7 @@ def sla_compliance(
     counted: Select[Any] = select(  # type: ignore[assignment]
         SlaClockRow.metric, SlaClockRow.breached, func.count()
     ).join(Case, Case.id == SlaClockRow.case_id)
-    query = _visible(counted.where(decided), principal).group_by(
+    query = visible_cases(counted.where(decided), principal).group_by(
         SlaClockRow.metric, SlaClockRow.breached
     )
     by_metric = {m.value: {False: 0, True: 0} for m in Metric}

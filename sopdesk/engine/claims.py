@@ -1,4 +1,4 @@
-"""The worker's claim queries: which due timers and outbox rows it takes, and when to wake.
+"""The worker's claims: which due timers and outbox rows it takes and leases, and when to wake.
 
 Module-level so that bench/timers.py can EXPLAIN exactly what the worker runs.
 """
@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, select, tuple_, update
+from sqlalchemy.orm import Session
 
 from sopdesk.engine.jobs import Job
 from sopdesk.store.models import OutboxMessage, Timer
@@ -102,3 +103,88 @@ def _lease(attempts: Any, due: Any, job: Job) -> list[ColumnElement[bool]]:
     if job.leased_until is None:
         return []
     return [attempts == job.attempt, due == job.leased_until]
+
+
+def claim_timers(
+    session: Session,
+    kinds: list[str],
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    *,
+    sqlite: bool,
+) -> list[Job]:
+    """Leases up to `limit` due timers of `kinds` until `lease_until` (the worker's step 1)."""
+    select_due = due_timers_query(kinds, now, limit)
+    if sqlite:
+        # The one writer holds the database between the select and the update.
+        rows = session.execute(select_due).all()
+        if rows:
+            session.execute(
+                update(Timer)
+                .where(Timer.id.in_([row.id for row in rows]))
+                .values(attempts=Timer.attempts + 1, due_at=lease_until)
+                .execution_options(synchronize_session=False)
+            )
+        claimed = [(row, row.attempts + 1) for row in rows]
+    else:
+        # One statement and one round trip, no list of ids to send: UPDATE ... FROM the
+        # locked select, RETURNING the due time from before the lease.
+        due = select_due.with_only_columns(Timer.id, Timer.due_at).subquery("due")
+        returned = session.execute(
+            update(Timer)
+            .where(Timer.id == due.c.id)
+            .values(attempts=Timer.attempts + 1, due_at=lease_until)
+            .returning(
+                Timer.id,
+                due.c.due_at,
+                Timer.kind,
+                Timer.case_id,
+                Timer.payload,
+                Timer.attempts,
+            )
+            .execution_options(synchronize_session=False)
+        ).all()
+        rows = sorted(returned, key=lambda row: (row.due_at, row.id))
+        claimed = [(row, row.attempts) for row in rows]
+    return [
+        Job(
+            "timer",
+            row.id,
+            row.kind,
+            row.case_id,
+            dict(row.payload or {}),
+            attempt,
+            f"timer:{row.id}",
+            row.due_at,
+        )
+        for row, attempt in claimed
+    ]
+
+
+def claim_outbox(
+    session: Session, kinds: list[str], now: datetime, lease_until: datetime, limit: int
+) -> list[Job]:
+    """Leases up to `limit` due outbox rows of `kinds` until `lease_until`."""
+    rows = session.execute(due_outbox_query(kinds, now, limit)).all()
+    if not rows:
+        return []
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([row.id for row in rows]))
+        .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=lease_until)
+        .execution_options(synchronize_session=False)
+    )
+    return [
+        Job(
+            "outbox",
+            row.id,
+            row.kind,
+            row.case_id,
+            dict(row.payload or {}),
+            row.attempts + 1,
+            row.idempotency_key,
+            row.next_attempt_at,
+        )
+        for row in rows
+    ]

@@ -21,13 +21,8 @@ from sopdesk.domain.desk import Desk
 from sopdesk.domain.offenses import OffenseCount
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.access import require_staff
-from sopdesk.engine.customers import (
-    CustomerView,
-    LinkedAccount,
-    linked_accounts,
-    linked_ids,
-    load_customer,
-)
+from sopdesk.engine.customers import CustomerView, load_customer
+from sopdesk.engine.linked_accounts import LinkedAccount, linked_accounts, linked_ids
 from sopdesk.engine.orders import OrderView
 from sopdesk.engine.routing import offense_history
 from sopdesk.engine.timeline import NewEvent, append_events

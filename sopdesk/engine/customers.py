@@ -1,30 +1,23 @@
 """Customers and their identities: find-or-create by e-mail, create, update, read.
 
-Identity linking across accounts (phone, address, fuzzy matching) builds on these rows.
+Identity linking across accounts (phone, address, fuzzy matching) builds on these rows; the
+links themselves are followed in sopdesk.engine.linked_accounts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 from pydantic import BaseModel, EmailStr, Field, field_validator
 from sqlalchemy import (
-    Integer,
-    String,
     Table,
     bindparam,
-    case,
     insert,
-    literal,
-    null,
     or_,
     select,
     update,
-)
-from sqlalchemy import (
-    cast as sql_cast,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -34,9 +27,10 @@ from sopdesk.domain.desk import Desk
 from sopdesk.domain.identity import email_address, identity_form
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.access import require_staff
+from sopdesk.engine.linked_accounts import linked_ids
 from sopdesk.errors import Conflict, InvalidInput, NotFound
 from sopdesk.store.db import Database, dialect_insert
-from sopdesk.store.models import Customer, CustomerIdentity, CustomerLink
+from sopdesk.store.models import Customer, CustomerIdentity
 
 
 def phone_region(desk: Desk) -> str | None:
@@ -259,77 +253,6 @@ def ensure_contact_customer(
     if phone_e164 is None:
         raise InvalidInput("say who the customer is: customer_id, customer_email or customer_phone")
     return ensure_caller(session, phone_e164, name, now)
-
-
-# Links are stored one way; the walk follows them both ways (the unique index serves one arm,
-# ix_customer_links_linked_id the other).
-_LINKS = cast(Table, CustomerLink.__table__)
-
-
-def linked_ids(session: Session, customer_id: int) -> list[int]:
-    """The ids of the accounts linked to this customer, either way round and through chains,
-    sorted."""
-    return sorted(a.customer_id for a in linked_accounts(session, customer_id))
-
-
-MAX_LINK_HOPS = 4  # a chain A-B-C-D-E is one customer; further accounts are not followed
-MAX_LINKED_ACCOUNTS = 200
-
-
-def _reach() -> Any:
-    """Accounts reachable over links (either way round) within MAX_LINK_HOPS, nearest first:
-    (account, the account it was reached from, the link's reason, hops). One recursive CTE,
-    the same on SQLite and PostgreSQL; revisits are bounded by the hop limit."""
-    key = _LINKS.c.customer_id.type  # BIGINT on PostgreSQL: both terms must agree
-    start = select(
-        sql_cast(bindparam("customer_id"), key).label("id"),
-        sql_cast(null(), key).label("via"),
-        sql_cast(null(), String).label("reason"),
-        literal(0, Integer).label("hops"),
-    ).cte("reach", recursive=True)
-    here = start.alias("here")
-    step = select(
-        case((_LINKS.c.customer_id == here.c.id, _LINKS.c.linked_id), else_=_LINKS.c.customer_id),
-        here.c.id,
-        _LINKS.c.reason,
-        here.c.hops + 1,
-    ).where(
-        or_(_LINKS.c.customer_id == here.c.id, _LINKS.c.linked_id == here.c.id),
-        here.c.hops < MAX_LINK_HOPS,
-    )
-    reach = start.union_all(step)
-    return (
-        select(reach.c.id, reach.c.via, reach.c.reason)
-        .where(reach.c.hops > 0)
-        .order_by(reach.c.hops, reach.c.id)
-        .limit(MAX_LINKED_ACCOUNTS * MAX_LINK_HOPS)
-    )
-
-
-_REACH = _reach()
-
-
-@dataclass(frozen=True)
-class LinkedAccount:
-    """An account of the same person, and why: its link's reason, and the account it hangs on."""
-
-    customer_id: int
-    via: int
-    reason: str
-
-    def explanation(self, customer_id: int) -> str:
-        hop = "" if self.via == customer_id else f" (via account {self.via})"
-        return f"{self.reason}{hop}"
-
-
-def linked_accounts(session: Session, customer_id: int) -> list[LinkedAccount]:
-    """Every account linked to this one, directly or through a chain of links (A-B-C is one
-    customer), nearest first, each with the link that reached it."""
-    found: dict[int, LinkedAccount] = {}
-    for other, via, reason in session.execute(_REACH, {"customer_id": customer_id}):
-        if other != customer_id and other not in found and len(found) < MAX_LINKED_ACCOUNTS:
-            found[other] = LinkedAccount(int(other), int(via), reason or "")
-    return list(found.values())
 
 
 def load_customer(session: Session, customer_id: int) -> Customer:

@@ -16,7 +16,7 @@ from sopdesk.domain.offenses import OffenseCount
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.access import load_case, require_staff
 from sopdesk.engine.case_fields import set_fields
-from sopdesk.engine.customers import linked_ids
+from sopdesk.engine.linked_accounts import linked_ids
 from sopdesk.engine.playbooks import follow_up_changes
 from sopdesk.engine.routing import CustomerHistory, offense_history
 from sopdesk.engine.timeline import append_event

@@ -1,24 +1,31 @@
 """CSV import of customers and orders: parse and validate every row, then import in one go.
 
-A file with a bad row imports nothing unless the caller chose to skip bad rows.
+A file with a bad row imports nothing unless the caller chose to skip bad rows. The rows are
+read and validated by sopdesk.engine.csv_rows.
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sopdesk.domain.cases import IdentityKind
 from sopdesk.domain.identity import identity_form
 from sopdesk.domain.principal import Principal
+from sopdesk.engine.csv_rows import (
+    ImportResult,
+    Parsed,
+    Progress,
+    RowError,
+    blank_to_none,
+    gate,
+    model_row,
+    read_rows,
+)
 from sopdesk.engine.customers import CreateCustomer, identity_row, require_staff
 from sopdesk.engine.orders import (
     MAX_BATCH,
@@ -33,10 +40,6 @@ from sopdesk.errors import InvalidInput
 from sopdesk.store.db import Database
 from sopdesk.store.models import Customer, CustomerIdentity
 
-T = TypeVar("T")
-Progress = Callable[[int], None]
-Rows = Iterator[tuple[int, dict[str, str]]]
-
 # The columns of each file (docs/cli.md explains them) and the ones a file must have.
 CUSTOMER_COLUMNS = ("email", "name", "phone", "address", "language", "tier", "external_ref")
 CUSTOMER_REQUIRED = ("email",)
@@ -50,97 +53,6 @@ ORDER_REQUIRED = ("order_ref", "placed_at", "sku", "item_name", "value")
 ORDER_LEVEL = (
     "placed_at", "customer_email", "customer_name", "partner", "destination_country", "currency",
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One reason a row cannot be imported; rows count the header as row 1, as spreadsheets do."""
-
-    row: int
-    field: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}: {self.field}: {self.reason}"
-
-
-@dataclass
-class Parsed(Generic[T]):
-    """The valid records of a file (with the rows they came from) and every row error."""
-
-    rows: int = 0
-    records: list[tuple[list[int], T]] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def bad_rows(self) -> list[int]:
-        return sorted({e.row for e in self.errors})
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    created: int
-    updated: int
-    skipped_rows: int
-
-
-def count_rows(path: Path) -> int:
-    """Data rows in a CSV file (for a progress bar's total)."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
-
-
-def _read_rows(path: Path, columns: tuple[str, ...], required: tuple[str, ...]) -> Rows:
-    if not path.is_file():
-        raise InvalidInput(f"{path}: no such file")
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = [name.strip() for name in (reader.fieldnames or [])]
-            if not header:
-                raise InvalidInput(f"{path}: the file is empty; the first line names the columns")
-            missing = [c for c in required if c not in header]
-            unknown = [c for c in header if c not in columns]
-            if missing or unknown:
-                problems = []
-                if missing:
-                    problems.append(f"missing column(s) {', '.join(missing)}")
-                if unknown:
-                    problems.append(f"unknown column(s) {', '.join(unknown)}")
-                raise InvalidInput(
-                    f"{path}: {'; '.join(problems)}; the columns are: {', '.join(columns)}"
-                )
-            reader.fieldnames = header
-            for index, raw in enumerate(reader, start=2):
-                extra = raw.pop(None, None)
-                row = {k: (v or "").strip() for k, v in raw.items()}
-                if extra:
-                    row["__extra__"] = "1"
-                yield index, row
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except csv.Error as exc:
-        raise InvalidInput(f"{path}: not a readable CSV file ({exc})") from None
-
-
-def _errors_of(row: int, exc: ValidationError, names: dict[str, str]) -> list[RowError]:
-    found = []
-    for error in exc.errors():
-        loc = [str(part) for part in error["loc"]]
-        column = names.get(loc[-1], loc[-1]) if loc else "row"
-        found.append(RowError(row, column, str(error["msg"])))
-    return found
-
-
-def _model(model: type[BaseModel], row: int, data: dict[str, Any], names: dict[str, str]) -> Any:
-    try:
-        return model.model_validate(data), []
-    except ValidationError as exc:
-        return None, _errors_of(row, exc, names)
-
-
-def _blank_to_none(row: dict[str, str], *names: str) -> dict[str, Any]:
-    return {name: row.get(name) or None for name in names}
 
 
 # --- customers ------------------------------------------------------------------------------
@@ -177,7 +89,7 @@ def parse_customers(
     Phones without "+" are read in `region` (the desk's, see `phone_region`)."""
     parsed: Parsed[CustomerRow] = Parsed()
     seen: dict[str, int] = {}
-    for row_no, row in _read_rows(path, CUSTOMER_COLUMNS, CUSTOMER_REQUIRED):
+    for row_no, row in read_rows(path, CUSTOMER_COLUMNS, CUSTOMER_REQUIRED):
         parsed.rows += 1
         if on_row:
             on_row(1)
@@ -185,7 +97,7 @@ def parse_customers(
             parsed.errors.append(RowError(row_no, "row", "more values than columns"))
             continue
         data: dict[str, Any] = {k: v for k, v in row.items() if v}
-        record, errors = _model(CustomerRow, row_no, data, {})
+        record, errors = model_row(CustomerRow, row_no, data, {})
         if record is not None:
             errors = _unreadable(row_no, record, region)
         if record is not None and record.email in seen:
@@ -198,17 +110,6 @@ def parse_customers(
         seen[record.email] = row_no
         parsed.records.append(([row_no], record))
     return parsed
-
-
-def _gate(parsed: Parsed[Any], skip_bad_rows: bool) -> None:
-    if parsed.errors and not skip_bad_rows:
-        raise InvalidInput(
-            f"{len(parsed.bad_rows)} of {parsed.rows} row(s) have errors, so nothing was "
-            "imported; fix them or pass --skip-bad-rows to import only the good rows",
-            errors=[{"row": e.row, "field": e.field, "msg": e.reason} for e in parsed.errors],
-        )
-    if not parsed.records:
-        raise InvalidInput("the file has no importable rows")
 
 
 def check_import_customers(
@@ -232,7 +133,7 @@ def check_import_customers(
     bad = set(parsed.bad_rows)
     parsed.records = [(rows, r) for rows, r in parsed.records if rows[0] not in bad]
     parsed.errors.sort(key=lambda e: e.row)
-    _gate(parsed, skip_bad_rows)
+    gate(parsed, skip_bad_rows)
     return [record for _, record in parsed.records]
 
 
@@ -300,7 +201,7 @@ def parse_orders(path: Path, on_row: Progress | None = None) -> Parsed[OrderIn]:
     """Rows grouped by order_ref into orders; a bad line makes its whole order bad."""
     lines: dict[str, list[tuple[int, dict[str, str]]]] = {}
     parsed: Parsed[OrderIn] = Parsed()
-    for row_no, row in _read_rows(path, ORDER_COLUMNS, ORDER_REQUIRED):
+    for row_no, row in read_rows(path, ORDER_COLUMNS, ORDER_REQUIRED):
         parsed.rows += 1
         if on_row:
             on_row(1)
@@ -331,7 +232,7 @@ def _order_of(ref: str, group: list[tuple[int, dict[str, str]]]) -> tuple[Any, l
     items: list[ItemIn] = []
     shipments: dict[tuple[str, str], ShipmentIn] = {}
     for row_no, row in group:
-        item, found = _model(
+        item, found = model_row(
             ItemIn,
             row_no,
             {
@@ -345,23 +246,23 @@ def _order_of(ref: str, group: list[tuple[int, dict[str, str]]]) -> tuple[Any, l
         errors.extend(found)
         if item is not None:
             items.append(item)
-        shipment_data = _blank_to_none(
+        shipment_data = blank_to_none(
             row, "carrier", "tracking_number", "shipped_at", "delivered_at"
         )
         if any(shipment_data.values()):
             shipment_data["destination_country"] = (
                 row.get("destination_country", "").upper() or None
             )
-            shipment, found = _model(ShipmentIn, row_no, shipment_data, {})
+            shipment, found = model_row(ShipmentIn, row_no, shipment_data, {})
             errors.extend(found)
             if shipment is not None:
                 key = (shipment.carrier or "", shipment.tracking_number or "")
                 shipments.setdefault(key, shipment)
     data: dict[str, Any] = {
         "external_ref": ref,
-        **{k: v for k, v in _blank_to_none(first, *ORDER_LEVEL).items() if v is not None},
+        **{k: v for k, v in blank_to_none(first, *ORDER_LEVEL).items() if v is not None},
     }
-    order, found = _model(OrderIn, first_no, data, _ORDER_NAMES)
+    order, found = model_row(OrderIn, first_no, data, _ORDER_NAMES)
     errors.extend(found)
     if errors or order is None:
         return None, errors
@@ -407,7 +308,7 @@ def check_import_orders(
             )
     parsed.records = good
     parsed.errors.sort(key=lambda e: e.row)
-    _gate(parsed, skip_bad_rows)
+    gate(parsed, skip_bad_rows)
     # Built without re-validation: the batch limit is for API requests, and the whole file
     # must commit in one transaction.
     return UpsertOrders.model_construct(orders=[o for _, o in good]), partners

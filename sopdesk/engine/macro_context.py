@@ -30,7 +30,7 @@ from sopdesk.domain.fact_sheet import (
     build_facts,
 )
 from sopdesk.engine.case_items import chosen_item_ids
-from sopdesk.engine.customers import linked_ids
+from sopdesk.engine.linked_accounts import linked_ids
 from sopdesk.engine.routing import offense_history
 from sopdesk.errors import InvalidInput
 from sopdesk.store.models import Agent, Case, Customer, Order, Partner

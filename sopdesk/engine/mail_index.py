@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sopdesk.domain.cases import IdentityKind
 from sopdesk.domain.identity import email_address, normalise_email
 from sopdesk.domain.mail_threading import CaseFacts, read_reply_tokens
-from sopdesk.engine.customers import linked_ids
+from sopdesk.engine.linked_accounts import linked_ids
 from sopdesk.errors import InvalidInput
 from sopdesk.store.models import Case, CaseEvent, Customer, CustomerIdentity, EmailMessage
 

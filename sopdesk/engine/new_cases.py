@@ -24,7 +24,7 @@ from sopdesk.domain.mail_threading import one_line
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.routing import route_by_category
 from sopdesk.domain.sla import SlaFacts
-from sopdesk.engine import sla
+from sopdesk.engine import sla_start
 from sopdesk.engine.access import require_staff
 from sopdesk.engine.case_items import name_items_at_intake
 from sopdesk.engine.case_views import CaseView
@@ -245,7 +245,7 @@ def write_new_case(
     routed = route_new_case(session, desk, customer, category, plan.order_id, signals, now, offense)
     channel = command.channel.value
     facts = SlaFacts(priority.value, routed.category, channel, routed.level, customer.tier)
-    clocks = sla.plan_case_clocks(desk, facts, now)
+    clocks = sla_start.plan_case_clocks(desk, facts, now)
     due = [c["due_at"] for c in clocks if c["due_at"] is not None]
     subject = command.subject.strip()
     row: dict[str, Any] = {
@@ -273,7 +273,7 @@ def write_new_case(
     }
     case_id = int(session.execute(_INSERT_CASE, row).scalar_one())
     values = {"id": case_id, "subject": subject, "level": routed.level, "priority": row["priority"]}
-    sla_events, start_mails = sla.write_case_clocks(session, desk, values, clocks, now)
+    sla_events, start_mails = sla_start.write_case_clocks(session, desk, values, clocks, now)
     events = [
         NewEvent.of(
             case_id,

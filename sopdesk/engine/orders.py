@@ -1,6 +1,7 @@
 """Orders, their items and shipments: bulk upsert by external reference, and reading one.
 
-An upsert replaces an order's items and shipments with the ones sent, in one transaction.
+An upsert replaces an order's items and shipments with the ones sent, in one transaction; a
+line sent again (same SKU and variant) keeps its row, so the cases about it keep their item.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, EmailStr, Field, field_validator
 from sqlalchemy import select
 
+from sopdesk.domain.case_items import line_key, match_lines
 from sopdesk.domain.cases import Role
 from sopdesk.domain.connectors import OrderStatus
 from sopdesk.domain.principal import Principal
@@ -177,9 +179,27 @@ def do_upsert_orders(
             order.shipping_address = data.shipping_address
             order.total = sum((i.value * i.quantity for i in data.items), Decimal("0"))
             order.updated_at = now
-            order.items = [OrderItem(**i.model_dump()) for i in data.items]
+            order.items = _lines(order.items, data.items)
             order.shipments = [Shipment(**s.model_dump()) for s in data.shipments]
     return {"created": created, "updated": updated}
+
+
+def _lines(stored: list[OrderItem], sent: list[ItemIn]) -> list[OrderItem]:
+    """The order's lines after an upsert: a sent line with the SKU and variant of a stored one
+    updates that row in place (so the cases about it keep their item), others are new rows."""
+    matched = match_lines(
+        [line_key(i.sku, i.variant) for i in stored], [line_key(i.sku, i.variant) for i in sent]
+    )
+    lines = []
+    for index, item in zip(matched, sent, strict=True):
+        if index is None:
+            lines.append(OrderItem(**item.model_dump()))
+            continue
+        line = stored[index]
+        for name, value in item.model_dump().items():
+            setattr(line, name, value)
+        lines.append(line)
+    return lines
 
 
 def get_order(db: Database, principal: Principal, ref_or_id: str) -> OrderView:

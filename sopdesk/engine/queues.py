@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 
-from sopdesk.domain.cases import CaseStatus, Priority, Role
+from sopdesk.domain.cases import CaseStatus, Priority
 from sopdesk.domain.principal import Principal
+from sopdesk.engine.access import require_staff, visible_cases
 from sopdesk.engine.cases import CaseView
-from sopdesk.engine.customers import require_staff
 from sopdesk.errors import InvalidInput
 from sopdesk.store.db import Database
 from sopdesk.store.models import Case
@@ -77,12 +77,6 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
             errors=[{"loc": ["query", "cursor"], "msg": "malformed cursor"}],
         )
     return value
-
-
-def _visible(query: Select[Any], principal: Principal) -> Select[Any]:
-    if principal.has(Role.ADMIN) or principal.has(Role.LEAD):
-        return query
-    return query.where(Case.level <= principal.level)
 
 
 def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
@@ -165,7 +159,7 @@ def list_cases(
             f"limit must be between 1 and {MAX_PAGE}",
             errors=[{"loc": ["query", "limit"], "msg": f"must be 1..{MAX_PAGE}"}],
         )
-    query = _ordered(_filtered(_visible(select(Case), principal), where), sort)
+    query = _ordered(_filtered(visible_cases(select(Case), principal), where), sort)
     if cursor:
         query = _after(query, sort, decode_cursor(cursor))
     with db.transaction(write=False) as session:
@@ -186,7 +180,7 @@ def count_cases(db: Database, principal: Principal, where: CaseFilter) -> list[Q
     """How many visible cases each (level, status) holds; counted by the database, not here."""
     require_staff(principal)
     counted: Select[Any] = select(Case.level, Case.status, func.count())  # type: ignore[assignment]
-    query = _filtered(_visible(counted, principal), where).group_by(Case.level, Case.status)
+    query = _filtered(visible_cases(counted, principal), where).group_by(Case.level, Case.status)
     with db.transaction(write=False) as session:
         rows = session.execute(query).all()
     return sorted(QueueCount(int(level), str(status), int(n)) for level, status, n in rows)

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from sopdesk.domain.cases import ActorKind, CaseStatus, Role
+from sopdesk.domain.cases import ActorKind, CaseStatus
 from sopdesk.domain.principal import Principal
+from sopdesk.engine.access import sees_every_level, visible_cases
 from sopdesk.engine.report_filter import ReportFilter, parse_filter, require_report_reader
 from sopdesk.engine.report_sql import (
     day_of,
@@ -69,16 +70,13 @@ class Report:
 
 def _scoped(query: Q, case_id: Any, f: ReportFilter, who: Principal) -> Q:
     """Joins the cases only when a filter or the reader's level needs them."""
-    sees_all = who.kind is ActorKind.SYSTEM or who.has(Role.ADMIN) or who.has(Role.LEAD)
-    if not f.narrows_cases and sees_all:
+    if not f.narrows_cases and sees_every_level(who):
         return query
-    query = query.join(Case, Case.id == case_id)
-    return _case_filters(query, f, who, sees_all)
+    return _cases(query.join(Case, Case.id == case_id), f, who)
 
 
-def _case_filters(query: Q, f: ReportFilter, who: Principal, sees_all: bool) -> Q:
-    if not sees_all:
-        query = query.where(Case.level <= who.level)
+def _cases(query: Q, f: ReportFilter, who: Principal) -> Q:
+    query = visible_cases(query, who)
     for column, value in (
         (Case.level, f.level),
         (Case.category, f.category),
@@ -89,11 +87,6 @@ def _case_filters(query: Q, f: ReportFilter, who: Principal, sees_all: bool) -> 
         if value is not None:
             query = query.where(column == value)
     return query
-
-
-def _cases(query: Q, f: ReportFilter, who: Principal) -> Q:
-    sees_all = who.kind is ActorKind.SYSTEM or who.has(Role.ADMIN) or who.has(Role.LEAD)
-    return _case_filters(query, f, who, sees_all)
 
 
 # --- the reports ----------------------------------------------------------------------------

@@ -33,13 +33,8 @@ from sopdesk.domain.fulfilment import FulfilmentDecision, ShipmentFacts, assess_
 from sopdesk.domain.identity import Identities, KnownAccount, identity_form, link_accounts
 from sopdesk.domain.offenses import OffenseCount, OffenseEvent, count_offenses
 from sopdesk.domain.routing import RoutingDecision, RoutingFacts, offense_groups, route_case
-from sopdesk.engine.customers import (
-    CustomerFacts,
-    LinkedAccount,
-    linked_accounts,
-    linked_ids,
-    phone_region,
-)
+from sopdesk.engine.customers import CustomerFacts, phone_region
+from sopdesk.engine.linked_accounts import LinkedAccount, linked_accounts, linked_ids
 from sopdesk.errors import InvalidInput, SopdeskError
 from sopdesk.store.models import Agent, Case, Customer, CustomerIdentity, CustomerLink, Order
 

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sopdesk.domain.calendar import BusinessCalendar
 from sopdesk.domain.cases import CaseStatus, EventKind
 from sopdesk.domain.desk import Desk
-from sopdesk.domain.desk.sla import WAITING, SlaPolicy
+from sopdesk.domain.desk.sla import WAITING
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla import (
     Metric,
@@ -38,19 +37,10 @@ from sopdesk.domain.sla_rules import (
     next_response_on_customer_message,
     retarget_clock,
 )
-from sopdesk.engine.sla_notify import notify_for_clock, run_clock_actions
-from sopdesk.engine.timeline import NewEvent, append_event
+from sopdesk.engine.sla_notify import run_clock_actions
+from sopdesk.engine.sla_start import AT_CREATION, BREACH, WARN, calendar_of, policy_of
+from sopdesk.engine.timeline import append_event
 from sopdesk.store.models import Case, Customer, SlaClockRow, Timer
-
-WARN, BREACH = "sla.warn", "sla.breach"
-
-
-def _calendar(desk: Desk, name: str) -> BusinessCalendar:
-    return desk.business_calendar(name if name in desk.calendars else "business")
-
-
-def policy_of(desk: Desk, policy_id: str) -> SlaPolicy | None:
-    return next((p for p in desk.sla_policies if p.id == policy_id), None)
 
 
 def _domain(row: SlaClockRow) -> SlaClock:
@@ -146,7 +136,7 @@ def _start(
     if chosen is None:
         return None
     policy, target = chosen
-    calendar = _calendar(desk, policy.calendar)
+    calendar = calendar_of(desk, policy.calendar)
     row = SlaClockRow(
         case_id=case.id,
         policy=policy.id,
@@ -166,109 +156,6 @@ def _start(
     return row
 
 
-_AT_CREATION = (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
-_CLOCKS = cast(Table, SlaClockRow.__table__)
-_INSERT_CLOCKS = insert(_CLOCKS).returning(_CLOCKS.c.id, sort_by_parameter_order=True)
-_INSERT_TIMERS = insert(cast(Table, Timer.__table__))
-
-
-def plan_case_clocks(desk: Desk, facts: SlaFacts, now: datetime) -> list[dict[str, Any]]:
-    """At creation: first response and resolution start (next response waits for a reply).
-
-    The `sla_clocks` rows, computed before the case has an id (the case's due time is the
-    earliest of theirs); `write_case_clocks` writes them with their timers and events.
-    """
-    if not desk.sla_policies:
-        return []
-    chosen = policies_by_metric(desk.sla_policies, facts)
-    rows = []
-    for metric in _AT_CREATION:
-        if metric not in chosen:
-            continue
-        policy, target = chosen[metric]
-        calendar = _calendar(desk, policy.calendar)
-        clock = start_clock(policy, metric, target, now, calendar)
-        rows.append(
-            {
-                "policy": policy.id,
-                "metric": metric.value,
-                "calendar": policy.calendar,
-                "business": target.business,
-                "target_seconds": clock.target_seconds,
-                "warn_seconds": clock.warn_seconds,
-                "consumed_seconds": clock.consumed_seconds,
-                "started_at": clock.started_at,
-                "running_since": clock.running_since,
-                "paused_at": None,
-                "stopped_at": None,
-                "due_at": clock.due_at(calendar),
-                "warn_at": clock.warn_at(calendar),
-                "warned": False,
-                "breached": False,
-                "breached_at": None,
-                "token": 1,  # the first running stretch, as `_store` numbers them
-            }
-        )
-    return rows
-
-
-def write_case_clocks(
-    session: Session, desk: Desk, case: dict[str, Any], clocks: list[dict[str, Any]], now: datetime
-) -> tuple[list[NewEvent], list[NewEvent]]:
-    """Inserts a new case's clocks (from `plan_case_clocks`) and their warning and breach
-    timers, and queues their policies' start notifications (e.g. paging the on-call rota for a
-    critical case). Returns the clocks' "started" events for the caller to append with the
-    others, and the notes of start mails (for `mail_notes`, which needs their ids)."""
-    if not clocks:
-        return [], []
-    case_id = int(case["id"])
-    rows = [{**c, "case_id": case_id} for c in clocks]
-    # One row as a plain INSERT … RETURNING: the batched form costs more for a single row.
-    ids = session.execute(_INSERT_CLOCKS, rows if len(rows) > 1 else rows[0]).scalars()
-    timers = []
-    events: list[NewEvent] = []
-    mails: list[NewEvent] = []
-    for clock_id, clock in zip(ids, clocks, strict=True):
-        for kind, due in ((WARN, clock["warn_at"]), (BREACH, clock["due_at"])):
-            if due is not None:
-                timers.append(
-                    {
-                        "due_at": due,
-                        "kind": kind,
-                        "case_id": case_id,
-                        "payload": {"clock_id": clock_id, "token": clock["token"]},
-                        "attempts": 0,
-                        "created_at": now,
-                    }
-                )
-        due_at = clock["due_at"]
-        events.append(
-            NewEvent.of(
-                case_id,
-                EventKind.SLA_EVENT,
-                now,
-                Principal.system(),
-                body=f"{clock['metric'].replace('_', ' ')} clock ({clock['policy']}): started",
-                data={
-                    "sla": "started",
-                    "metric": clock["metric"],
-                    "policy": clock["policy"],
-                    "due_at": due_at.isoformat() if due_at else None,
-                    "target_seconds": clock["target_seconds"],
-                },
-            )
-        )
-        policy = policy_of(desk, clock["policy"])
-        if policy is not None and policy.on_start:
-            stored = {**clock, "id": clock_id}
-            notify = [(a.notify, a.message or "") for a in policy.on_start if a.notify]
-            mail = [(a.email, a.message or "") for a in policy.on_start if a.email]
-            mails += notify_for_clock(session, case, stored, notify, mail, "start", now)
-    if timers:
-        session.execute(_INSERT_TIMERS, timers)
-    return events, mails
-
-
 def _change(
     session: Session,
     desk: Desk,
@@ -278,7 +165,7 @@ def _change(
     what: str,
     now: datetime,
 ) -> None:
-    _store(session, row, clock, _calendar(desk, row.calendar), now)
+    _store(session, row, clock, calendar_of(desk, row.calendar), now)
     record_clock_event(session, case.id, now, what, row)
 
 
@@ -305,7 +192,7 @@ def on_status_change(
     ]
     for metric, move in clock_moves(CaseStatus(old), CaseStatus(new), states):
         row = rows[metric.value]
-        calendar = _calendar(desk, row.calendar)
+        calendar = calendar_of(desk, row.calendar)
         clock = _domain(row)
         if move is ClockMove.STOP:
             moved = stop_clock(clock, now, calendar)
@@ -336,7 +223,7 @@ def on_desk_reply(
     for metric in metrics:
         row = rows.get(metric.value)
         if row is not None and row.stopped_at is None:
-            clock = stop_clock(_domain(row), now, _calendar(desk, row.calendar))
+            clock = stop_clock(_domain(row), now, calendar_of(desk, row.calendar))
             _change(session, desk, case, row, clock, "stopped by a reply", now)
     refresh_due(session, case)
 
@@ -376,12 +263,12 @@ def retarget_clocks(session: Session, desk: Desk, case: Case, now: datetime) -> 
     for metric, (policy, target) in chosen.items():
         row = rows.get(metric.value)
         if row is None:
-            if metric in _AT_CREATION and not _met_before(session, case, metric):
+            if metric in AT_CREATION and not _met_before(session, case, metric):
                 _start(session, desk, case, metric, now, facts)
             continue
         if row.stopped_at is not None:
             continue
-        calendar = _calendar(desk, policy.calendar)
+        calendar = calendar_of(desk, policy.calendar)
         clock = _domain(row)
         moved = retarget_clock(clock, policy, target, now, calendar)
         if moved.policy == clock.policy and moved.target_seconds == clock.target_seconds:

@@ -11,9 +11,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
-from sqlalchemy.orm import Session
 
 from sopdesk.engine.claims import (
+    claim_outbox,
+    claim_timers,
     due_outbox_query,
     due_timers_query,
     next_outbox_query,
@@ -196,84 +197,10 @@ class Worker:
         now = self.ctx.clock.now()
         lease_until = now + timedelta(seconds=self.policy.lease_seconds)
         with self.ctx.db.transaction() as session:
-            jobs = self._claim_timers(session, kinds, now, lease_until)
-            jobs += self._claim_outbox(session, kinds, now, lease_until)
+            limit, sqlite = self.policy.batch_size, self.ctx.db.is_sqlite
+            jobs = claim_timers(session, kinds, now, lease_until, limit, sqlite=sqlite)
+            jobs += claim_outbox(session, kinds, now, lease_until, limit)
         return [replace(job, leased_until=lease_until) for job in jobs]
-
-    def _claim_timers(
-        self, session: Session, kinds: list[str], now: datetime, lease_until: datetime
-    ) -> list[Job]:
-        select_due = due_timers_query(kinds, now, self.policy.batch_size)
-        if self.ctx.db.is_sqlite:
-            # The one writer holds the database between the select and the update.
-            rows = session.execute(select_due).all()
-            if rows:
-                session.execute(
-                    update(Timer)
-                    .where(Timer.id.in_([row.id for row in rows]))
-                    .values(attempts=Timer.attempts + 1, due_at=lease_until)
-                    .execution_options(synchronize_session=False)
-                )
-            claimed = [(row, row.attempts + 1) for row in rows]
-        else:
-            # One statement and one round trip, no list of ids to send: UPDATE ... FROM the
-            # locked select, RETURNING the due time from before the lease.
-            due = select_due.with_only_columns(Timer.id, Timer.due_at).subquery("due")
-            returned = session.execute(
-                update(Timer)
-                .where(Timer.id == due.c.id)
-                .values(attempts=Timer.attempts + 1, due_at=lease_until)
-                .returning(
-                    Timer.id,
-                    due.c.due_at,
-                    Timer.kind,
-                    Timer.case_id,
-                    Timer.payload,
-                    Timer.attempts,
-                )
-                .execution_options(synchronize_session=False)
-            ).all()
-            rows = sorted(returned, key=lambda row: (row.due_at, row.id))
-            claimed = [(row, row.attempts) for row in rows]
-        return [
-            Job(
-                "timer",
-                row.id,
-                row.kind,
-                row.case_id,
-                dict(row.payload or {}),
-                attempt,
-                f"timer:{row.id}",
-                row.due_at,
-            )
-            for row, attempt in claimed
-        ]
-
-    def _claim_outbox(
-        self, session: Session, kinds: list[str], now: datetime, lease_until: datetime
-    ) -> list[Job]:
-        rows = session.execute(due_outbox_query(kinds, now, self.policy.batch_size)).all()
-        if not rows:
-            return []
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_([row.id for row in rows]))
-            .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=lease_until)
-            .execution_options(synchronize_session=False)
-        )
-        return [
-            Job(
-                "outbox",
-                row.id,
-                row.kind,
-                row.case_id,
-                dict(row.payload or {}),
-                row.attempts + 1,
-                row.idempotency_key,
-                row.next_attempt_at,
-            )
-            for row in rows
-        ]
 
     def _run_one(self, job: Job, result: TickResult) -> bool:
         """Runs the job's handler; True when it succeeded, else the row is retried or dead."""

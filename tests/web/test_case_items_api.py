@@ -131,3 +131,37 @@ def test_an_item_of_another_order_is_refused_and_changes_nothing(
     assert "is not on the case's order" in response.json()["detail"]
     assert _item_events(client, agent, case["id"]) == []
     assert _facts(runtime, case["id"])["item"] is None
+
+
+def test_importing_the_order_again_keeps_the_case_on_its_item(
+    client: TestClient, people: dict[str, Persona], runtime: Runtime
+) -> None:
+    """A re-import (same external_ref) updates the lines it sends again in place: the case's
+    item survives with the new values; a line not sent again is gone, a new one is added."""
+    admin = people["admin"]
+    _order(client, admin, "B-6")
+    case = _case(client, people["agent"], "B-6", "The Wembanyama Silver Prizm was not there.")
+    before = client.get("/api/v1/orders/B-6", headers=admin.headers).json()
+    card_id = next(i["id"] for i in before["items"] if i["name"] == CARD)
+    again = {
+        "orders": [
+            {
+                "external_ref": "B-6",
+                "customer_email": "sam@example.com",
+                "placed_at": "2026-11-01T10:00:00Z",
+                "currency": "EUR",
+                "status": "delivered",
+                "items": [
+                    {"sku": "PRZ-136", "name": CARD, "value": "120.00", "comp_value": "99.00"},
+                    {"sku": "SL-100", "name": "Penny sleeves (100)", "value": "2.99"},
+                ],
+            }
+        ]
+    }
+    assert client.put("/api/v1/orders", json=again, headers=admin.headers).status_code == 200
+    after = client.get("/api/v1/orders/B-6", headers=admin.headers).json()
+    assert sorted(i["sku"] for i in after["items"]) == ["PRZ-136", "SL-100"]
+    assert next(i["id"] for i in after["items"] if i["sku"] == "PRZ-136") == card_id
+    facts = _facts(runtime, case["id"])
+    assert facts["item"]["name"] == CARD and str(facts["item"]["comp_value"]) == "99.00"
+    assert [i["name"] for i in facts["items"]] == [CARD]

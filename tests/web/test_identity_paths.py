@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.customers import ensure_customer, linked_accounts, phone_region
+from sopdesk.engine.customers import ensure_customer, phone_region
 from sopdesk.engine.imports import check_import_customers, do_import_customers, parse_customers
+from sopdesk.engine.linked_accounts import linked_accounts
 from sopdesk.runtime import Runtime
 from sopdesk.store.models import Customer, CustomerIdentity, CustomerLink
 from tests.web.conftest import Persona
