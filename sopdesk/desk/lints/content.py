@@ -17,8 +17,7 @@ Path_ = tuple[str | int, ...]
 def _at(where: SourceMap, path: Path_, issues: list[TemplateIssue]) -> list[Problem]:
     found = []
     for issue in issues:
-        line, col = where.text_line(path, issue.line)
-        found.append(Problem(where.file, line, col, issue.message))
+        found.append(where.text_problem(path, issue.line, issue.message))
     return found
 
 

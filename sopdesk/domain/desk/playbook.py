@@ -230,6 +230,7 @@ class Step(DeskModel):
     id: Slug
     title: str = ""
     note: str | None = None  # a timeline comment added when the step is done (a template)
+    block: Slug | None = None  # the reusable block it came from (set by `use:`, never written)
     checklist: Checklist | None = None
     choice: Choice | None = None
     send: Send | None = None
