@@ -166,6 +166,7 @@ def _assemble(
         count_offenses_across_linked_accounts=t.count_offenses_across_linked_accounts,
         signals=t.signals,
         escalation_rules=t.escalation_rules,
+        case_limits=t.case_limits,
         calendars=calendars,
         sla_policies=sla.model.policies if sla else [],
         fulfilment=sla.model.fulfilment if sla else None,

@@ -80,6 +80,9 @@ class ScenarioEarlier(_Model):
     category: str
     email: str = ""  # default: the customer's
     phone: str = ""
+    days_ago: int = Field(default=0, ge=0)  # opened this many days before the scenario starts
+    same_order: bool = False  # about the scenario's order (per-order case limits count it)
+    resolution: Literal["refund", "replacement", "credit", "reshipment"] | None = None
 
 
 class ScenarioAgent(_Model):
