@@ -16,7 +16,12 @@ MAX_DESK_BYTES = 32 * 1024 * 1024
 MAX_FILES = 2000
 REQUIRED = ("desk.yaml", "taxonomy.yaml", "board.yaml")
 OPTIONAL = ("sla.yaml", "connectors.yaml")
-FOLDERS = {"playbooks": (".yaml", ".yml"), "macros": (".yaml", ".yml"), "kb": (".md",)}
+FOLDERS = {
+    "playbooks": (".yaml", ".yml"),
+    "playbooks/blocks": (".yaml", ".yml"),
+    "macros": (".yaml", ".yml"),
+    "kb": (".md",),
+}
 
 
 @dataclass
@@ -33,7 +38,10 @@ class DeskFiles:
         return self.digest.hexdigest()
 
     def in_folder(self, folder: str) -> list[str]:
-        return sorted(p for p in self.texts if p.startswith(folder + "/"))
+        """The files directly in `folder` (playbooks/blocks/ is a folder of its own)."""
+        return sorted(
+            p for p in self.texts if p.startswith(folder + "/") and "/" not in p[len(folder) + 1 :]
+        )
 
 
 def _inside(root: Path, path: Path) -> bool:

@@ -11,11 +11,13 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
+from sopdesk.desk.blocks import BlockSource, block_problems, expand_blocks
 from sopdesk.desk.files import DeskFiles, read_desk_files
 from sopdesk.desk.problems import DeskError, Problem
 from sopdesk.desk.source import SourceError, SourceMap, parse_yaml
 from sopdesk.desk.validate import validate
 from sopdesk.domain.desk import Article, Board, Desk, DeskSettings, Macro, Playbook, Taxonomy
+from sopdesk.domain.desk.blocks import Block
 from sopdesk.domain.desk.calendar import CalendarSpec
 from sopdesk.domain.desk.settings import Connector, ConnectorsFile
 from sopdesk.domain.desk.sla import DEFAULT_CALENDAR, SlaFile
@@ -59,6 +61,7 @@ class _Reader:
         offset: int = 0,
         text: str | None = None,
         extra: dict[str, object] | None = None,
+        blocks: dict[str, BlockSource] | None = None,
     ) -> Source[M] | None:
         text = self.files.texts.get(rel) if text is None else text
         if text is None:
@@ -68,12 +71,37 @@ class _Reader:
         except SourceError as exc:
             self.problems.extend(exc.problems)
             return None
-        data = doc.data
+        data, where = doc.data, doc.where
         if extra and isinstance(data, dict):
             data = {**extra, **data}
-        value, problems = validate(model, data, doc.where)
+        if blocks is not None:
+            data, where, found = expand_blocks(data, where, blocks)
+            if found:
+                self.problems.extend(found)
+                return None
+        value, problems = validate(model, data, where)
         self.problems.extend(problems)
-        return Source(rel, value, doc.where) if value is not None else None
+        return Source(rel, value, where) if value is not None else None
+
+    def blocks(self) -> dict[str, BlockSource]:
+        """The reusable blocks of playbooks/blocks/, by slug."""
+        found: dict[str, BlockSource] = {}
+        for rel in self.files.in_folder("playbooks/blocks"):
+            source = self.load(rel, Block)
+            if source is None:
+                continue
+            slug = source.model.block
+            if slug in found:
+                self.problems.append(
+                    source.where.problem(
+                        ("block",), f"block '{slug}' is also defined in {found[slug].where.file}"
+                    )
+                )
+                continue
+            block = BlockSource(source.model, source.where)
+            self.problems.extend(block_problems(block))
+            found[slug] = block
+        return found
 
     def article(self, rel: str) -> Source[Article] | None:
         text = self.files.texts[rel]
@@ -138,6 +166,7 @@ def _assemble(
         count_offenses_across_linked_accounts=t.count_offenses_across_linked_accounts,
         signals=t.signals,
         escalation_rules=t.escalation_rules,
+        case_limits=t.case_limits,
         calendars=calendars,
         sla_policies=sla.model.policies if sla else [],
         fulfilment=sla.model.fulfilment if sla else None,
@@ -179,9 +208,10 @@ def read_desk(path: Path) -> tuple[LoadedDesk | None, list[Problem]]:
                     key=True,
                 )
             )
+    blocks = reader.blocks()
     playbooks = reader.unique(
         "playbook",
-        [s for r in files.in_folder("playbooks") if (s := reader.load(r, Playbook))],
+        [s for r in files.in_folder("playbooks") if (s := reader.load(r, Playbook, blocks=blocks))],
         "playbook",
     )
     macros = reader.unique(

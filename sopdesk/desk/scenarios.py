@@ -15,7 +15,8 @@ from pydantic import ValidationError
 from sopdesk.desk.templates import BY_AUDIENCE, COMMON, render
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.playbooks.scenario import Scenario
-from sopdesk.domain.playbooks.simulation import SimulationResult, scenario_facts, simulate
+from sopdesk.domain.playbooks.simulation import SimulationResult, simulate
+from sopdesk.domain.playbooks.world import scenario_facts
 from sopdesk.errors import InvalidInput, NotFound
 
 FOLDER = "scenarios"
@@ -84,5 +85,5 @@ def run_scenario(desk: Desk, scenario: Scenario) -> SimulationResult:
         known = ", ".join(sorted(desk.playbooks)) or "none"
         raise NotFound(f"the desk has no playbook '{scenario.playbook}' (known: {known})")
     calendar = desk.business_calendar()
-    facts = scenario_facts(scenario, desk.limits.model_dump(), desk.name, calendar)
+    facts = scenario_facts(scenario, desk.limits.model_dump(), desk.name, calendar, desk=desk)
     return simulate(playbook, scenario, calendar, facts, render_template)

@@ -37,6 +37,18 @@ class SourceMap:
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     blocks: set[Path_] = field(default_factory=set)  # values written as `|` or `>` blocks
+    # Steps written in another file (a reusable block's, inside a playbook that uses it):
+    # ("steps", i) here -> (the block file's map, ("steps", j) there).
+    inlined: dict[Path_, tuple[SourceMap, Path_]] = field(default_factory=dict)
+
+    def locate(self, path: Path_) -> tuple[SourceMap, Path_]:
+        """The map (this file's, or a block's) that says where the value at `path` was written,
+        and its path there."""
+        hit = self.inlined.get(tuple(path[:2]))
+        if hit is None:
+            return self, tuple(path)
+        other, there = hit
+        return other.locate((*there, *path[2:]))
 
     def at(self, path: Path_) -> tuple[int, int]:
         """The position of the value at `path`, or of its nearest known ancestor."""
@@ -52,8 +64,15 @@ class SourceMap:
         return self.keys.get(tuple(path)) or self.at(path)
 
     def problem(self, path: Path_, message: str, *, key: bool = False) -> Problem:
-        line, col = self.key_at(path) if key else self.at(path)
-        return Problem(self.file, line, col, message)
+        where, path = self.locate(path)
+        line, col = where.key_at(path) if key else where.at(path)
+        return Problem(where.file, line, col, message)
+
+    def text_problem(self, path: Path_, line_in_text: int, message: str) -> Problem:
+        """A problem at line `line_in_text` of the text value at `path`."""
+        where, path = self.locate(path)
+        line, col = where.text_line(path, line_in_text)
+        return Problem(where.file, line, col, message)
 
     def text_line(self, path: Path_, line_in_text: int) -> tuple[int, int]:
         """The file position of line `line_in_text` (1-based) of the text value at `path`."""

@@ -48,7 +48,8 @@ from sopdesk.engine.partner_tasks import (
     do_answer_task,
     list_partner_tasks,
 )
-from sopdesk.engine.playbooks import check_send_event, do_send_event
+from sopdesk.engine.playbook_checks import check_send_event
+from sopdesk.engine.playbooks import do_send_event
 from sopdesk.engine.worker import Worker
 from sopdesk.errors import NotFound, SopdeskError
 from sopdesk.handlers import import_handlers

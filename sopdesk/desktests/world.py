@@ -36,6 +36,7 @@ from sopdesk.engine.orders import (
 )
 from sopdesk.engine.partner_users import CreatePartner, check_create_partner, do_create_partner
 from sopdesk.store.db import Database
+from sopdesk.store.models import LedgerEntry
 
 # Who acts when an event names nobody: a senior agent, so access never gets in the way of a
 # scenario that is not about access. Named approvers and `agents:` are created as named.
@@ -92,6 +93,46 @@ def _create_agents(
     return made
 
 
+def _create_earlier(
+    db: Database,
+    clock: ManualClock,
+    desk: Desk,
+    scenario: Scenario,
+    index: int,
+    earlier: ScenarioEarlier,
+    order_ref: str | None,
+) -> None:
+    """One earlier case, opened `days_ago` before the start (the clock goes back for it), on
+    the scenario's order when `same_order`, with its resolution in the ledger when it has one."""
+    system = Principal.system()
+    start = clock.now()
+    clock.set(start - timedelta(days=earlier.days_ago))
+    command = CreateCase(
+        customer_email=earlier.email or scenario.case.customer.email or "customer@example.com",
+        customer_name=scenario.case.customer.name,
+        subject=f"Earlier case {index + 1}",
+        body="An earlier contact.",
+        category=earlier.category,
+        order_ref=order_ref,
+    )
+    plan = check_create_case(db, system, desk, command)
+    view = do_create_case(db, clock, desk, system, command, plan)
+    if earlier.resolution is not None:
+        with db.transaction() as session:
+            session.add(
+                LedgerEntry(
+                    case_id=view.id,
+                    kind=earlier.resolution,
+                    amount=None,
+                    currency=desk.limits.currency,
+                    paid_by="desk",
+                    description="an earlier case's resolution (scenario world)",
+                    at=clock.now(),
+                )
+            )
+    clock.set(start)
+
+
 def build_world(db: Database, clock: ManualClock, desk: Desk, scenario: Scenario) -> World:
     """Writes the world on an empty database at the scenario's start and opens the case."""
     system = Principal.system()
@@ -120,15 +161,8 @@ def build_world(db: Database, clock: ManualClock, desk: Desk, scenario: Scenario
             check_create_customer(db, system, customer, region)
             do_create_customer(db, clock.now(), customer, region)
     for index, earlier_case in enumerate(earlier_cases):
-        earlier = CreateCase(
-            customer_email=earlier_case.email or email,
-            customer_name=case.customer.name,
-            subject=f"Earlier case {index + 1}",
-            body="An earlier contact.",
-            category=earlier_case.category,
-        )
-        plan = check_create_case(db, system, desk, earlier)
-        do_create_case(db, clock, desk, system, earlier, plan)
+        if not earlier_case.same_order:
+            _create_earlier(db, clock, desk, scenario, index, earlier_case, None)
     # A partner reaches the case through an order of its shop (as on the live desk).
     order = case.order or (ScenarioOrder() if partner is not None else None)
     if order is not None:
@@ -171,6 +205,10 @@ def build_world(db: Database, clock: ManualClock, desk: Desk, scenario: Scenario
         )
         partners = check_upsert_orders(db, system, upsert)
         do_upsert_orders(db, clock.now(), upsert, partners)
+    for index, earlier_case in enumerate(earlier_cases):
+        if earlier_case.same_order:
+            ref = order.number if order is not None else None
+            _create_earlier(db, clock, desk, scenario, index, earlier_case, ref)
     contact = CreateCase(
         customer_email=email,
         customer_name=case.customer.name,

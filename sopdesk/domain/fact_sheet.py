@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sopdesk.domain.case_items import the_item
+from sopdesk.domain.facts import VERIFIED_TAG
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class FactInputs:
     assignee: Party | None = None  # None: the desk's team signs
     partner: Party | None = None
     support_email: str | None = None
+    case_limits: Mapping[str, Any] = field(default_factory=dict)  # domain/case_limits.limit_facts
 
 
 def _day(value: datetime | None, tz: tzinfo) -> date | None:
@@ -172,6 +174,18 @@ def _offense_name(kind: str) -> str:
     return kind.replace("-", "_")  # `customer.offenses.wrong_item` reads a kind `wrong-item`
 
 
+def with_tags(
+    facts: Mapping[str, Any], add: Sequence[str], remove: Sequence[str]
+) -> dict[str, Any]:
+    """The facts after a step changed the case's tags (`customer.verified` follows its tag)."""
+    case = dict(facts.get("case") or {})
+    tags = [t for t in case.get("tags") or [] if t not in remove]
+    tags += [t for t in add if t not in tags]
+    case["tags"] = tags
+    customer = {**dict(facts.get("customer") or {}), "verified": VERIFIED_TAG in tags}
+    return {**facts, "case": case, "customer": customer}
+
+
 def build_facts(inputs: FactInputs) -> dict[str, Any]:
     """The case's facts, as conditions, amounts and templates read them."""
     c, customer, order, tz = inputs.case, inputs.customer, inputs.order, inputs.tz
@@ -205,6 +219,7 @@ def build_facts(inputs: FactInputs) -> dict[str, Any]:
             "linked_accounts": customer.linked_accounts,
             "offense_count": sum(customer.offenses.values()),
             "offenses": {_offense_name(k): n for k, n in customer.offenses.items()},
+            "verified": VERIFIED_TAG in c.tags,
         },
         "earlier": _earlier(inputs.earlier, tz),
         "order": _order(order, tz),
@@ -225,4 +240,5 @@ def build_facts(inputs: FactInputs) -> dict[str, Any]:
             "limits": dict(inputs.limits),
         },
         "today": inputs.now.astimezone(tz).date(),
+        "case_limits": dict(inputs.case_limits),
     }

@@ -81,6 +81,7 @@ FACTS: dict[str, dict[str, Fact]] = {
         "linked_accounts": _f(N, "how many other accounts are linked to this one"),
         "offense_count": _f(N, "offenses in their windows, across linked accounts"),
         "offenses": _f(MAP, "offenses by kind, e.g. customer.offenses.dnr"),
+        "verified": _f(B, "whether the customer's identity was verified on this case"),
     },
     "earlier": {
         "count": _f(N, "the customer's earlier cases (linked accounts included)"),
@@ -124,7 +125,20 @@ FACTS: dict[str, dict[str, Fact]] = {
         "limits": _f(MAP, "money limits of desk.yaml, e.g. desk.limits.high_value_item"),
     },
     "today": {},  # the desk's local date
+    # taxonomy.yaml's case limits by name (`-` read as `_`), each with count, max, reached
+    # (yes/no) and cases (the numbers of the counted cases); `sopdesk check` knows the names.
+    "case_limits": {},
 }
+# Under each `case_limits.<name>`.
+CASE_LIMIT_FACTS: dict[str, Fact] = {
+    "count": _f(N, "how many earlier cases count against the limit"),
+    "max": _f(N, "how many the limit allows"),
+    "reached": _f(B, "whether that many were counted: `case_limits.<name>.reached`"),
+    "cases": _f(L, "the numbers of the counted cases"),
+}
+# The tag a case carries once the customer's identity was verified on it (a step
+# `set: {verified: true}`, e.g. the end of a verification block, or an agent adding it).
+VERIFIED_TAG = "identity-verified"
 # Only for some audiences (see desk/templates.py BY_AUDIENCE).
 AUDIENCE_FACTS: dict[str, dict[str, Fact]] = {
     "partner": {"name": _f(T, "the shop's name"), "email": _f(T, "the shop's address")},

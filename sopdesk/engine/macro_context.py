@@ -30,6 +30,7 @@ from sopdesk.domain.fact_sheet import (
     build_facts,
 )
 from sopdesk.engine.case_items import chosen_item_ids
+from sopdesk.engine.case_limits import case_limit_facts
 from sopdesk.engine.linked_accounts import linked_ids
 from sopdesk.engine.routing import offense_history
 from sopdesk.errors import InvalidInput
@@ -137,6 +138,7 @@ def case_facts(session: Session, desk: Desk, case: Case, now: datetime) -> dict[
         assignee=Party(assignee.name, assignee.email) if assignee else None,
         partner=Party(partner.name, partner.email) if partner else None,
         support_email=desk.channels.email[0].address if desk.channels.email else None,
+        case_limits=case_limit_facts(session, desk, case, accounts, now),
     )
     return build_facts(inputs)
 

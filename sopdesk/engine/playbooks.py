@@ -1,6 +1,6 @@
 """Playbook runs on cases: start, stop and feed events, each in one transaction with its effects.
 
-check_* authorises and validates, do_* applies; the worker feeds fired timers back through do_.
+do_* applies (engine/playbook_checks.py authorises first); the worker feeds fired timers back.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sopdesk.domain.playbooks.state import RunState
 from sopdesk.domain.playbooks.steps import offered_options
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla_rules import ReplyOrigin
-from sopdesk.engine.access import load_case, require_staff
+from sopdesk.engine.access import load_case
 from sopdesk.engine.agent_notify import notify_assignee
 from sopdesk.engine.claims import timer_leased
 from sopdesk.engine.jobs import HANDLERS, Job, WorkContext
@@ -35,12 +35,11 @@ from sopdesk.engine.playbook_views import (
     list_case_runs,
     list_waiting_runs,
     load_run,
-    may_approve,
     store_version,
     version_of,
 )
 from sopdesk.engine.timeline import append_event
-from sopdesk.errors import Conflict, Forbidden, InvalidInput
+from sopdesk.errors import Conflict
 from sopdesk.store.db import Database
 from sopdesk.store.models import Case, PlaybookRun, Timer
 
@@ -110,7 +109,7 @@ def start_run_in(
     return row
 
 
-def _active(session: Session, case_id: int, slug: str) -> bool:
+def active_run(session: Session, case_id: int, slug: str) -> bool:
     return (
         session.scalar(
             select(PlaybookRun.id).where(
@@ -136,7 +135,7 @@ def start_triggered_runs(
             if column
             else case.category is not None and case.category in trigger.categories
         )
-        if hit and not _active(session, case.id, playbook.slug):
+        if hit and not active_run(session, case.id, playbook.slug):
             started.append(start_run_in(session, desk, case, playbook, now, actor).id)
     return started
 
@@ -153,7 +152,7 @@ def hand_over(
     or started on it at this very instant (a ping-pong of hand-offs), is not started again."""
     for handoff in handoffs:
         playbook = desk.playbooks.get(handoff.playbook)
-        if playbook is None or _active(session, case.id, playbook.slug):
+        if playbook is None or active_run(session, case.id, playbook.slug):
             continue
         again = session.scalar(
             select(PlaybookRun.id).where(
@@ -191,28 +190,13 @@ def follow_up_changes(
             )
 
 
-def check_start_run(
-    db: Database, principal: Principal, desk: Desk, case_id: int, command: StartRun
-) -> Playbook:
-    require_staff(principal)
-    playbook = desk.playbooks.get(command.playbook)
-    if playbook is None:
-        known = ", ".join(sorted(desk.playbooks)) or "none"
-        raise InvalidInput(f"no playbook '{command.playbook}' in the desk (known: {known})")
-    with db.transaction(write=False) as session:
-        load_case(session, principal, case_id)
-        if _active(session, case_id, playbook.slug):
-            raise Conflict(f"playbook '{playbook.slug}' already runs on case {case_id}")
-    return playbook
-
-
 def do_start_run(
     db: Database, clock: Clock, desk: Desk, principal: Principal, case_id: int, playbook: Playbook
 ) -> RunView:
     now = clock.now()
     with db.transaction() as session:
         case = load_case(session, principal, case_id)
-        if _active(session, case_id, playbook.slug):
+        if active_run(session, case_id, playbook.slug):
             raise Conflict(f"playbook '{playbook.slug}' already runs on case {case_id}")
         row = start_run_in(session, desk, case, playbook, now, principal, _origin(principal))
         return RunView.of(row, playbook)
@@ -224,33 +208,6 @@ def _origin(principal: Principal) -> ReplyOrigin:
 
 
 # --- events ---------------------------------------------------------------------------------
-
-
-def check_send_event(
-    db: Database, principal: Principal, desk: Desk, run_id: int, event: ev._Event
-) -> None:
-    """Authorises an event; whether it fits the run is decided under the run's lock in do_."""
-    require_staff(principal)
-    if isinstance(event, ev.ConnectorAnswered):
-        raise Forbidden("only the connector answers a call; the worker records its answer")
-    with db.transaction(write=False) as session:
-        row, _ = load_run(session, principal, run_id)
-        if isinstance(event, ev.Approved | ev.Rejected):
-            step = version_of(session, row.version).step(row.step)
-            if not may_approve(session, principal, desk, step):
-                who = step.approval.approver if step and step.approval else None
-                named = desk.approvers.get(who) if who else None
-                raise Forbidden(
-                    f"only {named.name} (or a delegate the desk names) can decide this approval"
-                    if named is not None
-                    else "deciding this approval needs the approver role"
-                )
-            if isinstance(event, ev.Rejected) and not event.comment.strip():
-                raise InvalidInput(
-                    "a rejection needs a reason: say what is wrong, so the case's agent can "
-                    "tell the customer",
-                    errors=[{"loc": ["body", "comment"], "msg": "give a reason"}],
-                )
 
 
 def apply_event_in(
@@ -389,8 +346,6 @@ __all__ = [
     "RunView",
     "StartRun",
     "approval_decider",
-    "check_send_event",
-    "check_start_run",
     "do_send_event",
     "do_start_run",
     "do_stop_run",

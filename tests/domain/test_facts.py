@@ -13,7 +13,7 @@ from sopdesk.domain.case_items import ItemName, named_items, the_item
 from sopdesk.domain.facts import FACTS, UnknownFact, check_facts
 from sopdesk.domain.playbooks.expressions import ExpressionError, evaluate, holds
 from sopdesk.domain.playbooks.scenario import Scenario
-from sopdesk.domain.playbooks.simulation import scenario_facts
+from sopdesk.domain.playbooks.world import scenario_facts
 from sopdesk.packs import pack_path
 
 DESK = load_desk(pack_path("starter"))

@@ -52,3 +52,29 @@ def test_a_playbook_already_running_is_not_started_again(db: Database, clock: Ma
         case = session.scalars(select(Case)).one()
         start_run_in(session, DESK, case, TRIAGE, clock.now(), SYSTEM)
     assert [r[0] for r in _runs(db)] == ["cancel-order", "triage-order"]
+
+
+RECATEGORISE = Playbook.model_validate(
+    {
+        "playbook": "sort-order-mail",
+        "title": "Sort order mail: this one is a cancellation",
+        "steps": [
+            {"id": "is-cancel", "set": {"category": "cancel-order", "verified": True}},
+            {"id": "sorted", "end": {"outcome": "sorted"}},
+        ],
+    }
+)
+SORT_DESK = STARTER.model_copy(
+    update={"playbooks": {**STARTER.playbooks, RECATEGORISE.slug: RECATEGORISE}}
+)
+
+
+def test_a_category_set_by_a_playbook_starts_that_categorys_playbook(
+    db: Database, clock: ManualClock
+) -> None:
+    start(db, clock, SORT_DESK, RECATEGORISE, "pending", subject="Hello")
+    assert _runs(db) == [("sort-order-mail", "done", "sorted"), ("cancel-order", "waiting", None)]
+    with db.transaction(write=False) as session:
+        case = session.scalars(select(Case)).one()
+        assert case.category == "cancel-order"
+        assert "identity-verified" in (case.tags or [])  # customer.verified from now on

@@ -39,7 +39,8 @@ from sopdesk.engine.partner_users import (
     do_create_partner_user,
     partner_user_principal,
 )
-from sopdesk.engine.playbooks import check_send_event, do_send_event, list_case_runs
+from sopdesk.engine.playbook_checks import check_send_event
+from sopdesk.engine.playbooks import do_send_event, list_case_runs
 from sopdesk.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from sopdesk.runtime import Runtime
 from sopdesk.store.models import Agent, CaseEvent, OutboxMessage, Shipment

@@ -15,9 +15,9 @@ from sopdesk.domain.playbooks.events import Ticked
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import AddMessage, check_add_message, check_macro, do_add_message
 from sopdesk.engine.macro_context import case_facts, render_case_macro, template_context
+from sopdesk.engine.playbook_checks import check_start_run
 from sopdesk.engine.playbooks import (
     StartRun,
-    check_start_run,
     do_send_event,
     do_start_run,
     do_stop_run,

@@ -5,11 +5,17 @@ Template problems point at the exact line inside a multi-line text block.
 
 from __future__ import annotations
 
+import re
+
 from sopdesk.desk.load import LoadedDesk, Source
 from sopdesk.desk.problems import Problem
 from sopdesk.desk.source import SourceMap
 from sopdesk.desk.templates import TemplateIssue, check_expression, check_template
-from sopdesk.domain.desk import Macro, Playbook
+from sopdesk.domain.case_limits import fact_name
+from sopdesk.domain.desk import Desk, Macro, Playbook
+from sopdesk.domain.facts import CASE_LIMIT_FACTS
+
+READS_LIMIT = re.compile(r"\bcase_limits\.([a-z][a-z0-9_]*)(?:\.([a-z][a-z0-9_]*))?")
 
 Path_ = tuple[str | int, ...]
 
@@ -17,8 +23,7 @@ Path_ = tuple[str | int, ...]
 def _at(where: SourceMap, path: Path_, issues: list[TemplateIssue]) -> list[Problem]:
     found = []
     for issue in issues:
-        line, col = where.text_line(path, issue.line)
-        found.append(Problem(where.file, line, col, issue.message))
+        found.append(where.text_problem(path, issue.line, issue.message))
     return found
 
 
@@ -64,8 +69,40 @@ def _recorded(playbook: Playbook) -> frozenset[str]:
     )
 
 
-def _playbook(source: Source[Playbook]) -> list[Problem]:
+def _limits_read(text: str, limits: frozenset[str]) -> list[TemplateIssue]:
+    """`case_limits.<name>.<fact>` where taxonomy.yaml declares no such limit or fact."""
+    issues = []
+    for number, line in enumerate(text.splitlines() or [text], 1):
+        for name, attr in READS_LIMIT.findall(line):
+            if name not in limits:
+                known = ", ".join(sorted(limits)) or "none; declare them in taxonomy.yaml"
+                issues.append(
+                    TemplateIssue(number, f"there is no case limit '{name}' (limits: {known})")
+                )
+            elif attr and attr not in CASE_LIMIT_FACTS:
+                known = ", ".join(CASE_LIMIT_FACTS)
+                issues.append(
+                    TemplateIssue(number, f"'case_limits.{name}.{attr}' is not a fact ({known})")
+                )
+    return issues
+
+
+def _limit_categories(loaded: LoadedDesk) -> list[Problem]:
+    desk, where = loaded.desk, loaded.taxonomy.where
+    return [
+        where.problem(
+            ("case_limits", slug, "categories", k),
+            f"case limit '{slug}' counts category '{category}', which is not defined",
+        )
+        for slug, limit in desk.case_limits.items()
+        for k, category in enumerate(limit.categories)
+        if category not in desk.categories
+    ]
+
+
+def _playbook(source: Source[Playbook], desk: Desk) -> list[Problem]:
     playbook, where = source.model, source.where
+    limits = frozenset(fact_name(s) for s in desk.case_limits)
     fields = _recorded(playbook)
     problems = []
     for i, step in enumerate(playbook.steps):
@@ -81,6 +118,7 @@ def _playbook(source: Source[Playbook]) -> list[Problem]:
                 texts.append((("steps", i, "call", "with", name), value))
         for path, text in texts:
             problems.extend(_at(where, path, check_template(text, "team", fields)))
+            problems.extend(_at(where, path, _limits_read(text, limits)))
         if step.choice is not None:
             for key, option in step.choice.options.items():
                 for cond in ("when", "unless"):
@@ -88,6 +126,7 @@ def _playbook(source: Source[Playbook]) -> list[Problem]:
                     if expression is not None:
                         path = ("steps", i, "choice", "options", key, cond)
                         problems.extend(_at(where, path, check_expression(expression, fields)))
+                        problems.extend(_at(where, path, _limits_read(expression, limits)))
         if step.resolve is not None and step.resolve.amount is not None:
             path = ("steps", i, "resolve", "amount")
             problems.extend(_at(where, path, check_expression(step.resolve.amount, fields)))
@@ -100,7 +139,8 @@ def lint_content(loaded: LoadedDesk) -> list[Problem]:
     for macro in loaded.macros.values():
         problems.extend(_macro(macro, desk.languages))
     for playbook in loaded.playbooks.values():
-        problems.extend(_playbook(playbook))
+        problems.extend(_playbook(playbook, desk))
+    problems.extend(_limit_categories(loaded))
     components = {c.slug for c in desk.status_page.components}
     for article in loaded.articles.values():
         a, where = article.model, article.where

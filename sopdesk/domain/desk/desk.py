@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from sopdesk.domain.calendar import BusinessCalendar
 from sopdesk.domain.desk.base import DeskDuration, DeskModel, Slug, nominal
 from sopdesk.domain.desk.calendar import CalendarSpec
+from sopdesk.domain.desk.case_limits import CaseLimit
 from sopdesk.domain.desk.content import Article, Macro
 from sopdesk.domain.desk.playbook import Playbook
 from sopdesk.domain.desk.settings import (
@@ -73,6 +74,7 @@ class Desk(BaseModel):
     count_offenses_across_linked_accounts: bool = True
     signals: dict[str, Signal] = Field(default_factory=dict)
     escalation_rules: list[EscalationRule] = Field(default_factory=list)
+    case_limits: dict[Slug, CaseLimit] = Field(default_factory=dict)
     calendars: dict[str, CalendarSpec] = Field(default_factory=dict)  # "business" included
     sla_policies: list[SlaPolicy] = Field(default_factory=list)
     fulfilment: Fulfilment | None = None  # seed 002's processing and shipping promises

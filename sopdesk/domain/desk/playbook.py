@@ -11,6 +11,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from sopdesk.domain.desk.base import DeskDuration, DeskModel, Slug, Text
 from sopdesk.domain.desk.sla import Priority, Status
+from sopdesk.domain.facts import VERIFIED_TAG
 from sopdesk.domain.recorded import RecordType
 
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
@@ -149,6 +150,16 @@ class SetFields(DeskModel):
     category: Slug | None = None
     add_tags: list[str] = Field(default_factory=list)
     remove_tags: list[str] = Field(default_factory=list)
+    # true: the customer's identity is verified on this case (`customer.verified`); false: no
+    # longer. Kept as the case's tag `identity-verified` (domain/facts.py VERIFIED_TAG).
+    verified: bool | None = None
+
+    def tags(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The tags to add and to remove, `verified` included."""
+        add, remove = list(self.add_tags), list(self.remove_tags)
+        if self.verified is not None:
+            (add if self.verified else remove).append(VERIFIED_TAG)
+        return tuple(add), tuple(remove)
 
     @model_validator(mode="after")
     def _something(self) -> SetFields:
@@ -230,6 +241,7 @@ class Step(DeskModel):
     id: Slug
     title: str = ""
     note: str | None = None  # a timeline comment added when the step is done (a template)
+    block: Slug | None = None  # the reusable block it came from (set by `use:`, never written)
     checklist: Checklist | None = None
     choice: Choice | None = None
     send: Send | None = None

@@ -10,6 +10,7 @@ import re
 from pydantic import Field, field_validator, model_validator
 
 from sopdesk.domain.desk.base import DeskDuration, DeskModel, Slug
+from sopdesk.domain.desk.case_limits import CaseLimit
 
 LEVELS = (1, 2, 3, 4)
 
@@ -139,6 +140,8 @@ class Taxonomy(DeskModel):
     count_offenses_across_linked_accounts: bool = True
     signals: dict[Slug, Signal] = Field(default_factory=dict)
     escalation_rules: list[EscalationRule] = Field(default_factory=list)
+    # Limits over earlier cases of the order or customer ("one exchange per order").
+    case_limits: dict[Slug, CaseLimit] = Field(default_factory=dict)
 
     def categories(self) -> dict[str, Category]:
         """Every category by slug, with its group and owning level filled in."""

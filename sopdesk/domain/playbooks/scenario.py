@@ -9,7 +9,7 @@ import re
 from datetime import datetime, time, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sopdesk.domain.calendar import BusinessCalendar
 from sopdesk.domain.connectors import Answer, OrderStatus
@@ -80,6 +80,9 @@ class ScenarioEarlier(_Model):
     category: str
     email: str = ""  # default: the customer's
     phone: str = ""
+    days_ago: int = Field(default=0, ge=0)  # opened this many days before the scenario starts
+    same_order: bool = False  # about the scenario's order (per-order case limits count it)
+    resolution: Literal["refund", "replacement", "credit", "reshipment"] | None = None
 
 
 class ScenarioAgent(_Model):
@@ -125,6 +128,12 @@ class ScenarioEvent(_Model):
     values: dict[str, Any] = Field(default_factory=dict)
     by: str = "agent"
     expect: Literal["ok", "conflict", "refused"] = "ok"
+
+    @field_validator("confirm", mode="before")
+    @classmethod
+    def _yes_no(cls, value: Any) -> Any:
+        # YAML reads a bare `confirm: no` as false and `yes` as true: take them as meant.
+        return {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
 
     @model_validator(mode="after")
     def _one(self) -> ScenarioEvent:

@@ -5,40 +5,23 @@ The result is the timeline and the expectations the scenario names that were not
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sopdesk.domain.calendar import BusinessCalendar
-from sopdesk.domain.case_items import ItemName, named_items
-from sopdesk.domain.connectors import Answer, decide_order_action, order_status
+from sopdesk.domain.connectors import Answer, decide_order_action
 from sopdesk.domain.desk.playbook import Playbook
 from sopdesk.domain.desk.settings import BUILTIN_CONNECTORS
-from sopdesk.domain.fact_sheet import (
-    CaseFacts,
-    CustomerFacts,
-    EarlierCase,
-    FactInputs,
-    ItemFacts,
-    OrderFacts,
-    Party,
-    ShipmentFacts,
-    build_facts,
-)
+from sopdesk.domain.fact_sheet import with_tags
 from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.playbooks import events as ev
 from sopdesk.domain.playbooks.expectations import unmet_expectations
 from sopdesk.domain.playbooks.interpreter import EventDoesNotFit, advance, begin
-from sopdesk.domain.playbooks.scenario import (
-    ORDER_PLACED_DAYS_AGO,
-    Scenario,
-    ScenarioEvent,
-    ScenarioOrder,
-    Timeline,
-)
+from sopdesk.domain.playbooks.scenario import Scenario, ScenarioEvent, Timeline
 from sopdesk.domain.playbooks.state import RunState
+from sopdesk.domain.playbooks.world import scenario_facts
 from sopdesk.errors import InvalidInput, SopdeskError
 
 Render = Callable[[str, Mapping[str, Any]], str]
@@ -75,100 +58,6 @@ class SimulationResult:
     @property
     def ok(self) -> bool:
         return not self.unmet
-
-
-def _money(value: float) -> Decimal:
-    # As the database stores it (Numeric(12, 2)), so templates show the same text.
-    return Decimal(str(value)).quantize(Decimal("0.01"))
-
-
-def _ago(start: datetime, days: int | None) -> datetime | None:
-    return None if days is None else start - timedelta(days=days)
-
-
-def scenario_order(order: ScenarioOrder, start: datetime) -> OrderFacts:
-    """The scenario's order as the engine's desk tests write it (lines numbered from 1)."""
-    shipments = tuple(
-        ShipmentFacts(
-            s.carrier,
-            s.tracking_number,
-            _ago(start, s.shipped_days_ago),
-            _ago(start, s.delivered_days_ago),
-        )
-        for s in order.shipments
-    )
-    dates = [{"shipped_at": s.shipped_at, "delivered_at": s.delivered_at} for s in shipments]
-    return OrderFacts(
-        number=order.number,
-        placed_at=start - timedelta(days=ORDER_PLACED_DAYS_AGO),
-        currency=order.currency,
-        total=sum((_money(i.value) for i in order.items), Decimal("0")),
-        country=order.country,
-        status=order_status({"status": order.status, "shipments": dates}),
-        payment_methods=tuple(order.payment_methods),
-        shipping_address=order.shipping_address,
-        items=tuple(
-            ItemFacts(
-                n + 1,
-                i.name,
-                i.serial,
-                i.variant,
-                _money(i.value),
-                None if i.comp_value is None else _money(i.comp_value),
-            )
-            for n, i in enumerate(order.items)
-        ),
-        shipments=shipments,
-    )
-
-
-def scenario_facts(
-    scenario: Scenario,
-    limits: Mapping[str, Any],
-    desk_name: str,
-    calendar: BusinessCalendar,
-    chosen: Sequence[str] | None = None,
-) -> dict[str, Any]:
-    """What the simulated case looks like to conditions and templates: the same fact sheet as
-    the live desk's (domain/fact_sheet.build_facts), the case's item named by its message, or
-    `chosen` (item names) once an `items` event said which lines the case is about."""
-    case = scenario.case
-    start = Timeline(scenario.start, calendar).start
-    order = scenario_order(case.order, start) if case.order is not None else None
-    lines = [ItemName(i.id, i.name, i.sku, i.variant or "") for i in order.items] if order else []
-    if chosen is not None:
-        named: Sequence[int] = [i.id for i in lines if i.name in chosen]
-    else:
-        named = named_items(f"{case.subject}\n{case.body}", lines) if len(lines) > 1 else ()
-    inputs = FactInputs(
-        case=CaseFacts(
-            number=1,
-            subject=case.subject,
-            status="new",
-            priority=case.priority,
-            level=1,
-            category=case.category,
-            channel=case.channel,
-            language=case.language,
-            created_at=start,
-            signals=tuple(case.signals),
-        ),
-        customer=CustomerFacts(
-            name=case.customer.name, email=case.customer.email, phone=case.customer.phone
-        ),
-        desk_name=desk_name,
-        limits=limits,
-        now=start,
-        tz=calendar.tz,
-        order=order,
-        chosen_items=named,
-        earlier=[
-            EarlierCase(e if isinstance(e, str) else e.category, True, start)
-            for e in scenario.earlier_cases
-        ],
-        partner=Party(case.partner.name, case.partner.email) if case.partner else None,
-    )
-    return build_facts(inputs)
 
 
 def to_event(step: ScenarioEvent) -> ev._Event:
@@ -309,6 +198,8 @@ class _Simulation:
                 text = f"{e.kind}{amount}, paid by {e.paid_by}"
                 self.entries.append(Entry(at, day, e.step, "resolution", text, e))
             elif isinstance(e, fx.SetFields):
+                if e.add_tags or e.remove_tags:  # customer.verified follows its tag
+                    self.facts = with_tags(self.facts, e.add_tags, e.remove_tags)
                 text = ", ".join(f"{k}={v}" for k, v in e.changes.items())
                 self.entries.append(Entry(at, day, e.step, "set", text, e))
             elif isinstance(e, fx.Escalate):
@@ -371,7 +262,8 @@ class _Simulation:
                 facts = scenario_facts(
                     self.scenario, desk["limits"], desk["name"], self.calendar, step.items
                 )
-                self.facts = {**facts, "fields": self.facts["fields"]}
+                kept = {k: self.facts[k] for k in ("fields", "customer", "case", "case_limits")}
+                self.facts = {**facts, **kept}
                 continue
             self._apply(to_event(step), at, step.expect)
             previous = at

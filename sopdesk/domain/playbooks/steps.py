@@ -12,7 +12,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sopdesk.domain.calendar import BusinessCalendar
+from sopdesk.domain.case_limits import in_words, limits_read
 from sopdesk.domain.desk.playbook import Playbook, Step
+from sopdesk.domain.fact_sheet import with_tags
 from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.playbooks.expressions import ExpressionError, evaluate, holds, knows
 from sopdesk.domain.playbooks.state import RunState, RunStatus, Waiting
@@ -127,6 +129,19 @@ def _only_option(step: Step, offered: tuple[str, ...]) -> tuple[str, str] | None
     return offered[0], "; ".join(reasons)
 
 
+def _log_limits(turn: Turn, step: Step) -> None:
+    """Names on the timeline the count (and the counted cases) of each case limit the choice's
+    conditions read, before they are weighed."""
+    assert step.choice is not None
+    conditions = [t for o in step.choice.options.values() for t in (o.when, o.unless)]
+    limits = turn.facts.get("case_limits") or {}
+    for name in limits_read(conditions):
+        if name in limits:
+            text = in_words(name, limits[name])
+            turn.effects.append(fx.StepLogged(step.id, "limit", text))
+            turn.log(step.id, "limit", text)
+
+
 def _pause(turn: Turn, waiting: Waiting) -> None:
     turn.update(status=RunStatus.WAITING, waiting=waiting)
 
@@ -155,6 +170,7 @@ def _run_step(turn: Turn, step: Step) -> str | bool | None:
         _pause(turn, Waiting(kind="checklist", step=step.id, waits_for="checklist"))
         return False
     if step.choice is not None:
+        _log_limits(turn, step)
         options = offered_options(step, turn.names())
         if not options:
             stop(turn, step.id, "no option of this choice applies to the case")
@@ -208,7 +224,10 @@ def _run_step(turn: Turn, step: Step) -> str | bool | None:
             for name in ("status", "column", "level", "priority", "category")
             if getattr(s, name) is not None
         }
-        turn.effects.append(fx.SetFields(step.id, changes, tuple(s.add_tags), tuple(s.remove_tags)))
+        add, remove = s.tags()
+        turn.effects.append(fx.SetFields(step.id, changes, add, remove))
+        if add or remove:  # later steps of this turn read the new tags (customer.verified)
+            turn.facts = with_tags(turn.facts, add, remove)
         return nxt
     if step.notify is not None:
         turn.effects.append(fx.PostChat(step.id, step.notify.channel, step.notify.message))

@@ -21,11 +21,10 @@ from sopdesk.domain.playbooks.events import (
     TaskDone,
     Ticked,
 )
+from sopdesk.engine.playbook_checks import check_send_event, check_start_run
 from sopdesk.engine.playbooks import (
     RunView,
     StartRun,
-    check_send_event,
-    check_start_run,
     do_send_event,
     do_start_run,
     get_run,

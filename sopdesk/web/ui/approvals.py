@@ -18,10 +18,10 @@ from sopdesk.engine.attachments import case_attachments, read_attachment
 from sopdesk.engine.cases import CaseView, get_case
 from sopdesk.engine.customers import get_customer
 from sopdesk.engine.orders import get_order
+from sopdesk.engine.playbook_checks import check_send_event
 from sopdesk.engine.playbooks import (
     RunView,
     approval_decider,
-    check_send_event,
     do_send_event,
     list_waiting_runs,
 )

@@ -12,10 +12,9 @@ from starlette.responses import Response
 
 from sopdesk.domain.playbooks import events as ev
 from sopdesk.engine.cases import AddMessage, check_add_message, do_add_message
+from sopdesk.engine.playbook_checks import check_send_event, check_start_run
 from sopdesk.engine.playbooks import (
     StartRun,
-    check_send_event,
-    check_start_run,
     do_send_event,
     do_start_run,
     do_stop_run,
