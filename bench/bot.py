@@ -26,7 +26,7 @@ import yaml
 from rich.progress import track
 
 from sopdesk.desk import load_desk
-from sopdesk.domain.bot import FEATURES, features, fit_logistic, rank
+from sopdesk.domain.bot import FEATURES, Scorer, features, fit_logistic, rank
 from sopdesk.domain.desk import Article, Desk
 from sopdesk.engine import bot
 from sopdesk.engine.kb import search_passages, sync_kb
@@ -107,11 +107,13 @@ def open_db(folder: Path, name: str, desk: Desk) -> Database:
 
 def fit_path(path: str, sets: list[tuple[Database, Desk, list[Question]]]) -> dict[str, object]:
     use_dense = path == "dense"
-    retrieved = []
+    retrieved, set_weights = [], []
     for db, desk, questions in sets:
-        for q in track([q for q in questions if q.fit], description=f"fit {path}"):
+        fit = [q for q in questions if q.fit]
+        for q in track(fit, description=f"fit {path}"):
             ranked, _ = bot.retrieve(db, desk, q.text[: bot.MAX_QUESTION], None, use_dense)
             retrieved.append((q, ranked))
+            set_weights.append(1.0 / max(len(fit), 1))  # every question set counts the same
     weight = 0.0
     if use_dense:
 
@@ -120,26 +122,27 @@ def fit_path(path: str, sets: list[tuple[Database, Desk, list[Question]]]) -> di
             return sum(hits) / max(len(hits), 1)
 
         weight = max((w / 10 for w in range(11)), key=top1)
-    rows, labels = [], []
-    for q, ranked in retrieved:
+    rows, labels, sample = [], [], []
+    for (q, ranked), weight_of in zip(retrieved, set_weights, strict=True):
         if ranked:
             ranked = rank(ranked, weight)
             rows.append(features(q.text, ranked))
             labels.append(q.article is not None and ranked[0].article == q.article)
-    coefficients = fit_logistic(rows, labels)
-    from sopdesk.domain.bot import Scorer
-
+            sample.append(weight_of)
+    coefficients = fit_logistic(rows, labels, sample_weights=sample)
     scorer = Scorer(weight, coefficients)
-    scored = sorted(((scorer.probability(r), y) for r, y in zip(rows, labels, strict=True)))
-    answerable = sum(1 for q, _ in retrieved if q.article)
+    scored = sorted(
+        (scorer.probability(r), y, w) for r, y, w in zip(rows, labels, sample, strict=True)
+    )
+    answerable = sum(w for (q, _), w in zip(retrieved, set_weights, strict=True) if q.article)
+    wrong = sum(w for _p, y, w in scored if not y)
     best, threshold = -1.0, 0.5
-    for t, _ in scored:
-        answered = [y for p, y in scored if p >= t]
-        precision = sum(answered) / max(len(answered), 1)
-        handed = sum(1 for p, y in scored if p < t and not y)
-        wrong = sum(1 for _p, y in scored if not y)
-        if precision >= TARGET_PRECISION and handed / max(wrong, 1) >= TARGET_HANDOFF:
-            deflection = sum(answered) / max(answerable, 1)
+    for t, _, _ in scored:
+        answered = [(y, w) for p, y, w in scored if p >= t]
+        precision = sum(w for y, w in answered if y) / max(sum(w for _, w in answered), 1e-9)
+        handed = sum(w for p, y, w in scored if p < t and not y)
+        if precision >= TARGET_PRECISION and handed / max(wrong, 1e-9) >= TARGET_HANDOFF:
+            deflection = sum(w for y, w in answered if y) / max(answerable, 1e-9)
             if deflection > best:
                 best, threshold = deflection, t
     # shift the bias so that the fitted operating point is the desk's default confidence 0.5

@@ -157,7 +157,8 @@ def retrieve(
         if hit.article not in found:
             article = desk.articles.get(hit.article)
             text = f"{article.title}\n{article.body}" if article else hit.body
-            found[hit.article] = ArticleScores(hit.article, text=text)
+            title = article.title if article else hit.title
+            found[hit.article] = ArticleScores(hit.article, text=text, title=title)
         return found[hit.article]
 
     for hit in search_passages(db, question, languages=languages, limit=LEXICAL_HITS):
@@ -175,6 +176,9 @@ def retrieve(
         c.passages = [p for p in (c.lexical_passage, c.dense_passage) if p is not None]
         if use_dense and c.dense_passage is not None and c.dense >= 0.5:
             c.passages.sort(key=lambda p: p != c.dense_passage)
+        if c.passages:
+            best = passages[c.passages[0]]
+            c.passage_text = f"{best.heading}\n{best.body}"
     return ranked, passages
 
 
@@ -210,40 +214,3 @@ def incident_text(incident: dict[str, Any]) -> str:
     """What the bot says first about a known incident (from the status page, not invented)."""
     text = f"Known incident: {incident['title']} ({incident['phase']})."
     return f"{text} {incident['latest']}" if incident["latest"] else text
-
-
-@dataclass(frozen=True)
-class HandoffRequest:
-    """What a hand-off gives the team: the conversation, what the bot found, where it goes."""
-
-    reason: str
-    transcript: list[tuple[str, str]]  # (who, text): "customer" or "bot"
-    articles: list[str]  # slugs the bot cited during the conversation
-    level: int
-    priority: str
-    category: str | None
-    playbook: str | None
-
-
-def prepare_handoff(desk: Desk, turns: list[tuple[str, BotReply]]) -> HandoffRequest:
-    """The hand-off of a bot conversation, as data; the case core turns it into a case.
-
-    Creating (or continuing) the customer's case from it is not done here yet: it belongs to
-    the case core (check_create_case/do_create_case), which is being rebuilt.
-    """
-    handoff = desk.bot.handoff
-    transcript: list[tuple[str, str]] = []
-    cited: list[str] = []
-    for question, reply in turns:
-        transcript += [("customer", question), ("bot", reply.text)]
-        cited += [c.article for c in reply.citations if c.article not in cited]
-    reason = next((r.reason for _, r in reversed(turns) if r.reason), "customer-said-no")
-    return HandoffRequest(
-        reason=reason,
-        transcript=transcript,
-        articles=cited,
-        level=handoff.level,
-        priority=handoff.priority,
-        category=handoff.category,
-        playbook=handoff.playbook,
-    )

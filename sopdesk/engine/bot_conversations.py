@@ -227,6 +227,13 @@ def read_conversation(db: Database, clock: Clock, token: str) -> ConversationVie
         return view
 
 
+def peek_conversation(db: Database, token: str) -> ConversationView:
+    """The conversation as the widget would see it, read only (the live stream checks it
+    every second; `read_conversation` marks it seen when something changed)."""
+    with db.transaction(write=False) as session:
+        return _view(session, load_conversation(session, token))
+
+
 def _view(
     session: Session, conversation: BotConversation, reply: dict[str, Any] | None = None
 ) -> ConversationView:

@@ -120,3 +120,46 @@ def test_the_widget_answers_hands_off_on_no_and_shows_the_agent_s_reply_at_390px
         shot(widget, "widget-agent-reply-390")
     finally:
         context.close()
+
+
+def test_the_agent_s_reply_reaches_the_widget_through_the_live_stream(
+    server: Server, browser: Browser, team_site: str
+) -> None:
+    """Polling is cut off (every GET of the conversation aborted), so the reply can only come
+    by the Server-Sent Events stream."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        widget = context.new_page()
+        widget.set_default_timeout(15_000)
+        polls = re.compile(r".*/api/v1/bot/conversations/[^/]+$")
+        widget.route(
+            polls,
+            lambda route: route.abort() if route.request.method == "GET" else route.continue_(),
+        )
+        widget.goto(team_site)
+        widget.click(".sdw-launcher")
+        widget.click(".sdw-person")
+        expect(widget.locator(".sdw-contact")).to_be_visible()  # no address yet: it asks
+        widget.fill(".sdw-contact input[type=email]", "jonas@example.com")
+        widget.click(".sdw-contact button[type=submit]")
+        # The first hand-off of the session trains triage for the case it opens.
+        expect(widget.locator(".sdw-status")).to_have_text(
+            "Our team has your conversation.", timeout=90_000
+        )
+        expect(widget.locator(".sdw-root")).to_have_attribute("data-live", "sse")
+        handed = widget.locator(".sdw-bot", has_text="I have passed this to our team")
+        case_id = int(re.search(r"case #(\d+)", handed.inner_text()).group(1))  # type: ignore[union-attr]
+
+        agent = context.new_page()
+        agent.set_default_timeout(15_000)
+        sign_in(agent, server, "admin")
+        agent.goto(f"{server.url}/cases/{case_id}")
+        agent.fill("#reply-body", "Hello Jonas, Kim here: live from the console.")
+        agent.click("form.reply button[type=submit]")
+        agent.wait_for_load_state()
+
+        expect(widget.locator(".sdw-agent")).to_contain_text("Kim here", timeout=20_000)
+        expect(widget.locator(".sdw-status")).to_have_text("You are chatting with our team.")
+        expect(widget.locator(".sdw-root")).to_have_attribute("data-live", "sse")
+    finally:
+        context.close()

@@ -6,7 +6,7 @@ import pytest
 
 from sopdesk.desk import load_desk
 from sopdesk.domain.desk import Desk
-from sopdesk.engine.bot import ask, load_scorers, prepare_handoff
+from sopdesk.engine.bot import ask, load_scorers
 from sopdesk.engine.kb import sync_kb
 from sopdesk.packs import pack_path
 from sopdesk.store.db import Database
@@ -46,18 +46,3 @@ def test_the_shipped_model_has_both_paths() -> None:
     assert set(scorers) == {"lexical", "dense"}
     assert scorers["lexical"].dense_weight == 0.0
     assert 0.0 < scorers["dense"].dense_weight <= 1.0
-
-
-def test_a_handoff_request_carries_what_the_team_needs(db: Database, starter: Desk) -> None:
-    sync_kb(db, starter)
-    question = "What is the capital of Australia?"
-    reply = ask(db, starter, question, dense=False)
-    request = prepare_handoff(starter, [(question, reply)])
-    assert request.reason == reply.reason
-    assert (request.level, request.priority, request.category, request.playbook) == (
-        1,
-        "normal",
-        "bot-handoff",
-        "bot-handoff",
-    )
-    assert request.transcript == [("customer", question), ("bot", reply.text)]

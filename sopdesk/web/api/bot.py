@@ -6,26 +6,35 @@ The bot answers only from the help articles (sopdesk.engine.bot); this module tr
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, EmailStr, Field
+from starlette.concurrency import run_in_threadpool
 
 from sopdesk.engine.bot import ask, with_incidents
 from sopdesk.engine.bot_conversations import (
     Contact,
+    ConversationView,
     Say,
     StartConversation,
     do_feedback,
     do_handoff,
     do_say,
     do_start_conversation,
+    peek_conversation,
     read_conversation,
 )
 from sopdesk.engine.kb import record_feedback
 from sopdesk.errors import NotFound
+from sopdesk.runtime import Runtime
 from sopdesk.web.auth import Rt
 from sopdesk.web.ratelimit import RateLimit
 
@@ -106,6 +115,58 @@ def start_conversation(body: StartConversation, request: Request, runtime: Rt) -
 def get_conversation(token: str, request: Request, runtime: Rt) -> dict[str, Any]:
     poll_limit(request).hit(client_key(request), runtime.clock.now())
     return asdict(read_conversation(runtime.db, runtime.clock, token))
+
+
+STREAM_SECONDS = 120.0  # then the stream ends and the browser's EventSource reconnects
+CHECK_SECONDS = 1.0  # how often the stream looks at the database (any web process wrote it)
+SEEN_SECONDS = 30.0  # how often an unchanged open stream marks the widget as still open
+
+
+def _signature(view: ConversationView) -> tuple[object, ...]:
+    return (view.state, len(view.messages), view.needs_contact, view.case_id)
+
+
+def _event(view: ConversationView) -> str:
+    return f"event: conversation\ndata: {json.dumps(asdict(view), default=str)}\n\n"
+
+
+async def _stream(runtime: Runtime, token: str, first: ConversationView) -> AsyncIterator[str]:
+    """The conversation each time it changes (the team's replies), then a keep-alive comment
+    when nothing did; the database is the only channel, so every web process can serve it."""
+    yield f"retry: {int(CHECK_SECONDS * 2000)}\n" + _event(first)
+    last, started = _signature(first), time.monotonic()
+    seen = started
+    while time.monotonic() - started < STREAM_SECONDS:
+        await asyncio.sleep(CHECK_SECONDS)
+        try:
+            view = await run_in_threadpool(peek_conversation, runtime.db, token)
+            changed = _signature(view) != last
+            if changed or time.monotonic() - seen >= SEEN_SECONDS:
+                view = await run_in_threadpool(read_conversation, runtime.db, runtime.clock, token)
+                seen = time.monotonic()
+        except NotFound:
+            return  # the conversation is gone (customer data erased): nothing more to say
+        if changed:
+            last = _signature(view)
+            yield _event(view)
+        else:
+            yield ": waiting\n\n"
+
+
+@router.get(
+    "/conversations/{token}/events",
+    summary="The chat live (Server-Sent Events): the conversation again whenever it changes",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def conversation_events(token: str, request: Request, runtime: Rt) -> StreamingResponse:
+    poll_limit(request).hit(client_key(request), runtime.clock.now())
+    first = await run_in_threadpool(read_conversation, runtime.db, runtime.clock, token)
+    return StreamingResponse(
+        _stream(runtime, token, first),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 @router.post(

@@ -3,7 +3,8 @@
  *   <script src="https://desk.example.com/static/widget.js" defer></script>
  *
  * The customer asks the bot first (answers quoted from the help articles, with a link), can
- * reach a person, and then sees the team's replies (polled every few seconds). No third-party
+ * reach a person, and then sees the team's replies live: a Server-Sent Events stream
+ * (EventSource) where the browser has it, else polled every few seconds. No third-party
  * assets, no inline script or eval (works under a strict CSP: allow the desk's origin in
  * script-src, style-src and connect-src). Text is only ever set with textContent.
  */
@@ -15,7 +16,7 @@
   var api = desk + "/api/v1/bot/conversations";
   var storeKey = "sopdesk-chat:" + desk;
   var POLL_MS = 3000;
-  var token = null, email = "", timer = null, shown = 0;
+  var token = null, email = "", timer = null, stream = null, shown = 0;
 
   var css = document.createElement("link");
   css.rel = "stylesheet";
@@ -133,7 +134,31 @@
     person.hidden = view.state !== "bot";
     status.textContent = view.state === "human" ? "You are chatting with our team."
       : view.state === "handed_off" ? "Our team has your conversation." : "";
-    if (view.state !== "bot" && !timer) { timer = setInterval(poll, POLL_MS); }
+    if (view.state !== "bot") { listen(); }
+  }
+
+  // The team's replies: the live stream while it works, polling when it cannot (no
+  // EventSource, or the stream was refused). root's data-live says which one runs.
+  function listen() {
+    if (stream || timer) { return; }
+    if (!window.EventSource) { startPolling(); return; }
+    stream = new EventSource(api + "/" + token + "/events");
+    root.setAttribute("data-live", "sse");
+    stream.addEventListener("conversation", function (event) {
+      try { render(JSON.parse(event.data)); } catch (e) { /* a torn event: the next one */ }
+    });
+    stream.addEventListener("error", function () {
+      // EventSource reconnects by itself after a dropped stream; CLOSED means it gave up.
+      if (stream.readyState === EventSource.CLOSED) {
+        stream = null;
+        startPolling();
+      }
+    });
+  }
+
+  function startPolling() {
+    root.setAttribute("data-live", "poll");
+    if (!timer) { timer = setInterval(poll, POLL_MS); }
   }
 
   function fail(error) { status.textContent = error.message; }
