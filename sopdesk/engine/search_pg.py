@@ -28,6 +28,11 @@ CANDIDATES = 500
 SCAN = 60  # matching texts read to fill a page of cases
 MAX_ID = 2**63 - 1
 HEADLINE = f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=24, MinWords=10, MaxFragments=1"
+# Both settings back to the session's values for the rest of the transaction.
+RESET = (
+    "SELECT set_config(name, reset_val, true) FROM pg_settings "
+    "WHERE name IN ('enable_indexscan', 'max_parallel_workers_per_gather')"
+)
 TSQUERY = f"websearch_to_tsquery('{PG_CONFIG}'::regconfig, :q)"
 
 
@@ -44,13 +49,15 @@ def newest_matches(
     first, one batch per window (at most CANDIDATES rows), until it answers True or every row
     was looked at. `where` is a fixed SQL predicate or ""."""
     # Bitmap scans only: a GIN match ANDed with an id range instead of a walk of the primary
-    # key. The newest id is the id sequence's (no index scan needed), in the same round trip.
+    # key, without parallel workers (their start costs more than a bitmap of the newest ids).
+    # The newest id is the id sequence's (no index scan needed), in the same round trip.
     top = session.execute(
         text(
             "SELECT set_config('enable_indexscan', 'off', true), "
+            "set_config('max_parallel_workers_per_gather', '0', true), "
             f"coalesce(pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id')), 0)"
         )
-    ).one()[1]
+    ).one()[2]
     condition = f" AND {where}" if where else ""
     picked = f", {extra}" if extra else ""
     statement = text(
@@ -66,7 +73,7 @@ def newest_matches(
                 return
             ceiling = floor
     finally:
-        session.execute(text("SELECT set_config('enable_indexscan', 'on', true)"))
+        session.execute(text(RESET))
 
 
 def headlines(
