@@ -170,6 +170,9 @@ class Review(DeskModel):
     macro_edit_share: float = Field(default=0.3, gt=0, le=1)  # words changed, on average
     step_stop_share: float = Field(default=0.3, gt=0, le=1)  # runs stopped at this step
     blank_value_share: float = Field(default=0.2, gt=0, le=1)  # ticks with a value left blank
+    # runs at a step whose wait ran out (skipped) or where an agent did the customer's or the
+    # shop's part (overridden)
+    step_skip_share: float = Field(default=0.3, gt=0, le=1)
 
 
 class DeskSettings(DeskModel):
