@@ -47,12 +47,14 @@ def scenario(data: dict[str, object]) -> Scenario:
 
 
 def test_the_same_scenario_gives_the_same_timeline_twice_and_on_both_databases(
-    desk: Desk, db: Database
+    desk: Desk, db: Database, tmp_path: Path
 ) -> None:
     parsed = load_scenario(APPROVED)
     first = timeline(run_engine_scenario(desk, parsed))
     assert first == timeline(run_engine_scenario(desk, parsed))
-    assert timeline(run_on(db, desk, parsed)) == first  # db: SQLite and PostgreSQL
+    assert (
+        timeline(run_on(db, desk, parsed, tmp_path / "blobs")) == first
+    )  # db: SQLite and PostgreSQL
 
 
 def test_a_rejection_by_someone_who_is_not_the_named_approver_is_refused(desk: Desk) -> None:

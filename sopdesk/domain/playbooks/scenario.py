@@ -105,6 +105,15 @@ class ScenarioCase(_Model):
     fields: dict[str, Any] = Field(default_factory=dict)  # values known before the run starts
 
 
+class ScenarioAttachment(_Model):
+    """A file the customer sends with a message: inline `content`, or `size` bytes made up."""
+
+    name: str = Field(min_length=1, max_length=255)
+    content_type: str = "application/octet-stream"
+    size: int = Field(default=1024, ge=1, le=10_000_000)
+    content: str | None = None
+
+
 class ScenarioEvent(_Model):
     """One thing that happens at a time: exactly one of the event keys."""
 
@@ -118,6 +127,8 @@ class ScenarioEvent(_Model):
     task_done: bool | None = None
     stop: str | None = None
     message: str | None = None  # the customer writes (the engine only)
+    # Files with the customer's message (`message` or `reply: customer`; the engine only).
+    attachments: list[ScenarioAttachment] = Field(default_factory=list)
     agent_reply: str | None = None  # the named agent replies to the customer (the engine only)
     change: dict[str, Any] | None = None  # the named agent changes fields (the engine only)
     items: list[str] | None = None  # the named agent says which order lines (by name) it is about
