@@ -77,6 +77,8 @@ def untouched_categories(desk: Desk, results: list[SimulationResult]) -> list[st
     """Categories no scenario's case was in (at the start or after routing)."""
     seen = {r.scenario.case.category for r in results}
     seen |= {r.world.get("case", {}).get("category") for r in results}
+    seen |= {row.category for r in results for row in r.scenario.matrix}
+    seen |= {row.get("category") for r in results for row in r.world.get("matrix", [])}
     return sorted(set(desk.categories) - seen)
 
 

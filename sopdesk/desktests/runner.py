@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
 from sopdesk.desktests.actions import Actions
 from sopdesk.desktests.capture import Captured, capturing_registry
 from sopdesk.desktests.entries import read_attachments, read_entries, read_world
+from sopdesk.desktests.matrix import run_matrix
 from sopdesk.desktests.throwaway import throwaway_database
 from sopdesk.desktests.world import World, build_world
 from sopdesk.domain.clock import ManualClock
@@ -55,6 +57,7 @@ class EngineRun:
         self._seen_timers: set[int] = set()
         self.world: World | None = None
         self.actions: Actions | None = None
+        self.matrix: list[dict[str, Any]] = []  # the matrix rows as routed
         self.dues: dict[str, datetime] = {}
 
     def answer_call(self, job: Job, ctx: WorkContext) -> None:
@@ -154,6 +157,11 @@ class EngineRun:
         self.actions = Actions(
             self.db, self.clock, self.desk, self.scenario, self.world, self.blobs, pending
         )
+        if self.scenario.matrix:
+            self.matrix, problems = run_matrix(
+                self.db, self.clock, self.desk, self.scenario, self.world, self._settle
+            )
+            self.problems.extend(problems)
         previous = self.times.start
         for step, at in timed_events(self.scenario, self.times, previous, self.problems):
             self._advance_to(at)
@@ -187,6 +195,7 @@ class EngineRun:
             entries = read_entries(session, self.world.case_id, self.times)
             world = read_world(session, self.world.case_id, self.times)
         world["attachments"] = read_attachments(self.db, self.world, self.blobs)
+        world["matrix"] = self.matrix
         entries = sorted([*entries, *self.timers, *self.refused], key=lambda e: e.at)
         for metric, clock in world["clocks"].items():
             clock["due"] = clock["due"] or self.dues.get(metric)

@@ -59,6 +59,7 @@ ORDER_PLACED_DAYS_AGO = 7
 
 class ScenarioOrder(_Model):
     number: str = "R-1"
+    placed_days_ago: int = Field(default=ORDER_PLACED_DAYS_AGO, ge=0)  # before the start
     currency: str = "EUR"
     country: str | None = None
     status: OrderStatus | None = None  # unset: read from the shipments
@@ -149,6 +150,40 @@ class ScenarioEvent(_Model):
         return next(k for k in EVENT_KEYS if getattr(self, k) is not None)
 
 
+class MatrixRow(_Model):
+    """One contact of a routing matrix (seed 002): its own customer (default
+    `row<N>@example.com`), history and order (default number `M-<N>`), and where routing must
+    put it: the level, the category after routing (default: the one it came with), the
+    priority, and a fragment of the routing explanation."""
+
+    category: str | None = None
+    subject: str = "A customer's question"
+    body: str = "Please help."
+    signals: list[str] = Field(default_factory=list)
+    customer: ScenarioParty | None = None
+    order: ScenarioOrder | None = None
+    earlier_cases: list[str | ScenarioEarlier] = Field(default_factory=list)
+    level: int = Field(ge=1, le=4)
+    becomes: str | None = None
+    priority: str | None = None
+    reason: str | None = None
+
+    def contact(self, n: int) -> ScenarioCase:
+        """The row as a scenario case (row numbers from 1)."""
+        customer = self.customer or ScenarioParty(name=f"Customer {n}", email=f"row{n}@example.com")
+        order = self.order
+        if order is not None and "number" not in order.model_fields_set:
+            order = order.model_copy(update={"number": f"M-{n}"})
+        return ScenarioCase(
+            category=self.category,
+            subject=self.subject,
+            body=self.body,
+            signals=self.signals,
+            customer=customer,
+            order=order,
+        )
+
+
 class Scenario(_Model):
     """A scenario file (scenarios/*.yaml) for one playbook, or (no playbook) for routing."""
 
@@ -161,6 +196,8 @@ class Scenario(_Model):
     earlier_cases: list[str | ScenarioEarlier] = Field(default_factory=list)
     events: list[ScenarioEvent] = Field(default_factory=list)
     expect: list[dict[str, Any]] = Field(default_factory=list)
+    # Routing-only: more contacts, each routed after the case (the engine only).
+    matrix: list[MatrixRow] = Field(default_factory=list)
     until: str = "day 90"  # the clock runs on to here (or until the run ends) after the events
     # How connectors answer the scenario's calls, by call step id or by `connector.action`:
     # one answer for every call, or a list taken in turn (the last one repeats). A call with
