@@ -41,7 +41,7 @@ from sopdesk.engine.partner_tasks import (
     list_partner_tasks,
 )
 from sopdesk.engine.playbooks import check_send_event, do_send_event
-from sopdesk.errors import InvalidInput, NotFound
+from sopdesk.errors import NotFound
 from sopdesk.store.blobs import BlobStore
 from sopdesk.store.db import Database
 from sopdesk.store.models import Case, OrderItem, PlaybookRun
@@ -72,8 +72,6 @@ class Actions:
         actor = self.actor(step.by if step.by in self.world.agents else "agent")
         if step.by not in self.world.agents and step.reply is None and step.message is None:
             self.actor(step.by)  # names the unknown agent
-        if step.attachments and step.reply not in (None, "customer"):
-            raise InvalidInput("only a customer's message carries attachments in a scenario")
         if step.reply == "partner" or (step.task_done is not None and step.by == "partner"):
             self._partner_answers(step)
         elif step.attachments:

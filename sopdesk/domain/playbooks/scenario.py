@@ -143,6 +143,8 @@ class ScenarioEvent(_Model):
         given = [k for k in EVENT_KEYS if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"an event needs exactly one of {', '.join(EVENT_KEYS)}; got {given}")
+        if self.attachments and self.message is None and self.reply != "customer":
+            raise ValueError("only a customer's message (message, reply: customer) has attachments")
         return self
 
     @property
