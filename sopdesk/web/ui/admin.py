@@ -1,5 +1,6 @@
-"""Admin pages: agents and their levels and roles, the desk files with `sopdesk check`, the
-dead-letter outbox with retry. Every page and action needs the admin role.
+"""Admin pages: agents and their levels and roles, the desk files with `sopdesk check` and the
+last `sopdesk test` run, the dead-letter outbox with retry. Every page and action needs the
+admin role.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from starlette.responses import Response
 
 from sopdesk.desk import check_desk
 from sopdesk.desk.files import read_desk_files
+from sopdesk.desk.test_results import changed_playbooks, read_results
 from sopdesk.domain.cases import MAX_LEVEL, Role
 from sopdesk.engine.accounts import (
     CreateAgent,
@@ -116,6 +118,8 @@ def desk_files(request: Request, viewer: Viewer, runtime: Rt) -> Response:
         "folder": folder,
         "files": sorted(files.texts.items()),
         "problems": check_desk(folder),
+        "tests": read_results(folder).last_run,
+        "changed": changed_playbooks(folder, runtime.desk),
         "desk": runtime.desk,
         "review": review_desk(runtime.db, viewer.principal, runtime.desk),
     }
