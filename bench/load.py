@@ -32,11 +32,12 @@ import asyncio
 import os
 import pstats
 import random
+import signal
 import sys
 import tempfile
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,6 +85,7 @@ class State:
     runs: list[tuple[int, int]] = field(default_factory=list)  # (run id, events sent)
     markers: dict[str, str] = field(default_factory=dict)  # marker -> accepted/unknown/refused
     samples: list[Sample] = field(default_factory=list)
+    resets: Counter[str] = field(default_factory=Counter)  # transport errors by kind
     n: int = 0
     ops: int = 0
 
@@ -105,8 +107,9 @@ class Client:
         t0 = time.perf_counter()
         try:
             response = await self.http.request(method, url, **kw)  # type: ignore[arg-type]
-        except httpx.TransportError:
+        except httpx.TransportError as exc:
             self.state.samples.append(Sample(op, step, time.perf_counter() - t0, ERROR, t0))
+            self.state.resets[type(exc).__name__] += 1
             return None
         self.state.samples.append(
             Sample(op, step, time.perf_counter() - t0, response.status_code, t0)
@@ -352,6 +355,8 @@ def report(state: State, steps: list[int], durations: dict[int, float], health: 
             else "no step (resets during kills not counted)"
         )
     )
+    if state.resets:
+        print("resets by kind: " + ", ".join(f"{k} {n}" for k, n in state.resets.most_common()))
     print("\noperation   count    p50 ms   p99 ms   answers")
     ops: dict[str, list[Sample]] = defaultdict(list)
     for s in state.samples:
@@ -401,7 +406,9 @@ def main() -> None:
         "FILE and print where its time went",
     )
     args = parser.parse_args()
-    print(__doc__)
+    # A SIGTERM (a `timeout` around the bench) still stops the servers and drops the database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    print(__doc__, flush=True)
     python = sys.version.split()[0]
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, Python {python}")
     mail, posts = MailSink(), PostSink()

@@ -65,6 +65,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _alive(pid: int) -> bool:
+    """Running, not a zombie the supervisor has not reaped yet (killing that does nothing)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 class MailSink:
     """An SMTP server that records the Message-ID of every message it accepts."""
 
@@ -214,9 +223,10 @@ class Desk:
         assert self.serve is not None
         path = Path(f"/proc/{self.serve.pid}/task/{self.serve.pid}/children")
         try:
-            return [int(pid) for pid in path.read_text().split()]
+            pids = [int(pid) for pid in path.read_text().split()]
         except OSError:
             return []
+        return [pid for pid in pids if _alive(pid)]
 
     def kill_worker(self, index: int) -> None:
         """SIGKILL a worker and start a new one, as a supervisor would."""
