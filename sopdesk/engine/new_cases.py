@@ -224,6 +224,12 @@ def write_new_case(
     """Writes a case from an inbound contact inside the caller's transaction: the customer if
     new, the case, its timeline (created, message, routing, SLA starts), clocks and timers, and
     the playbooks its category starts. `message_id` asks for the message event's id."""
+    # A contact without a category is read by triage first (sopdesk/engine/triage_intake.py),
+    # before the first write: triage is CPU work, and an uncommitted customer row would make
+    # every other intake from that customer wait for it (bench/load.py).
+    triaged = (
+        triage_contact(desk, command.subject, command.body) if command.category is None else None
+    )
     customer = ensure_contact_customer(
         session,
         now,
@@ -231,10 +237,6 @@ def write_new_case(
         email=command.customer_email,
         phone_e164=plan.phone_e164,
         name=command.customer_name,
-    )
-    # A contact without a category is read by triage first (sopdesk/engine/triage_intake.py).
-    triaged = (
-        triage_contact(desk, command.subject, command.body) if command.category is None else None
     )
     category = triaged.category if triaged else command.category
     signals = sorted({*command.signals, *(triaged.signals if triaged else ())})
