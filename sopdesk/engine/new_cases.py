@@ -274,7 +274,13 @@ def write_new_case(
         "closed_at": None,
     }
     case_id = int(session.execute(_INSERT_CASE, row).scalar_one())
-    values = {"id": case_id, "subject": subject, "level": routed.level, "priority": row["priority"]}
+    values = {
+        "id": case_id,
+        "subject": subject,
+        "level": routed.level,
+        "priority": row["priority"],
+        "timezone": desk.timezone,
+    }
     sla_events, start_mails = sla_start.write_case_clocks(session, desk, values, clocks, now)
     events = [
         NewEvent.of(
