@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from sopdesk.domain.access import CaseAccess, CaseAction, decide_case_access
 from sopdesk.domain.cases import Role
+from sopdesk.domain.policy import allows, refusal
 from sopdesk.domain.principal import Principal
 from sopdesk.errors import Forbidden, NotFound
 from sopdesk.store.models import Case
@@ -18,6 +19,12 @@ from sopdesk.store.models import Case
 def require_staff(principal: Principal) -> None:
     if not principal.is_staff:
         raise Forbidden("only agents can do this")
+
+
+def require(principal: Principal, permission: str) -> None:
+    """Refuses a principal the policy (sopdesk.domain.policy) does not give the permission."""
+    if not allows(permission, principal):
+        raise Forbidden(refusal(permission))
 
 
 def require_role(principal: Principal, *roles: Role) -> None:

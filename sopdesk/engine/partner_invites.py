@@ -13,9 +13,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from pydantic import BaseModel, EmailStr, Field, field_validator
 from sqlalchemy import select
 
-from sopdesk.domain.cases import Role
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.accounts import hash_password, require_role
+from sopdesk.engine.access import require
+from sopdesk.engine.accounts import hash_password
 from sopdesk.engine.partner_users import partner_for_new_user
 from sopdesk.errors import InvalidInput, SopdeskError
 from sopdesk.store.db import Database
@@ -141,7 +141,7 @@ class PartnerListing:
 
 def list_partners(db: Database, principal: Principal) -> list[PartnerListing]:
     """Every partner with its portal users, for the admin page."""
-    require_role(principal, Role.ADMIN)
+    require(principal, "partners.manage")
     with db.transaction(write=False) as session:
         users: dict[int, list[tuple[str, str, bool]]] = {}
         for user in session.scalars(select(PartnerUser).order_by(PartnerUser.email)):

@@ -11,10 +11,11 @@ from datetime import datetime
 from pydantic import BaseModel, EmailStr, Field, field_validator
 from sqlalchemy import select
 
-from sopdesk.domain.cases import ActorKind, Role
+from sopdesk.domain.cases import ActorKind
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.accounts import hash_password, require_role, verify_password
+from sopdesk.engine.access import require
+from sopdesk.engine.accounts import hash_password, verify_password
 from sopdesk.errors import Conflict, Forbidden, NotFound, Unauthorized
 from sopdesk.store.db import Database
 from sopdesk.store.models import Partner, PartnerUser
@@ -86,7 +87,7 @@ class PartnerUserView:
 
 
 def check_create_partner(db: Database, principal: Principal, command: CreatePartner) -> None:
-    require_role(principal, Role.ADMIN)
+    require(principal, "partners.manage")
     with db.transaction(write=False) as session:
         if session.scalar(select(Partner.id).where(Partner.slug == command.slug)) is not None:
             raise Conflict(f"a partner with slug '{command.slug}' already exists")
@@ -115,7 +116,7 @@ def check_create_partner_user(
 def partner_for_new_user(db: Database, principal: Principal, slug: str, email: str) -> int:
     """The one rule for adding a partner user (by password or by invitation): admins only, a
     known partner, an e-mail no partner user has yet. Returns the partner's id."""
-    require_role(principal, Role.ADMIN)
+    require(principal, "partners.manage")
     with db.transaction(write=False) as session:
         partner_id = session.scalar(select(Partner.id).where(Partner.slug == slug))
         if partner_id is None:

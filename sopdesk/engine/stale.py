@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session
 
-from sopdesk.domain.cases import EventKind, Role
+from sopdesk.domain.cases import EventKind
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.playbooks.state import RunState
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.access import require_role
+from sopdesk.engine.access import require
 from sopdesk.engine.playbook_views import version_of
 from sopdesk.engine.report_sql import json_text
 from sopdesk.store.db import Database
@@ -126,7 +126,7 @@ def blank_ticks(session: Session, desk: Desk) -> list[BlankTicks]:
 
 def review_desk(db: Database, principal: Principal, desk: Desk) -> Review:
     """Admins only. Macros by their mean edit share, steps by how many runs stopped there."""
-    require_role(principal, Role.ADMIN)
+    require(principal, "desk.admin")
     policy = desk.review
     e = CaseEvent
     with db.transaction(write=False) as session:

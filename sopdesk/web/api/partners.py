@@ -24,6 +24,7 @@ from sopdesk.engine.partner_users import (
     do_create_partner_user,
 )
 from sopdesk.web.auth import Caller, Rt
+from sopdesk.web.permissions import needs
 
 router = APIRouter(prefix="/partners", tags=["partners"])
 
@@ -50,7 +51,12 @@ class PartnerUserOut(BaseModel):
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Add a partner")
+@router.post(
+    "",
+    dependencies=[needs("partners.manage")],
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a partner",
+)
 def add_partner(body: CreatePartner, caller: Caller, runtime: Rt) -> PartnerOut:
     check_create_partner(runtime.db, caller, body)
     partner_id = do_create_partner(runtime.db, runtime.clock.now(), body)
@@ -58,7 +64,10 @@ def add_partner(body: CreatePartner, caller: Caller, runtime: Rt) -> PartnerOut:
 
 
 @router.post(
-    "/{slug}/users", status_code=status.HTTP_201_CREATED, summary="Add or invite a partner user"
+    "/{slug}/users",
+    dependencies=[needs("partners.manage")],
+    status_code=status.HTTP_201_CREATED,
+    summary="Add or invite a partner user",
 )
 def add_partner_user(slug: str, body: PartnerUserIn, caller: Caller, runtime: Rt) -> PartnerUserOut:
     if body.password is not None:

@@ -9,8 +9,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from sopdesk.domain.cases import Role
-from sopdesk.engine.accounts import require_role
 from sopdesk.engine.partner_invites import (
     InvitePartnerUser,
     check_invite_partner_user,
@@ -22,7 +20,7 @@ from sopdesk.engine.partner_users import CreatePartner, check_create_partner, do
 from sopdesk.errors import Conflict, NotFound
 from sopdesk.web.ui.forms import FormRefused, parse, text_fields
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
-from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False, prefix="/admin")
 
@@ -47,15 +45,13 @@ def _page(
     return render(request, "admin_partners.html", context, status=status)
 
 
-@router.get("/partners")
+@router.get("/partners", dependencies=[page_needs("partners.manage")])
 def partners(request: Request, viewer: Viewer, runtime: Rt) -> Response:
-    require_role(viewer.principal, Role.ADMIN)
     return _page(request, runtime, viewer)
 
 
-@router.post("/partners")
+@router.post("/partners", dependencies=[page_needs("partners.manage")])
 def add_partner(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm) -> Response:
-    require_role(viewer.principal, Role.ADMIN)
     values = text_fields(form)
     fields = {k: values.get(k, "") for k in ("slug", "name")}
     if values.get("email"):
@@ -72,9 +68,8 @@ def add_partner(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm)
     return redirect(request, "/admin/partners")
 
 
-@router.post("/partners/{slug}/invite")
+@router.post("/partners/{slug}/invite", dependencies=[page_needs("partners.manage")])
 def invite(request: Request, viewer: Viewer, runtime: Rt, slug: str, form: PostedForm) -> Response:
-    require_role(viewer.principal, Role.ADMIN)
     values = text_fields(form)
     try:
         command = parse(

@@ -20,7 +20,7 @@ from sopdesk.errors import InvalidInput
 from sopdesk.web.ui.case_header import due_in, spoken
 from sopdesk.web.ui.forms import FormRefused, parse, text_fields
 from sopdesk.web.ui.rendering import PageRoute, render
-from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 CARDS_PER_COLUMN = 50
@@ -88,7 +88,7 @@ def board_context(
     }
 
 
-@router.get("/board")
+@router.get("/board", dependencies=[page_needs("cases.read")])
 def board(
     request: Request,
     viewer: Viewer,
@@ -100,7 +100,7 @@ def board(
     return render(request, "board.html", board_context(runtime, viewer, shown=shown))
 
 
-@router.post("/board/move")
+@router.post("/board/move", dependencies=[page_needs("cases.change")])
 def move_card(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm) -> Response:
     values = text_fields(form)
     shown = BoardFilter.of(values.get("level", ""), values.get("assignee", ""))
