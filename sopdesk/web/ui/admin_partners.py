@@ -1,5 +1,6 @@
 """The admin page of partners: add a partner (a shop), invite its portal users by a signed
-link (shown here to send on), list who has chosen a password. Admins only.
+link (shown here to send on), list who has chosen a password, deactivate a user (their
+sessions end at once). Admins only.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from sopdesk.engine.partner_invites import (
     invite_url,
     list_partners,
 )
-from sopdesk.engine.partner_users import CreatePartner, check_create_partner, do_create_partner
+from sopdesk.engine.partner_users import (
+    CreatePartner,
+    check_create_partner,
+    check_set_partner_user_active,
+    do_create_partner,
+    do_set_partner_user_active,
+)
 from sopdesk.errors import Conflict, NotFound
 from sopdesk.web.ui.forms import FormRefused, parse, text_fields
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
@@ -87,3 +94,13 @@ def invite(request: Request, viewer: Viewer, runtime: Rt, slug: str, form: Poste
     made = do_invite_partner_user(runtime.db, runtime.clock.now(), secret, partner_id, command)
     link = invite_url(runtime.settings.public_url, made.token)
     return _page(request, runtime, viewer, invited=f"{made.email}|{link}")
+
+
+@router.post("/partners/users/{user_id}/active", dependencies=[page_needs("partners.manage")])
+def set_active(
+    request: Request, viewer: Viewer, runtime: Rt, user_id: int, form: PostedForm
+) -> Response:
+    """`active=no` deactivates the user (their sessions end), `active=yes` lets them back."""
+    found = check_set_partner_user_active(runtime.db, viewer.principal, user_id)
+    do_set_partner_user_active(runtime.db, found, text_fields(form).get("active") == "yes")
+    return redirect(request, "/admin/partners")
