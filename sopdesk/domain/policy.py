@@ -151,11 +151,12 @@ def refusal(name: str) -> str:
 def markdown_table() -> str:
     """The policy as the markdown table docs/security.md shows (a test keeps them equal)."""
     grants = list(Grant)
-    head = "| permission | " + " | ".join(g.value for g in grants) + " | then checked |"
-    rule = "|---|" + "---|" * len(grants) + "---|"
+    head = "| permission | what | " + " | ".join(g.value for g in grants) + " | then checked |"
+    rule = "|---|---|" + "---|" * len(grants) + "---|"
     rows = [head, rule]
     for found in PERMISSIONS.values():
         marks = ["yes" if g in found.grants else "" for g in grants]
         checks = "; ".join(CHECK_WHERE[c] for c in found.checks) or "-"
-        rows.append(f"| `{found.name}` | " + " | ".join(marks) + f" | {checks} |")
+        what = f"| `{found.name}` | {found.summary} | "
+        rows.append(what + " | ".join(marks) + f" | {checks} |")
     return "\n".join(rows) + "\n"

@@ -8,7 +8,8 @@ engine. tests/web/test_permission_matrix.py walks every route and fails one with
 
 from __future__ import annotations
 
-from fastapi import Depends, params
+from fastapi import Depends, FastAPI, params
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from sopdesk.domain.policy import Permission, allows, permission, refusal
 from sopdesk.domain.principal import Principal
@@ -52,3 +53,23 @@ def declared(dependencies: list[params.Depends]) -> Permission | None:
         if isinstance(dependency.dependency, Needs):
             return dependency.dependency.permission
     return None
+
+
+def route_permissions(app: FastAPI) -> list[tuple[str, str, Permission | None]]:
+    """(methods, full path, declared permission) of every FastAPI route of the app, however
+    routers are nested: the route walk and the docs' route table read it."""
+    found = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            methods = ", ".join(sorted(set(route.methods or ()) - {"HEAD"}))
+            found.append((methods, str(context.path), declared(route.dependencies)))
+    return sorted(found, key=lambda r: (r[1], r[0]))
+
+
+def route_table(app: FastAPI) -> str:
+    """The markdown table of every route and the permission it declares (docs/security.md)."""
+    rows = ["| route | permission |", "|---|---|"]
+    for methods, path, found in route_permissions(app):
+        rows.append(f"| `{methods} {path}` | `{found.name if found else 'NONE'}` |")
+    return "\n".join(rows) + "\n"
