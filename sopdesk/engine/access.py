@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sopdesk.domain.access import CaseAccess, CaseAction, decide_case_access
-from sopdesk.domain.cases import Role
 from sopdesk.domain.policy import allows, refusal
 from sopdesk.domain.principal import Principal
 from sopdesk.errors import Forbidden, NotFound
@@ -25,12 +24,6 @@ def require(principal: Principal, permission: str) -> None:
     """Refuses a principal the policy (sopdesk.domain.policy) does not give the permission."""
     if not allows(permission, principal):
         raise Forbidden(refusal(permission))
-
-
-def require_role(principal: Principal, *roles: Role) -> None:
-    if not any(principal.has(role) for role in roles):
-        names = " or ".join(role.value for role in roles)
-        raise Forbidden(f"this needs the {names} role")
 
 
 def check_case_access(principal: Principal, case: Case, action: CaseAction) -> None:

@@ -11,7 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, Role
+from sopdesk.domain.cases import MAX_LEVEL, CaseStatus
+from sopdesk.domain.policy import allows
 from sopdesk.engine.accounts import list_agents
 from sopdesk.engine.case_lines import case_lines
 from sopdesk.engine.cases import ChangeCase, check_change_case, do_change_case
@@ -73,7 +74,7 @@ def board_context(
         )
         lanes.append((column, page.items, page.next_cursor is not None))
     cards = [c for _, items, _ in lanes for c in items]
-    sees_agents = any(viewer.principal.has(r) for r in (Role.LEAD, Role.ADMIN, Role.APPROVER))
+    sees_agents = allows("agents.read", viewer.principal)
     return {
         "viewer": viewer,
         "lanes": lanes,
