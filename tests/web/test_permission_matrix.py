@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 
 from sopdesk.domain.links import make_link_token
 from sopdesk.domain.playbooks import events as ev
-from sopdesk.domain.policy import Permission
+from sopdesk.domain.policy import Grant, Permission
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.accounts import CreateAgent, do_create_agent, do_create_token
 from sopdesk.engine.mailbox import keep_message
@@ -571,3 +571,19 @@ def test_the_seats_cover_the_matrix() -> None:
         "named-approver",
     } <= names
     assert "admin" in names and Door.API.value == "api"
+
+
+def test_admin_pages_and_erasure_need_a_permission_only_admins_or_leads_hold(
+    runtime: Runtime,
+) -> None:
+    """The walk checks each route against the permission it declares; this pins the
+    declarations that matter most, so a sensitive route cannot declare a weaker one."""
+    strong = {Grant.ADMIN, Grant.LEAD}
+    pinned = 0
+    for _, path, found in route_permissions(create_app(runtime)):
+        sensitive = path.startswith(("/admin", "/mailbox")) or path.endswith("/erase")
+        sensitive = sensitive or path in ("/api/v1/inbound/email", "/api/v1/orders")
+        if sensitive and found is not None and found.name != "orders.read":
+            assert found.grants <= strong, (path, found.name)
+            pinned += 1
+    assert pinned > 15

@@ -123,7 +123,7 @@ def resolve_incident(
     return redirect(request, "/admin/status")
 
 
-@router.post("/incidents/{incident_id}/cases", dependencies=[page_needs("status.link")])
+@router.post("/incidents/{incident_id}/cases", dependencies=[page_needs("status.manage")])
 def link_case(
     request: Request, incident_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:
