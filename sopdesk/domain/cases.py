@@ -95,6 +95,9 @@ def can_see_level(agent_level: int, roles: frozenset[Role], case_level: int) -> 
 
     An agent sees cases at or below their level; leads and admins see every level.
     """
-    if Role.ADMIN in roles or Role.LEAD in roles:
-        return True
-    return case_level <= agent_level
+    return sees_every_level(roles) or case_level <= agent_level
+
+
+def sees_every_level(roles: frozenset[Role]) -> bool:
+    """Leads and admins see the cases of every level (the case-level check's exception)."""
+    return Role.ADMIN in roles or Role.LEAD in roles

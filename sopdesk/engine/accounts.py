@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from sopdesk.domain.cases import MAX_LEVEL, MIN_LEVEL, ActorKind, Role
 from sopdesk.domain.clock import Clock
+from sopdesk.domain.policy import allows
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.access import require
 from sopdesk.engine.console_sessions import end_agent_sessions
@@ -255,7 +256,7 @@ def list_tokens(db: Database, principal: Principal) -> list[TokenView]:
         raise Forbidden("only agents have API tokens")
     with db.transaction(write=False) as session:
         query = select(ApiToken).order_by(ApiToken.id)
-        if not principal.has(Role.ADMIN):
+        if not allows("agents.manage", principal):  # admins see every agent's tokens
             query = query.where(ApiToken.agent_id == principal.id)
         return [_token_view(row) for row in session.scalars(query)]
 
@@ -264,7 +265,8 @@ def check_revoke_token(db: Database, principal: Principal, token_id: int) -> Non
     with db.transaction(write=False) as session:
         row = session.get(ApiToken, token_id)
         # Someone else's token is "not found" to a non-admin: don't reveal that it exists.
-        if row is None or (row.agent_id != principal.id and not principal.has(Role.ADMIN)):
+        theirs = row is not None and row.agent_id != principal.id
+        if row is None or (theirs and not allows("agents.manage", principal)):
             raise NotFound(f"no API token with id {token_id}")
 
 

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from sopdesk.domain.cases import Role
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla import Metric
 from sopdesk.engine.customers import require_staff
@@ -59,7 +58,7 @@ def read_linked_accounts(session: Session, customer_id: int) -> list[LinkedAccou
 
 def _visible(query: Select[Any], principal: Principal) -> Select[Any]:
     """Only the cases of levels the principal sees (leads and admins see every level)."""
-    if principal.has(Role.ADMIN) or principal.has(Role.LEAD):
+    if principal.sees_every_level:
         return query
     return query.where(Case.level <= principal.level)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 
-from sopdesk.domain.cases import CaseStatus, Priority, Role
+from sopdesk.domain.cases import CaseStatus, Priority
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import CaseView
 from sopdesk.engine.customers import require_staff
@@ -80,7 +80,7 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
 
 
 def _visible(query: Select[Any], principal: Principal) -> Select[Any]:
-    if principal.has(Role.ADMIN) or principal.has(Role.LEAD):
+    if principal.sees_every_level:
         return query
     return query.where(Case.level <= principal.level)
 

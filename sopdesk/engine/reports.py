@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from sopdesk.domain.cases import ActorKind, CaseStatus, Role
+from sopdesk.domain.cases import ActorKind, CaseStatus
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.report_filter import ReportFilter, parse_filter, require_report_reader
 from sopdesk.engine.report_sql import (
@@ -69,7 +69,7 @@ class Report:
 
 def _scoped(query: Q, case_id: Any, f: ReportFilter, who: Principal) -> Q:
     """Joins the cases only when a filter or the reader's level needs them."""
-    sees_all = who.kind is ActorKind.SYSTEM or who.has(Role.ADMIN) or who.has(Role.LEAD)
+    sees_all = who.sees_every_level
     if not f.narrows_cases and sees_all:
         return query
     query = query.join(Case, Case.id == case_id)
@@ -92,7 +92,7 @@ def _case_filters(query: Q, f: ReportFilter, who: Principal, sees_all: bool) -> 
 
 
 def _cases(query: Q, f: ReportFilter, who: Principal) -> Q:
-    sees_all = who.kind is ActorKind.SYSTEM or who.has(Role.ADMIN) or who.has(Role.LEAD)
+    sees_all = who.sees_every_level
     return _case_filters(query, f, who, sees_all)
 
 
