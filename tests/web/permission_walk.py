@@ -10,9 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+
 from sopdesk.domain.cases import ActorKind, Role, can_see_level
 from sopdesk.domain.policy import Check, Grant, Permission, allows
 from sopdesk.domain.principal import Principal
+from sopdesk.web.permissions import route_permissions
 
 
 class Kind(StrEnum):
@@ -134,3 +138,30 @@ def matches(outcome: Outcome, door: Door, status: int, location: str, *, public:
     if outcome is Outcome.BAD_LINK:
         return status in (403, 404)
     return status not in (401, 403, 404) and status < 500 and not sign_in_page
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route of the app as mounted (its full path), with the permission it declares."""
+
+    path: str
+    methods: frozenset[str]
+    permission: Permission | None
+
+
+# Not FastAPI routes, so they declare nothing: FastAPI's own OpenAPI document and the static
+# files (CSS, the HTMX script, the API docs' assets), public by nature.
+UNDECLARED_PUBLIC = {"/openapi.json", "/static", "/docs-assets"}
+
+
+def routes_of(app: FastAPI) -> list[Route]:
+    others = [
+        str(c.path)
+        for c in iter_route_contexts(app.routes)
+        if not isinstance(c.original_route, APIRoute)
+    ]
+    assert set(others) <= UNDECLARED_PUBLIC, "a route FastAPI does not know cannot declare"
+    return [
+        Route(path, frozenset(methods.split(", ")), found)
+        for methods, path, found in route_permissions(app)
+    ]
