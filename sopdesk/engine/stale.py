@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session
 
-from sopdesk.domain.cases import ActorKind, EventKind, Role
+from sopdesk.domain.cases import ActorKind, EventKind
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.desk.playbook import Playbook
 from sopdesk.domain.playbooks.state import RunState
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.access import require_role
+from sopdesk.engine.access import require
 from sopdesk.engine.playbook_views import version_of
 from sopdesk.engine.report_sql import json_text
 from sopdesk.store.db import Database
@@ -204,7 +204,7 @@ def blank_ticks(runs: Runs, desk: Desk) -> list[BlankTicks]:
 
 def review_desk(db: Database, principal: Principal, desk: Desk) -> Review:
     """Admins only. Macros by their mean edit share, steps by how many runs stopped there."""
-    require_role(principal, Role.ADMIN)
+    require(principal, "desk.admin")
     policy = desk.review
     e = CaseEvent
     with db.transaction(write=False) as session:

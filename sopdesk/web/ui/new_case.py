@@ -17,7 +17,7 @@ from sopdesk.engine.new_cases import CreateCase, check_create_case, do_create_ca
 from sopdesk.errors import InvalidInput
 from sopdesk.web.ui.forms import FormRefused, parse, refused, text_fields
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
-from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 # The command's field names as the form calls them.
@@ -55,7 +55,7 @@ def _page(
     return render(request, "new_case.html", context, status=status)
 
 
-@router.get("/cases/new")
+@router.get("/cases/new", dependencies=[page_needs("cases.create")])
 def new_case_page(
     request: Request, viewer: Viewer, runtime: Rt, q: str = "", customer: int | None = None
 ) -> Response:
@@ -105,7 +105,7 @@ def _command(values: dict[str, str]) -> dict[str, Any]:
     return data
 
 
-@router.post("/cases/new")
+@router.post("/cases/new", dependencies=[page_needs("cases.create")])
 def create(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm) -> Response:
     values = text_fields(form)
     chosen = None
