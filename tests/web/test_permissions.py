@@ -27,6 +27,13 @@ def _setup(client: TestClient, people: dict[str, Persona], runtime: Runtime) -> 
     base = {"customer_email": "c@example.com", "subject": "s", "body": "b"}
     case = client.post("/api/v1/cases", json={**base, "category": low}, headers=admin).json()
     top = client.post("/api/v1/cases", json={**base, "category": high}, headers=admin).json()
+    # Two more level-1 cases: one to link with the case, one to merge into it as a duplicate.
+    related, duplicate = (
+        client.post("/api/v1/cases", json={**base, "category": low}, headers=admin).json()["id"]
+        for _ in range(2)
+    )
+    first_message = client.get(f"/api/v1/cases/{case['id']}/timeline", headers=admin).json()
+    message = next(e["id"] for e in first_message["items"] if e["kind"] == "message_in")
     order = {"external_ref": "R-1", "placed_at": "2026-11-01T00:00:00Z"}
     client.put("/api/v1/orders", json={"orders": [order]}, headers=admin)
     runs = [
@@ -72,6 +79,9 @@ def _setup(client: TestClient, people: dict[str, Persona], runtime: Runtime) -> 
         "incident": opened["id"],
         "case": case["id"],
         "top": top["id"],
+        "related": related,
+        "duplicate": duplicate,
+        "message": message,
         "customer": case["customer_id"],
         "run": runs[0].json()["id"],
         "top_run": runs[1].json()["id"],
@@ -102,6 +112,12 @@ def _rows(ids: dict[str, Any], people: dict[str, Persona]) -> list[tuple[str, st
         ("POST", f"/api/v1/cases/{top}/messages", {"kind": "note", "body": "n"}, {"admin", "lead"}),
         ("PUT", f"/api/v1/cases/{case}/items", {"item_ids": []}, ALL),
         ("PUT", f"/api/v1/cases/{top}/items", {"item_ids": []}, {"admin", "lead"}),
+        ("GET", f"/api/v1/cases/{case}/links", None, ALL),
+        ("GET", f"/api/v1/cases/{top}/links", None, LEADS),
+        ("POST", f"/api/v1/cases/{top}/links", {"other_id": ids["related"]}, LEADS),
+        ("POST", f"/api/v1/cases/{case}/links", {"other_id": ids["related"]}, ALL),
+        ("POST", f"/api/v1/cases/{case}/merge", {"duplicate_id": ids["duplicate"]}, ALL),
+        ("POST", f"/api/v1/cases/{case}/split", {"event_id": ids["message"], "subject": "s"}, ALL),
         ("GET", f"/api/v1/cases/{case}/customer-history", None, ALL),
         ("GET", f"/api/v1/cases/{top}/customer-history", None, {"admin", "lead"}),
         ("GET", f"/api/v1/cases/{case}/sla", None, ALL),
