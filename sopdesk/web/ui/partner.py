@@ -105,8 +105,9 @@ def answer(
     task = get_partner_task(runtime.db, runtime.clock, partner.principal, task_id)
     values = text_fields(form)
     fields = {k: values.get(k, "") for k in ("answer", "carrier", "tracking_number")}
-    found = dict(task.options).get(values.get("found", ""))
-    if found:  # a button of what the shop found; what they typed goes below it
+    fields["found"] = values.get("found", "")
+    found = dict(task.options).get(fields["found"])
+    if found:  # a button of what the shop found (the run's choice); what they typed goes below
         fields["answer"] = f"{found}\n\n{fields['answer']}".strip()
     try:
         command = parse(AnswerTask, fields)
