@@ -70,6 +70,10 @@ def test_a_partners_found_button_makes_the_runs_choice(
     page.click("button[type=submit]")
     page.wait_for_url(f"{server.url}/partner")
     page.locator("table.partner-tasks tbody tr").first.get_by_role("link").click()
+    # What the desk lets the shop see: the customer's first name and report, no e-mail.
+    expect(page.locator("[data-customer]")).to_have_text("Casey")
+    expect(page.locator("pre.customer-report")).to_contain_text("The Charizard was not in")
+    expect(page.locator("main")).not_to_contain_text("buyer.lighthouse@example.com")
     options = page.locator(".found-options button")
     expect(options).to_have_count(4)
     expect(options.nth(1)).to_contain_text("shipped to another customer")

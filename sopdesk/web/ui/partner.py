@@ -20,6 +20,7 @@ from sopdesk.engine.partner_tasks import (
     list_partner_tasks,
 )
 from sopdesk.engine.partner_users import authenticate_partner, partner_user_principal
+from sopdesk.engine.partner_view import CustomerReport, customer_report
 from sopdesk.errors import Forbidden, InvalidInput, Unauthorized
 from sopdesk.web.auth import get_runtime
 from sopdesk.web.ui.forms import FormRefused, parse, refused, text_fields
@@ -95,7 +96,12 @@ def tasks(request: Request, partner: Partner, runtime: Rt) -> Response:
 def task_page(request: Request, task_id: int, partner: Partner, runtime: Rt) -> Response:
     task = get_partner_task(runtime.db, runtime.clock, partner.principal, task_id)
     context = {"partner": partner, "task": task, "values": {}, "errors": {}}
+    context["report"] = _report(runtime, partner, task_id)
     return render(request, "partner_task.html", context)
+
+
+def _report(runtime: Rt, partner: PartnerViewer, task_id: int) -> CustomerReport:
+    return customer_report(runtime.db, runtime.clock, runtime.desk, partner.principal, task_id)
 
 
 @router.post("/partner/tasks/{task_id}")
@@ -117,6 +123,7 @@ def answer(
             raise refused(exc) from None
     except FormRefused as exc:
         context = {"partner": partner, "task": task, "values": values, "errors": exc.errors}
+        context["report"] = _report(runtime, partner, task_id)
         return render(request, "partner_task.html", context, status=422)
     do_answer_task(runtime.db, runtime.clock, runtime.desk, partner.principal, task, command)
     return redirect(request, f"/partner/tasks/{task_id}?answered=1")
