@@ -69,7 +69,7 @@ def new_case_page(
     return _page(request, viewer, runtime, query=q, chosen=chosen, errors=errors, values={"q": q})
 
 
-def _command(values: dict[str, str]) -> dict[str, Any]:
+def _command(values: dict[str, str], item_ids: list[str]) -> dict[str, Any]:
     data: dict[str, Any] = {
         "subject": values.get("subject", "").strip(),
         "body": values.get("body", ""),
@@ -77,6 +77,10 @@ def _command(values: dict[str, str]) -> dict[str, Any]:
         "order_ref": values.get("order_ref", "").strip() or None,
         "category": values.get("category", "").strip() or None,
     }
+    if item_ids:  # the order's line(s) the call is about, ticked under the order
+        if not all(i.isdigit() for i in item_ids):
+            raise FormRefused({"item_ids": "tick the item(s) from the order's list"})
+        data["item_ids"] = [int(i) for i in item_ids]
     how = values.get("how", "phone")
     if how == "walk-in":
         data["tags"] = ["walk-in"]
@@ -108,11 +112,13 @@ def _command(values: dict[str, str]) -> dict[str, Any]:
 @router.post("/cases/new", dependencies=[page_needs("cases.create")])
 def create(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm) -> Response:
     values = text_fields(form)
+    values["item_ids"] = ",".join(v for v in form.getlist("item_ids") if isinstance(v, str))
     chosen = None
     try:
         if values.get("customer_id", "").strip().isdigit():
             chosen = get_caller(runtime.db, viewer.principal, int(values["customer_id"]))
-        command = parse(CreateCase, _command(values))
+        items = [v for v in form.getlist("item_ids") if isinstance(v, str)]
+        command = parse(CreateCase, _command(values, items))
         try:
             plan = check_create_case(runtime.db, viewer.principal, runtime.desk, command)
         except InvalidInput as exc:

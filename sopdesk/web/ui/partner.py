@@ -16,11 +16,12 @@ from sopdesk.engine.partner_tasks import (
     list_partner_tasks,
 )
 from sopdesk.engine.partner_users import authenticate_partner
+from sopdesk.engine.partner_view import CustomerReport, customer_report
 from sopdesk.errors import InvalidInput
 from sopdesk.web.ui.forms import FormRefused, parse, refused, text_fields
 from sopdesk.web.ui.login import attempt_sign_in, safe_next
 from sopdesk.web.ui.rendering import PageRoute, redirect, render, session_of
-from sopdesk.web.ui.viewer import Partner, PostedForm, Rt, page_needs
+from sopdesk.web.ui.viewer import Partner, PartnerViewer, PostedForm, Rt, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 HOME = "/partner"
@@ -63,7 +64,12 @@ def tasks(request: Request, partner: Partner, runtime: Rt) -> Response:
 def task_page(request: Request, task_id: int, partner: Partner, runtime: Rt) -> Response:
     task = get_partner_task(runtime.db, runtime.clock, partner.principal, task_id)
     context = {"partner": partner, "task": task, "values": {}, "errors": {}}
+    context["report"] = _report(runtime, partner, task_id)
     return render(request, "partner_task.html", context)
+
+
+def _report(runtime: Rt, partner: PartnerViewer, task_id: int) -> CustomerReport:
+    return customer_report(runtime.db, runtime.clock, runtime.desk, partner.principal, task_id)
 
 
 @router.post("/partner/tasks/{task_id}", dependencies=[page_needs("partner.tasks")])
@@ -73,8 +79,9 @@ def answer(
     task = get_partner_task(runtime.db, runtime.clock, partner.principal, task_id)
     values = text_fields(form)
     fields = {k: values.get(k, "") for k in ("answer", "carrier", "tracking_number")}
-    found = dict(task.options).get(values.get("found", ""))
-    if found:  # a button of what the shop found; what they typed goes below it
+    fields["found"] = values.get("found", "")
+    found = dict(task.options).get(fields["found"])
+    if found:  # a button of what the shop found (the run's choice); what they typed goes below
         fields["answer"] = f"{found}\n\n{fields['answer']}".strip()
     try:
         command = parse(AnswerTask, fields)
@@ -84,6 +91,7 @@ def answer(
             raise refused(exc) from None
     except FormRefused as exc:
         context = {"partner": partner, "task": task, "values": values, "errors": exc.errors}
+        context["report"] = _report(runtime, partner, task_id)
         return render(request, "partner_task.html", context, status=422)
     do_answer_task(runtime.db, runtime.clock, runtime.desk, partner.principal, task, command)
     return redirect(request, f"/partner/tasks/{task_id}?answered=1")
