@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -33,8 +34,15 @@ env = Environment(
 )
 
 
-def _when(value: datetime | None) -> str:
+def _utc(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+@pass_context
+def _when(context: Context, value: datetime | None) -> str:
+    """A time as the page's reader reads it: in the desk's timezone (`render` passes it)."""
+    timezone = context.get("desk_timezone")
+    return _local(value, timezone) if timezone else _utc(value)
 
 
 def _local(value: datetime | None, timezone: str) -> str:
@@ -44,7 +52,7 @@ def _local(value: datetime | None, timezone: str) -> str:
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        return _when(value)
+        return _utc(value)
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
@@ -70,8 +78,14 @@ def render(
     request: Request, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HTMLResponse:
     session = session_of(request)
+    runtime = getattr(request.app.state, "runtime", None)
+    timezone = runtime.desk.timezone if runtime is not None else None
     page = env.get_template(template).render(
-        request=request, csrf_token=session.csrf, path=request.url.path, **context
+        request=request,
+        csrf_token=session.csrf,
+        path=request.url.path,
+        desk_timezone=timezone,
+        **context,
     )
     response = HTMLResponse(page, status_code=status)
     keep(request, response)
