@@ -11,7 +11,6 @@ from sopdesk.domain.cases import ActorKind, Channel, Role
 from sopdesk.domain.clock import ManualClock
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.playbooks.scenario import (
-    ORDER_PLACED_DAYS_AGO,
     Scenario,
     ScenarioAgent,
     ScenarioEarlier,
@@ -173,7 +172,7 @@ def build_world(db: Database, clock: ManualClock, desk: Desk, scenario: Scenario
                     customer_email=email,
                     customer_name=case.customer.name,
                     partner=PARTNER_SLUG if partner is not None else None,
-                    placed_at=clock.now() - timedelta(days=ORDER_PLACED_DAYS_AGO),
+                    placed_at=clock.now() - timedelta(days=order.placed_days_ago),
                     destination_country=order.country,
                     currency=order.currency,
                     status=order.status,

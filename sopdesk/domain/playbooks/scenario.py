@@ -60,6 +60,7 @@ ORDER_PLACED_DAYS_AGO = 7
 class ScenarioOrder(_Model):
     number: str = "R-1"
     currency: str = "EUR"
+    placed_days_ago: int = Field(default=ORDER_PLACED_DAYS_AGO, ge=0)  # before the start
     country: str | None = None
     status: OrderStatus | None = None  # unset: read from the shipments
     payment_methods: list[str] = Field(default_factory=list)

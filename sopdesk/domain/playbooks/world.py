@@ -31,7 +31,6 @@ from sopdesk.domain.fact_sheet import (
 )
 from sopdesk.domain.offenses import OffenseEvent, count_offenses
 from sopdesk.domain.playbooks.scenario import (
-    ORDER_PLACED_DAYS_AGO,
     Scenario,
     ScenarioEarlier,
     ScenarioOrder,
@@ -62,7 +61,7 @@ def scenario_order(order: ScenarioOrder, start: datetime) -> OrderFacts:
     dates = [{"shipped_at": s.shipped_at, "delivered_at": s.delivered_at} for s in shipments]
     return OrderFacts(
         number=order.number,
-        placed_at=start - timedelta(days=ORDER_PLACED_DAYS_AGO),
+        placed_at=start - timedelta(days=order.placed_days_ago),
         currency=order.currency,
         total=sum((_money(i.value) for i in order.items), Decimal("0")),
         country=order.country,
@@ -138,6 +137,7 @@ def scenario_facts(
         ],
         partner=Party(case.partner.name, case.partner.email) if case.partner else None,
         case_limits=limits_facts,
+        fulfilment=desk.fulfilment_terms() if desk is not None else None,
     )
     return build_facts(inputs)
 
