@@ -62,7 +62,8 @@ imap-server:
 	@command -v dovecot >/dev/null || (apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd)
 
-## bench: every benchmark with its default size (long: timers and sla schedule 1,000,000 rows)
+## bench: every benchmark with its default size (long: timers and sla schedule 1,000,000 rows;
+## bench.load needs PostgreSQL on 127.0.0.1:5432, user postgres)
 bench: install
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.console
@@ -76,6 +77,7 @@ bench: install
 	$(BIN)/python -m bench.triage
 	$(BIN)/python -m bench.desk_tests
 	$(BIN)/python -m bench.fuzz
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sopdesk.desk.files import desk_file_names
 from sopdesk.domain.clock import Clock, SystemClock
 from sopdesk.engine.kb import sync_kb
 from sopdesk.errors import SopdeskError
@@ -27,18 +28,16 @@ DESK_CHECK_SECONDS = 1.0  # how often a request may look at the desk folder for 
 
 
 def desk_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    """Every file of the desk folder with its modification time and size: cheap to compute,
-    different whenever a file is added, removed or written."""
+    """Every desk file (`desk_file_names`: not the SQLite database, the attachments or the
+    trained models that may share the folder) with its modification time and size: cheap to
+    compute, different whenever a desk file is added, removed or written."""
     found = []
-    for path in sorted(folder.rglob("*")):
-        if any(part.startswith(".") for part in path.relative_to(folder).parts):
-            continue  # .models/ (triage's trained files) and the like are not the desk
+    for name in sorted(desk_file_names(folder)):
         try:
-            stat = path.stat()
+            stat = (folder / name).stat()
         except OSError:
             continue
-        if path.is_file():
-            found.append((str(path.relative_to(folder)), stat.st_mtime_ns, stat.st_size))
+        found.append((name, stat.st_mtime_ns, stat.st_size))
     return tuple(found)
 
 

@@ -13,6 +13,7 @@ import typer
 from sopdesk.cli.app import app, err, friendly, out
 from sopdesk.desk import check_desk
 from sopdesk.desk.load import read_desk
+from sopdesk.desk.test_results import changed_playbooks
 from sopdesk.errors import Conflict, InvalidInput
 from sopdesk.packs import pack_path
 
@@ -26,7 +27,12 @@ def _plural(count: int, noun: str) -> str:
 def check(
     desk: Path = typer.Argument(..., help="The desk folder to check."),
 ) -> None:
-    """Check a desk folder: print every problem as file:line:col: message, or a summary."""
+    """Check a desk folder: print every problem as file:line:col: message, or a summary.
+
+    Also warns about each playbook that changed (it, or a macro it sends) since its scenarios
+    last passed in `sopdesk test` (recorded in .sopdesk/test-results.json); a warning does not
+    fail the check.
+    """
     problems = check_desk(desk)
     if problems:
         for problem in problems:
@@ -53,6 +59,8 @@ def check(
     )
     out.print("  " + ", ".join(parts), highlight=False, soft_wrap=True)
     out.print(f"  languages: {', '.join(d.languages)}", highlight=False, soft_wrap=True)
+    for warning in changed_playbooks(desk, d):
+        out.print(f"  warning: {warning}; run sopdesk test {desk}", highlight=False, soft_wrap=True)
 
 
 @app.command("init")
@@ -72,7 +80,9 @@ def init(
             )
         target.rmdir()
     shutil.copytree(
-        source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "__init__.py")
+        source,
+        target,
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "__init__.py", ".sopdesk"),
     )
     out.print(f"created a desk from the '{pack}' pack in {target}", highlight=False, soft_wrap=True)
     out.print(f"next: sopdesk check {target}", highlight=False, soft_wrap=True)

@@ -15,7 +15,9 @@ from rich.table import Table
 from sopdesk.cli.app import app, err, friendly, out
 from sopdesk.desk import load_desk
 from sopdesk.desk.scenarios import load_scenario, scenario_files
+from sopdesk.desk.test_results import RESULTS_FILE, DeskTestRun, PlaybookCoverage, record_run
 from sopdesk.desktests.runner import run_engine_scenario
+from sopdesk.domain.clock import SystemClock
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.playbooks.simulation import SimulationResult, branch_coverage, coverage
@@ -42,15 +44,25 @@ def _run_all(desk: Desk, files: list[Path], root: Path) -> list[Outcome]:
     return outcomes
 
 
-def _coverage_table(desk: Desk, outcomes: list[Outcome]) -> Table:
+Coverage = dict[str, tuple[float, list[str], float, list[str]]]  # steps, missing, branches, ...
+
+
+def _coverage(desk: Desk, outcomes: list[Outcome]) -> Coverage:
     results = [r for _, r, _, _ in outcomes if r is not None]
-    table = Table(title="coverage")
-    for column in ("playbook", "steps", "never reached", "branches", "never taken"):
-        table.add_column(column)
+    found: Coverage = {}
     for slug, playbook in sorted(desk.playbooks.items()):
         mine = [r for r in results if r.scenario.playbook == slug]
         share, missing = coverage(playbook, mine)
         branches, untaken = branch_coverage(playbook, mine)
+        found[slug] = (share, missing, branches, untaken)
+    return found
+
+
+def _coverage_table(found: Coverage) -> Table:
+    table = Table(title="coverage")
+    for column in ("playbook", "steps", "never reached", "branches", "never taken"):
+        table.add_column(column)
+    for slug, (share, missing, branches, untaken) in found.items():
         table.add_row(
             slug,
             f"{share:.0%}",
@@ -65,6 +77,8 @@ def untouched_categories(desk: Desk, results: list[SimulationResult]) -> list[st
     """Categories no scenario's case was in (at the start or after routing)."""
     seen = {r.scenario.case.category for r in results}
     seen |= {r.world.get("case", {}).get("category") for r in results}
+    seen |= {row.category for r in results for row in r.scenario.matrix}
+    seen |= {row.get("category") for r in results for row in r.world.get("matrix", [])}
     return sorted(set(desk.categories) - seen)
 
 
@@ -94,6 +108,33 @@ def write_junit(path: Path, outcomes: list[Outcome]) -> None:
     ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
 
 
+def _record(
+    folder: Path, desk: Desk, outcomes: list[Outcome], found: Coverage, name: str | None
+) -> None:
+    """The run in the desk's .sopdesk/test-results.json, for `sopdesk check` and the admin
+    page; a desk folder that cannot be written to only loses the record."""
+    failed = sum(1 for _, _, problems, _ in outcomes if problems)
+    run = DeskTestRun(
+        at=SystemClock().now(),
+        desk_version=desk.version,
+        passed=len(outcomes) - failed,
+        failed=failed,
+        only=name,
+        coverage={
+            slug: PlaybookCoverage(steps=share, branches=branches)
+            for slug, (share, _, branches, _) in found.items()
+        },
+    )
+    verdicts: dict[str, list[bool]] = {}
+    for _, result, problems, _ in outcomes:
+        if result is not None and result.scenario.playbook is not None:
+            verdicts.setdefault(result.scenario.playbook, []).append(not problems)
+    try:
+        record_run(folder, desk, run, verdicts)
+    except OSError as exc:
+        err.print(f"could not record the run in {folder / RESULTS_FILE}: {exc}", highlight=False)
+
+
 @app.command("test")
 @friendly
 def test(
@@ -106,6 +147,8 @@ def test(
     """Run every scenario of a desk on the real engine; exit 1 if one fails.
 
     Each scenario gets a throwaway database and a virtual clock; mail and chat are captured.
+    The run is recorded in DESK/.sopdesk/test-results.json (the admin desk page shows it;
+    `sopdesk check` warns about playbooks changed since their scenarios last passed).
     Example: sopdesk test ./desk -k missing-item --junit scenarios.xml
     """
     loaded = load_desk(desk)
@@ -122,7 +165,8 @@ def test(
         verdict = "[red]FAIL[/red]" if problems else "[green]pass[/green]"
         table.add_row(scenario, verdict, f"{elapsed:.2f}", "\n".join(problems))
     out.print(table)
-    out.print(_coverage_table(loaded, outcomes))
+    found = _coverage(loaded, outcomes)
+    out.print(_coverage_table(found))
     results = [r for _, r, _, _ in outcomes if r is not None]
     unused = untouched_macros(loaded, results) if name is None else []
     if unused:
@@ -137,6 +181,7 @@ def test(
     if junit is not None:
         write_junit(junit, outcomes)
     failed = sum(1 for _, _, problems, _ in outcomes if problems)
+    _record(desk, loaded, outcomes, found, name)
     out.print(f"{len(outcomes) - failed} passed, {failed} failed", highlight=False)
     if failed:
         raise typer.Exit(1)

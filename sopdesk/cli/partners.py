@@ -1,4 +1,5 @@
-"""`sopdesk partner add` and `sopdesk partner user add`: shops and their portal users.
+"""`sopdesk partner add`, `sopdesk partner user add|deactivate|activate`: shops and their
+portal users.
 
 The command line acts as the system, through the same check_*/do_* functions as the API. A
 user added without --password gets an invitation link that lets them choose one.
@@ -26,8 +27,10 @@ from sopdesk.engine.partner_users import (
     CreatePartnerUser,
     check_create_partner,
     check_create_partner_user,
+    check_set_partner_user_active,
     do_create_partner,
     do_create_partner_user,
+    do_set_partner_user_active,
 )
 from sopdesk.errors import InvalidInput
 
@@ -125,3 +128,44 @@ def partner_user_add(
         soft_wrap=True,
     )
     typer.echo(invite_url(settings.public_url, made.token))
+
+
+def _set_active(email: str, active: bool, desk: DeskOpt, database_url: DatabaseOpt) -> None:
+    settings = load_settings(desk=desk, database_url=database_url)
+    db = open_database(settings)
+    try:
+        user_id = check_set_partner_user_active(db, Principal.system(), email)
+        done = do_set_partner_user_active(db, user_id, active)
+    finally:
+        db.dispose()
+    state = "active again" if done.active else "deactivated; their sessions have ended"
+    out.print(f"Partner user {done.email} (id {done.id}) is {state}", highlight=False)
+
+
+@user_app.command("deactivate")
+@friendly
+def partner_user_deactivate(
+    email: Annotated[str, typer.Option(help="The partner user's e-mail.")],
+    desk: DeskOpt = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Deactivate a partner-portal user: their sessions end at once, and their sign-in and
+    invitation link are refused until `sopdesk partner user activate`.
+
+    Example: sopdesk partner user deactivate --email sam@goldenpack.example
+    """
+    _set_active(email, False, desk, database_url)
+
+
+@user_app.command("activate")
+@friendly
+def partner_user_activate(
+    email: Annotated[str, typer.Option(help="The partner user's e-mail.")],
+    desk: DeskOpt = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Let a deactivated partner-portal user sign in again.
+
+    Example: sopdesk partner user activate --email sam@goldenpack.example
+    """
+    _set_active(email, True, desk, database_url)

@@ -20,6 +20,7 @@ from sopdesk.demo.accounts import (
     load_agents,
     load_partner_users,
 )
+from sopdesk.demo.shop_tasks import load_shop_tasks
 from sopdesk.demo.texts import (
     CARRIERS,
     FIRST_NAMES,
@@ -71,6 +72,7 @@ class DemoResult:
     links: int = 0
     orders: int = 0
     cases: int = 0
+    shop_tasks: int = 0  # missing-item cases waiting on a shop (demo/shop_tasks.py)
     credentials: list[Credential] = field(default_factory=list)
 
 
@@ -96,6 +98,7 @@ def load_demo(
     result.orders = _upsert_orders(db, now, system, orders)
     if not _demo_cases_exist(db, [p.email for _, p in people]):
         result.cases = _cases(db, rng, desk, now, [p for _, p in people], orders, cases)
+        result.shop_tasks = load_shop_tasks(db, random.Random(SEED + 1), desk, now, orders)
     return result
 
 

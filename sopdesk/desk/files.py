@@ -105,22 +105,25 @@ def _read(files: DeskFiles, rel: str) -> None:
     files.digest.update(data)
 
 
-def read_desk_files(root: Path) -> DeskFiles:
-    """Reads every desk file under `root`; problems are collected, not raised."""
-    files = DeskFiles(root.resolve())
+def desk_file_names(root: Path, problems: list[Problem] | None = None) -> list[str]:
+    """The relative paths of the files that make the desk (what `read_desk_files` reads and
+    the desk's version hashes): never the database, attachments or trained models kept in
+    the same folder. Problems (a required file missing, a folder that links out) are added
+    to `problems` when given."""
+    found = [] if problems is None else problems
     names: list[str] = []
     for name in REQUIRED:
         if (root / name).exists() or (root / name).is_symlink():
             names.append(name)
         else:
-            files.problems.append(Problem(name, 1, 1, "is missing; every desk needs this file"))
+            found.append(Problem(name, 1, 1, "is missing; every desk needs this file"))
     names.extend(n for n in OPTIONAL if (root / n).exists() or (root / n).is_symlink())
     for folder, suffixes in FOLDERS.items():
         base = root / folder
         if not (base.exists() or base.is_symlink()):
             continue
-        if not _inside(files.root, base) or not base.is_dir():
-            files.problems.append(
+        if not _inside(root.resolve(), base) or not base.is_dir():
+            found.append(
                 Problem(folder, 1, 1, "must be a folder inside the desk folder, not a link out")
             )
             continue
@@ -129,6 +132,13 @@ def read_desk_files(root: Path) -> DeskFiles:
             for p in sorted(base.iterdir())
             if p.suffix in suffixes and not p.name.startswith(".")
         )
+    return names
+
+
+def read_desk_files(root: Path) -> DeskFiles:
+    """Reads every desk file under `root`; problems are collected, not raised."""
+    files = DeskFiles(root.resolve())
+    names = desk_file_names(root, files.problems)
     if len(names) > MAX_FILES:
         files.problems.append(Problem(".", 1, 1, f"has {len(names)} files; at most {MAX_FILES}"))
         return files

@@ -181,6 +181,7 @@ def _assemble(
         status_page=s.status_page,
         triage=s.triage,
         customer_links=s.customer_links,
+        partner_portal=s.partner_portal,
         trends=s.trends,
         review=s.review,
         connectors={**s.connectors, **connectors},

@@ -10,17 +10,24 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sopdesk.desktests.world import World
 from sopdesk.domain.cases import EventKind
 from sopdesk.domain.connectors import order_status
 from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.playbooks.scenario import Timeline
 from sopdesk.domain.playbooks.simulation import Entry
+from sopdesk.engine.attachments import case_attachments
+from sopdesk.engine.intake import ORIGINAL_NAME
 from sopdesk.engine.macro_context import order_state
+from sopdesk.errors import SopdeskError
+from sopdesk.store.blobs import BlobStore
+from sopdesk.store.db import Database
 from sopdesk.store.models import Agent, Case, CaseEvent, LedgerEntry, Order, SlaClockRow
 
 # Field names the timeline stores as the case's columns, back to the playbook's words.
@@ -195,3 +202,34 @@ def read_world(session: Session, case_id: int, times: Timeline) -> dict[str, Any
         "clocks": clocks,
         "ledger": ledger,
     }
+
+
+def read_attachments(db: Database, world: World, blobs: Path) -> list[dict[str, Any]]:
+    """The case's files (the raw original of a mail aside): whether the blob is stored with
+    its size, and which of the scenario's agents see it on the case (the approver's card lists
+    the same files, through the same door)."""
+    senior = world.agents["agent"]  # the default agent: level 4, a lead
+    seen: dict[int, list[str]] = {}
+    for key, agent in world.agents.items():
+        try:
+            views = case_attachments(db, agent, world.case_id)
+        except SopdeskError:
+            continue
+        for view in views:
+            seen.setdefault(view.id, []).append(key)
+    store = BlobStore(blobs)
+    files = []
+    for view in reversed(case_attachments(db, senior, world.case_id)):
+        if view.filename == ORIGINAL_NAME:
+            continue
+        path = store.path_of(view.sha256)
+        files.append(
+            {
+                "name": view.filename,
+                "content_type": view.content_type,
+                "size": view.size,
+                "stored": path.is_file() and path.stat().st_size == view.size,
+                "seen_by": seen.get(view.id, []),
+            }
+        )
+    return files

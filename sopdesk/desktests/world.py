@@ -3,6 +3,7 @@ partner, the order with its items, the customer's earlier cases, and the case it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -13,6 +14,7 @@ from sopdesk.domain.desk import Desk
 from sopdesk.domain.playbooks.scenario import (
     Scenario,
     ScenarioAgent,
+    ScenarioCase,
     ScenarioEarlier,
     ScenarioOrder,
 )
@@ -96,7 +98,8 @@ def _create_earlier(
     db: Database,
     clock: ManualClock,
     desk: Desk,
-    scenario: Scenario,
+    case: ScenarioCase,
+    email: str,
     index: int,
     earlier: ScenarioEarlier,
     order_ref: str | None,
@@ -107,8 +110,8 @@ def _create_earlier(
     start = clock.now()
     clock.set(start - timedelta(days=earlier.days_ago))
     command = CreateCase(
-        customer_email=earlier.email or scenario.case.customer.email or "customer@example.com",
-        customer_name=scenario.case.customer.name,
+        customer_email=earlier.email or email,
+        customer_name=case.customer.name,
         subject=f"Earlier case {index + 1}",
         body="An earlier contact.",
         category=earlier.category,
@@ -145,10 +148,25 @@ def build_world(db: Database, clock: ManualClock, desk: Desk, scenario: Scenario
         check_create_partner(db, system, command)
         partner_id = do_create_partner(db, clock.now(), command)
         partner = Principal(kind=ActorKind.PARTNER, id=partner_id, name=command.name)
+    world = World(case_id=0, agents=agents, partner=partner)
+    world.case_id = open_contact(db, clock, desk, world, case, scenario.earlier_cases)
+    return world
+
+
+def open_contact(
+    db: Database,
+    clock: ManualClock,
+    desk: Desk,
+    world: World,
+    case: ScenarioCase,
+    earlier: Sequence[str | ScenarioEarlier],
+) -> int:
+    """The customer's accounts, earlier cases and order, then the contact itself, opened by
+    the default agent at the clock's instant; returns the new case's id."""
+    system = Principal.system()
     email = case.customer.email or "customer@example.com"
     earlier_cases = [
-        e if isinstance(e, ScenarioEarlier) else ScenarioEarlier(category=e)
-        for e in scenario.earlier_cases
+        e if isinstance(e, ScenarioEarlier) else ScenarioEarlier(category=e) for e in earlier
     ]
     accounts = {email: case.customer.phone}
     for e in earlier_cases:
@@ -161,53 +179,15 @@ def build_world(db: Database, clock: ManualClock, desk: Desk, scenario: Scenario
             do_create_customer(db, clock.now(), customer, region)
     for index, earlier_case in enumerate(earlier_cases):
         if not earlier_case.same_order:
-            _create_earlier(db, clock, desk, scenario, index, earlier_case, None)
+            _create_earlier(db, clock, desk, case, email, index, earlier_case, None)
     # A partner reaches the case through an order of its shop (as on the live desk).
-    order = case.order or (ScenarioOrder() if partner is not None else None)
+    order = case.order or (ScenarioOrder() if world.partner is not None else None)
     if order is not None:
-        upsert = UpsertOrders(
-            orders=[
-                OrderIn(
-                    external_ref=order.number,
-                    customer_email=email,
-                    customer_name=case.customer.name,
-                    partner=PARTNER_SLUG if partner is not None else None,
-                    placed_at=clock.now() - timedelta(days=order.placed_days_ago),
-                    destination_country=order.country,
-                    currency=order.currency,
-                    status=order.status,
-                    payment_methods=list(order.payment_methods),
-                    shipping_address=order.shipping_address,
-                    items=[
-                        ItemIn(
-                            sku=item.serial or f"item-{n + 1}",
-                            name=item.name,
-                            variant=item.variant,
-                            value=Decimal(str(item.value)).quantize(Decimal("0.01")),
-                            comp_value=None
-                            if item.comp_value is None
-                            else Decimal(str(item.comp_value)).quantize(Decimal("0.01")),
-                        )
-                        for n, item in enumerate(order.items)
-                    ],
-                    shipments=[
-                        ShipmentIn(
-                            carrier=s.carrier,
-                            tracking_number=s.tracking_number,
-                            shipped_at=_ago(clock, s.shipped_days_ago),
-                            delivered_at=_ago(clock, s.delivered_days_ago),
-                        )
-                        for s in order.shipments
-                    ],
-                )
-            ]
-        )
-        partners = check_upsert_orders(db, system, upsert)
-        do_upsert_orders(db, clock.now(), upsert, partners)
+        _write_order(db, clock, order, email, case.customer.name, world.partner is not None)
     for index, earlier_case in enumerate(earlier_cases):
         if earlier_case.same_order:
             ref = order.number if order is not None else None
-            _create_earlier(db, clock, desk, scenario, index, earlier_case, ref)
+            _create_earlier(db, clock, desk, case, email, index, earlier_case, ref)
     contact = CreateCase(
         customer_email=email,
         customer_name=case.customer.name,
@@ -220,7 +200,50 @@ def build_world(db: Database, clock: ManualClock, desk: Desk, scenario: Scenario
         language=case.language,
         signals=list(case.signals),
     )
-    opener = agents["agent"]
+    opener = world.agents["agent"]
     plan = check_create_case(db, opener, desk, contact)
-    view = do_create_case(db, clock, desk, opener, contact, plan)
-    return World(case_id=view.id, agents=agents, partner=partner)
+    return do_create_case(db, clock, desk, opener, contact, plan).id
+
+
+def _write_order(
+    db: Database, clock: ManualClock, order: ScenarioOrder, email: str, name: str, shop: bool
+) -> None:
+    upsert = UpsertOrders(
+        orders=[
+            OrderIn(
+                external_ref=order.number,
+                customer_email=email,
+                customer_name=name,
+                partner=PARTNER_SLUG if shop else None,
+                placed_at=clock.now() - timedelta(days=order.placed_days_ago),
+                destination_country=order.country,
+                currency=order.currency,
+                status=order.status,
+                payment_methods=list(order.payment_methods),
+                shipping_address=order.shipping_address,
+                items=[
+                    ItemIn(
+                        sku=item.serial or f"item-{n + 1}",
+                        name=item.name,
+                        variant=item.variant,
+                        value=Decimal(str(item.value)).quantize(Decimal("0.01")),
+                        comp_value=None
+                        if item.comp_value is None
+                        else Decimal(str(item.comp_value)).quantize(Decimal("0.01")),
+                    )
+                    for n, item in enumerate(order.items)
+                ],
+                shipments=[
+                    ShipmentIn(
+                        carrier=s.carrier,
+                        tracking_number=s.tracking_number,
+                        shipped_at=_ago(clock, s.shipped_days_ago),
+                        delivered_at=_ago(clock, s.delivered_days_ago),
+                    )
+                    for s in order.shipments
+                ],
+            )
+        ]
+    )
+    partners = check_upsert_orders(db, Principal.system(), upsert)
+    do_upsert_orders(db, clock.now(), upsert, partners)

@@ -95,13 +95,15 @@ def can_see_level(agent_level: int, roles: frozenset[Role], case_level: int) -> 
 
     An agent sees cases at or below their level; leads and admins see every level.
     """
-    highest = highest_level_seen(agent_level, roles)
-    return highest is None or case_level <= highest
+    return sees_every_level(roles) or case_level <= agent_level
+
+
+def sees_every_level(roles: frozenset[Role]) -> bool:
+    """Leads and admins see the cases of every level (the case-level check's exception)."""
+    return Role.ADMIN in roles or Role.LEAD in roles
 
 
 def highest_level_seen(agent_level: int, roles: frozenset[Role]) -> int | None:
     """The highest case level an agent sees (the one rule of `can_see_level`, in the form a
     query filter needs); None when they see every level (leads and admins)."""
-    if Role.ADMIN in roles or Role.LEAD in roles:
-        return None
-    return agent_level
+    return None if sees_every_level(roles) else agent_level

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -41,3 +42,8 @@ class ManualClock:
         if instant.tzinfo is None:
             raise ValueError("ManualClock needs timezone-aware instants")
         self._now = instant.astimezone(UTC)
+
+
+def local_text(value: datetime, timezone: str) -> str:
+    """An instant as a person reads it in the desk's timezone: "Mon 23 Nov 2026 10:00 CET"."""
+    return value.astimezone(ZoneInfo(timezone)).strftime("%a %d %b %Y %H:%M %Z")

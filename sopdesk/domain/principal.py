@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sopdesk.domain.cases import ActorKind, Role, can_see_level
+from sopdesk.domain.cases import ActorKind, Role, can_see_level, sees_every_level
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,10 @@ class Principal:
 
     def has(self, role: Role) -> bool:
         return self.kind is ActorKind.SYSTEM or role in self.roles
+
+    @property
+    def sees_every_level(self) -> bool:
+        return self.kind is ActorKind.SYSTEM or (self.is_agent and sees_every_level(self.roles))
 
     def sees_level(self, level: int) -> bool:
         if self.kind is ActorKind.SYSTEM:

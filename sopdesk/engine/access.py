@@ -17,17 +17,12 @@ from sopdesk.domain.access import (
     decide_case_access,
     visible_level_ceiling,
 )
-from sopdesk.domain.cases import Role
+from sopdesk.domain.policy import allows, refusal
 from sopdesk.domain.principal import Principal
 from sopdesk.errors import Forbidden, NotFound
 from sopdesk.store.models import Case
 
 Q = TypeVar("Q", bound=Select[Any])
-
-
-def sees_every_level(principal: Principal) -> bool:
-    """Whether `visible_cases` leaves a query as it is (no need to join the cases for it)."""
-    return visible_level_ceiling(principal) is None
 
 
 def visible_cases(query: Q, principal: Principal) -> Q:
@@ -42,10 +37,10 @@ def require_staff(principal: Principal) -> None:
         raise Forbidden("only agents can do this")
 
 
-def require_role(principal: Principal, *roles: Role) -> None:
-    if not any(principal.has(role) for role in roles):
-        names = " or ".join(role.value for role in roles)
-        raise Forbidden(f"this needs the {names} role")
+def require(principal: Principal, permission: str) -> None:
+    """Refuses a principal the policy (sopdesk.domain.policy) does not give the permission."""
+    if not allows(permission, principal):
+        raise Forbidden(refusal(permission))
 
 
 def check_case_access(principal: Principal, case: Case, action: CaseAction) -> None:

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from sopdesk.domain.cases import MAX_LEVEL, MIN_LEVEL, ActorKind, Role
 from sopdesk.domain.clock import Clock
+from sopdesk.domain.policy import allows
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.access import require_role
+from sopdesk.engine.access import require
 from sopdesk.engine.console_sessions import end_agent_sessions
 from sopdesk.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from sopdesk.store.db import Database
@@ -98,7 +99,7 @@ class AgentView:
 
 
 def check_create_agent(db: Database, principal: Principal, command: CreateAgent) -> None:
-    require_role(principal, Role.ADMIN)
+    require(principal, "agents.manage")
     with db.transaction(write=False) as session:
         exists = session.scalar(select(Agent.id).where(Agent.email == command.email))
     if exists is not None:
@@ -131,7 +132,7 @@ def load_agent(session: Session, agent_id: int) -> Agent:
 def check_update_agent(
     db: Database, principal: Principal, agent_id: int, command: UpdateAgent
 ) -> None:
-    require_role(principal, Role.ADMIN)
+    require(principal, "agents.manage")
     with db.transaction(write=False) as session:
         load_agent(session, agent_id)
     if principal.id == agent_id and command.active is False:
@@ -160,7 +161,7 @@ def do_update_agent(db: Database, agent_id: int, command: UpdateAgent) -> AgentV
 
 
 def list_agents(db: Database, principal: Principal) -> list[AgentView]:
-    require_role(principal, Role.LEAD, Role.ADMIN, Role.APPROVER)
+    require(principal, "agents.read")
     with db.transaction(write=False) as session:
         return [AgentView.of(a) for a in session.scalars(select(Agent).order_by(Agent.id))]
 
@@ -227,7 +228,7 @@ def check_create_token(db: Database, principal: Principal, command: CreateToken)
     if target is None:
         raise InvalidInput("say which agent the token is for (agent_id)")
     if target != principal.id:
-        require_role(principal, Role.ADMIN)
+        require(principal, "agents.manage")
     with db.transaction(write=False) as session:
         agent = load_agent(session, target)
         if not agent.active:
@@ -255,7 +256,7 @@ def list_tokens(db: Database, principal: Principal) -> list[TokenView]:
         raise Forbidden("only agents have API tokens")
     with db.transaction(write=False) as session:
         query = select(ApiToken).order_by(ApiToken.id)
-        if not principal.has(Role.ADMIN):
+        if not allows("agents.manage", principal):  # admins see every agent's tokens
             query = query.where(ApiToken.agent_id == principal.id)
         return [_token_view(row) for row in session.scalars(query)]
 
@@ -264,7 +265,8 @@ def check_revoke_token(db: Database, principal: Principal, token_id: int) -> Non
     with db.transaction(write=False) as session:
         row = session.get(ApiToken, token_id)
         # Someone else's token is "not found" to a non-admin: don't reveal that it exists.
-        if row is None or (row.agent_id != principal.id and not principal.has(Role.ADMIN)):
+        theirs = row is not None and row.agent_id != principal.id
+        if row is None or (theirs and not allows("agents.manage", principal)):
             raise NotFound(f"no API token with id {token_id}")
 
 

@@ -34,6 +34,8 @@ class OrderChoice:
     placed_at: datetime
     total: str
     items: str
+    # Each line as (id, "name (sku)"): the agent ticks the one(s) the call is about.
+    lines: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ def _orders(session: Session, customer_id: int) -> list[OrderChoice]:
             o.placed_at,
             f"{o.total} {o.currency}",
             ", ".join(i.name for i in o.items[:3]) + (" …" if len(o.items) > 3 else ""),
+            tuple((i.id, f"{i.name} ({i.sku})") for i in o.items),
         )
         for o in rows
     ]

@@ -99,7 +99,7 @@ def set_fields(
         for row in sla.retarget_clocks(session, desk, case, now):
             policy = next((p for p in desk.sla_policies if p.id == row.policy), None)
             if policy is not None:
-                run_clock_actions(session, case, row, policy.on_start, "start", now)
+                run_clock_actions(session, desk, case, row, policy.on_start, "start", now)
     case.updated_at = now
     return changed
 

@@ -15,6 +15,7 @@ from sopdesk.domain.case_items import ItemName, named_items, the_item
 from sopdesk.domain.cases import EventKind
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.timeline import NewEvent, append_event
+from sopdesk.errors import InvalidInput
 from sopdesk.store.models import CaseItem, OrderItem
 
 FIELD = "items"
@@ -51,6 +52,18 @@ def _label(items: Sequence[OrderItem]) -> str | None:
     return ", ".join(i.name for i in items) or None
 
 
+def refuse_odd_items(lines: Sequence[OrderItem], item_ids: Sequence[int]) -> None:
+    """An InvalidInput naming the ids that are not lines of the order, and the lines that are."""
+    known = {i.id for i in lines}
+    odd = [i for i in item_ids if i not in known]
+    if odd:
+        names = ", ".join(f"{i.id} ({i.name})" for i in lines) or "none"
+        raise InvalidInput(
+            f"item {', '.join(map(str, odd))} is not on the case's order (its items: {names})",
+            errors=[{"loc": ["body", "item_ids"], "msg": "not an item of the case's order"}],
+        )
+
+
 def name_items_at_intake(
     session: Session,
     case_id: int,
@@ -58,24 +71,32 @@ def name_items_at_intake(
     text: str,
     now: datetime,
     principal: Principal,
+    chosen: Sequence[int] = (),
 ) -> NewEvent | None:
-    """Records the lines of the order that the contact's subject or body names; returns the
-    timeline event to write with the case's others (None when it names none)."""
+    """Records the lines of the order the agent chose when opening the case (`chosen`, checked
+    to be lines of the order), else those the contact's subject or body names; returns the
+    timeline event to write with the case's others (None when none)."""
     lines = order_lines(session, order_id)
-    named = set(named_items(text, item_names(lines)))
-    if not named or len(lines) < 2:  # an only line is the case's item without a choice
+    if chosen:
+        named, by, actor, why = set(chosen), "agent", principal, "chosen when the case was opened"
+    else:
+        named = set(named_items(text, item_names(lines)))
+        by, actor, why = "message", Principal.system(), "named in the customer's message"
+        if len(lines) < 2:  # an only line is the case's item without a choice
+            return None
+    if not named:
         return None
     picked = [i for i in lines if i.id in named]
     session.execute(
         insert(CaseItem),
-        [{"case_id": case_id, "item_id": i.id, "chosen_by": "message", "at": now} for i in picked],
+        [{"case_id": case_id, "item_id": i.id, "chosen_by": by, "at": now} for i in picked],
     )
     return NewEvent.of(
         case_id,
         EventKind.FIELD_CHANGE,
         now,
-        Principal.system(),
-        body="named in the customer's message",
+        actor,
+        body=why,
         data={"field": FIELD, "from": None, "to": _label(picked), "item_ids": sorted(named)},
     )
 

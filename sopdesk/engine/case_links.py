@@ -69,6 +69,14 @@ def read_links(session: Session, case_id: int) -> list[CaseLinkView]:
     return [CaseLinkView(*_link_kind(r, case_id), r.reason) for r in rows]
 
 
+def list_case_links(db: Database, principal: Principal, case_id: int) -> list[CaseLinkView]:
+    """The links of a case the principal may see (`GET /api/v1/cases/{id}/links`)."""
+    require_staff(principal)
+    with db.transaction(write=False) as session:
+        load_case(session, principal, case_id)
+        return read_links(session, case_id)
+
+
 def read_merged_timeline(session: Session, case_id: int, *, limit: int) -> list[EventView]:
     """The case's events and those of the cases merged into it, interleaved by time."""
     merged = session.scalars(

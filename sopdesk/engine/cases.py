@@ -22,7 +22,12 @@ from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla_rules import ReplyOrigin
 from sopdesk.engine.access import load_case, require_staff
 from sopdesk.engine.case_fields import check_assignee, set_fields
-from sopdesk.engine.case_items import chosen_item_ids, order_lines, replace_items
+from sopdesk.engine.case_items import (
+    chosen_item_ids,
+    order_lines,
+    refuse_odd_items,
+    replace_items,
+)
 from sopdesk.engine.case_views import CaseView, get_case
 from sopdesk.engine.customer_messages import customer_wrote
 from sopdesk.engine.draft_refill import refill_drafts
@@ -177,14 +182,7 @@ def check_set_case_items(
                 "the case has no order, so it cannot be about an order's items",
                 errors=[{"loc": ["body", "item_ids"], "msg": "the case has no order"}],
             )
-        known = {i.id for i in lines}
-        odd = [i for i in command.item_ids if i not in known]
-        if odd:
-            names = ", ".join(f"{i.id} ({i.name})" for i in lines) or "none"
-            raise InvalidInput(
-                f"item {', '.join(map(str, odd))} is not on the case's order (its items: {names})",
-                errors=[{"loc": ["body", "item_ids"], "msg": "not an item of the case's order"}],
-            )
+        refuse_odd_items(lines, command.item_ids)
 
 
 def do_set_case_items(

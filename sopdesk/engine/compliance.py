@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sopdesk.domain.cases import ActorKind, Role
+from sopdesk.domain.cases import ActorKind
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.playbooks.state import RunState
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.access import load_case, require_role, require_staff
+from sopdesk.engine.access import load_case, require, require_staff
 from sopdesk.engine.playbook_views import version_of
 from sopdesk.engine.report_filter import ReportFilter
 from sopdesk.errors import InvalidInput
@@ -276,7 +276,7 @@ def period_proof(db: Database, principal: Principal, desk: Desk, f: ReportFilter
     """Every run started in the period (for an auditor): leads and admins only (it spans
     every level)."""
     if principal.kind is not ActorKind.SYSTEM:
-        require_role(principal, Role.LEAD, Role.ADMIN)
+        require(principal, "compliance.read")
     with db.transaction(write=False) as session:
         rows = list(
             session.scalars(

@@ -83,6 +83,11 @@ def end_agent_sessions(session: Session, agent_id: int) -> None:
     session.execute(delete(ConsoleSession).where(ConsoleSession.agent_id == agent_id))
 
 
+def end_partner_user_sessions(session: Session, user_id: int) -> None:
+    """Signs the partner user out everywhere (inside the caller's transaction)."""
+    session.execute(delete(ConsoleSession).where(ConsoleSession.partner_user_id == user_id))
+
+
 def prune_sessions(session: Session, now: datetime) -> None:
     """Deletes rows long past their end (run at each sign-in, so the table stays small)."""
     session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at <= now - PRUNE_AFTER))

@@ -18,10 +18,9 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from sopdesk.domain.cases import Role
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.access import require_role, require_staff
+from sopdesk.engine.access import require, require_staff
 from sopdesk.engine.customers import load_customer
 from sopdesk.engine.outbox import PENDING
 from sopdesk.errors import Conflict
@@ -141,7 +140,7 @@ class Erasure:
 
 
 def check_erase_customer(db: Database, principal: Principal, customer_id: int) -> None:
-    require_role(principal, Role.ADMIN)
+    require(principal, "customers.erase")
     with db.transaction(write=False) as session:
         load_customer(session, customer_id)
         done = session.scalar(

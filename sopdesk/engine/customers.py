@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from pydantic import BaseModel, EmailStr, Field, field_validator
 from sqlalchemy import (
     Table,
     bindparam,
+    func,
     insert,
     or_,
     select,
@@ -139,6 +140,28 @@ _NAME_BLANK_CUSTOMER = (
 _INSERT_IDENTITY = insert(cast(Table, CustomerIdentity.__table__))
 
 
+def _customer_by_email_identity(session: Session, email: str) -> Any:
+    """The customer holding this very address as an identity though it is not their account's
+    e-mail: after a merge the merged-away address lives on with the survivor."""
+    try:
+        normalized = identity_form(IdentityKind.EMAIL, email, None)
+    except InvalidInput:
+        return None
+    holder = (
+        select(_IDENTITIES.c.customer_id)
+        .where(
+            _IDENTITIES.c.kind == IdentityKind.EMAIL.value,
+            _IDENTITIES.c.normalized == normalized,
+            func.lower(_IDENTITIES.c.value) == email,
+        )
+        .order_by(_IDENTITIES.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    columns = _CUSTOMER_BY_EMAIL.selected_columns
+    return session.execute(select(*columns).where(_CUSTOMERS.c.id == holder)).first()
+
+
 def ensure_customer(session: Session, email: str, name: str, now: datetime) -> int:
     """The id of the customer with this e-mail, creating them (and the identity) if new.
 
@@ -153,6 +176,8 @@ def ensure_customer_facts(session: Session, email: str, name: str, now: datetime
     # Most contacts come from customers seen before: one indexed read answers those, and the
     # statement is built once (building an INSERT per call was a third of case creation).
     known = session.execute(_CUSTOMER_BY_EMAIL, {"email": email}).first()
+    if known is None:
+        known = _customer_by_email_identity(session, email)
     if known is not None:
         if name and not known[4]:
             # Known only by address so far (e.g. from an order import): the contact names them.

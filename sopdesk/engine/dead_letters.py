@@ -11,10 +11,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from sopdesk.domain.cases import Role
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.accounts import require_role
+from sopdesk.engine.access import require
 from sopdesk.engine.outbox import DEAD, PENDING, OutboxKind
 from sopdesk.errors import Conflict, NotFound
 from sopdesk.store.db import Database
@@ -39,7 +38,7 @@ class OutboxView:
 
 
 def list_dead(db: Database, principal: Principal, *, limit: int = 100) -> list[OutboxView]:
-    require_role(principal, Role.ADMIN)
+    require(principal, "desk.admin")
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.status == DEAD)
@@ -51,7 +50,7 @@ def list_dead(db: Database, principal: Principal, *, limit: int = 100) -> list[O
 
 
 def check_retry_outbox(db: Database, principal: Principal, outbox_id: int) -> None:
-    require_role(principal, Role.ADMIN)
+    require(principal, "desk.admin")
     with db.transaction(write=False) as session:
         row = session.get(OutboxMessage, outbox_id)
         if row is None:

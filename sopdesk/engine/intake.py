@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sopdesk.domain.cases import ActorKind, Channel, Priority, Role
+from sopdesk.domain.cases import ActorKind, Channel, Priority
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.inbound_mail import ParsedMail
@@ -28,7 +28,7 @@ from sopdesk.domain.mail_threading import (
     tagged_case,
 )
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.access import require_role
+from sopdesk.engine.access import require
 from sopdesk.engine.customer_messages import customer_wrote
 from sopdesk.engine.customers import ensure_customer
 from sopdesk.engine.mail_index import (
@@ -103,7 +103,7 @@ def check_inbound_mail(
     secret: str,
 ) -> MailPlan:
     """Authorises the intake, refuses mail with no sender, finds duplicates and the thread."""
-    require_role(principal, Role.ADMIN)
+    require(principal, "desk.admin")
     if not mail.sender:
         raise InvalidInput(
             "this mail has no usable sender address (From); it was not stored as a case"

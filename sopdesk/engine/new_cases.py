@@ -26,7 +26,7 @@ from sopdesk.domain.routing import route_by_category
 from sopdesk.domain.sla import SlaFacts
 from sopdesk.engine import sla_start
 from sopdesk.engine.access import require_staff
-from sopdesk.engine.case_items import name_items_at_intake
+from sopdesk.engine.case_items import name_items_at_intake, order_lines, refuse_odd_items
 from sopdesk.engine.case_views import CaseView
 from sopdesk.engine.customers import customer_facts, ensure_contact_customer, phone_region
 from sopdesk.engine.playbooks import start_triggered_runs
@@ -58,6 +58,9 @@ class CreateCase(BaseModel):
     language: str | None = Field(default=None, pattern=r"^[a-z]{2}(-\w+)?$")
     tags: list[str] = Field(default_factory=list, max_length=30)
     signals: list[str] = Field(default_factory=list, max_length=10)  # fraud, legal-threat, ...
+    # The lines of the order the case is about, chosen by the agent opening it (ids as
+    # GET /orders/{ref} lists them); without them, the lines the message names.
+    item_ids: list[int] = Field(default_factory=list, max_length=50)
 
     @field_validator("subject", "body")
     @classmethod
@@ -145,7 +148,21 @@ def check_create_case(
                 errors=[{"loc": ["body", "order_ref"], "msg": "unknown order reference"}],
             )
         order_id, partner_id = row
+    _check_items(db, order_id, command.item_ids)
     return CasePlan(order_id, partner_id, decision.level, decision.explanation, phone)
+
+
+def _check_items(db: Database, order_id: int | None, item_ids: list[int]) -> None:
+    if not item_ids:
+        return
+    if order_id is None:
+        raise InvalidInput(
+            "choose the order before its items: the case has no order",
+            errors=[{"loc": ["body", "item_ids"], "msg": "no order_ref"}],
+        )
+    with db.transaction(write=False) as session:
+        lines = order_lines(session, order_id)
+    refuse_odd_items(lines, item_ids)
 
 
 def _phone(desk: Desk, phone: str | None) -> str | None:
@@ -224,6 +241,12 @@ def write_new_case(
     """Writes a case from an inbound contact inside the caller's transaction: the customer if
     new, the case, its timeline (created, message, routing, SLA starts), clocks and timers, and
     the playbooks its category starts. `message_id` asks for the message event's id."""
+    # A contact without a category is read by triage first (sopdesk/engine/triage_intake.py),
+    # before the first write: triage is CPU work, and an uncommitted customer row would make
+    # every other intake from that customer wait for it (bench/load.py).
+    triaged = (
+        triage_contact(desk, command.subject, command.body) if command.category is None else None
+    )
     customer = ensure_contact_customer(
         session,
         now,
@@ -231,10 +254,6 @@ def write_new_case(
         email=command.customer_email,
         phone_e164=plan.phone_e164,
         name=command.customer_name,
-    )
-    # A contact without a category is read by triage first (sopdesk/engine/triage_intake.py).
-    triaged = (
-        triage_contact(desk, command.subject, command.body) if command.category is None else None
     )
     category = triaged.category if triaged else command.category
     signals = sorted({*command.signals, *(triaged.signals if triaged else ())})
@@ -272,7 +291,13 @@ def write_new_case(
         "closed_at": None,
     }
     case_id = int(session.execute(_INSERT_CASE, row).scalar_one())
-    values = {"id": case_id, "subject": subject, "level": routed.level, "priority": row["priority"]}
+    values = {
+        "id": case_id,
+        "subject": subject,
+        "level": routed.level,
+        "priority": row["priority"],
+        "timezone": desk.timezone,
+    }
     sla_events, start_mails = sla_start.write_case_clocks(session, desk, values, clocks, now)
     events = [
         NewEvent.of(
@@ -310,7 +335,9 @@ def write_new_case(
         )
     if plan.order_id is not None:
         text = f"{subject}\n{command.body}"
-        named = name_items_at_intake(session, case_id, plan.order_id, text, now, principal)
+        named = name_items_at_intake(
+            session, case_id, plan.order_id, text, now, principal, command.item_ids
+        )
         if named is not None:
             events.append(named)
     ids = append_events(session, events, returning=message_id)

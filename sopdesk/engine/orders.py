@@ -15,10 +15,9 @@ from pydantic import AwareDatetime, BaseModel, EmailStr, Field, field_validator
 from sqlalchemy import select
 
 from sopdesk.domain.case_items import line_key, match_lines
-from sopdesk.domain.cases import Role
 from sopdesk.domain.connectors import OrderStatus
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.accounts import require_role
+from sopdesk.engine.access import require
 from sopdesk.engine.customers import ensure_customer, require_staff
 from sopdesk.errors import InvalidInput, NotFound
 from sopdesk.store.db import Database
@@ -126,7 +125,7 @@ def check_upsert_orders(
     db: Database, principal: Principal, command: UpsertOrders
 ) -> dict[str, int]:
     """Validates a batch; returns partner ids by slug. Nothing is written if any order is bad."""
-    require_role(principal, Role.ADMIN)
+    require(principal, "orders.import")
     refs = [o.external_ref for o in command.orders]
     duplicates = sorted({r for r in refs if refs.count(r) > 1})
     if duplicates:

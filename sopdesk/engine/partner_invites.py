@@ -13,9 +13,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from pydantic import BaseModel, EmailStr, Field, field_validator
 from sqlalchemy import select
 
-from sopdesk.domain.cases import Role
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.accounts import hash_password, require_role
+from sopdesk.engine.access import require
+from sopdesk.engine.accounts import hash_password
 from sopdesk.engine.partner_users import partner_for_new_user
 from sopdesk.errors import InvalidInput, SopdeskError
 from sopdesk.store.db import Database
@@ -131,23 +131,33 @@ def do_accept_invite(db: Database, user_id: int, password: str) -> None:
 
 
 @dataclass(frozen=True)
+class PartnerUserRow:
+    id: int
+    email: str
+    name: str
+    ready: bool  # has chosen a password
+    active: bool
+
+
+@dataclass(frozen=True)
 class PartnerListing:
     id: int
     slug: str
     name: str
     email: str | None
-    users: list[tuple[str, str, bool]]  # (e-mail, name, has chosen a password)
+    users: list[PartnerUserRow]
 
 
 def list_partners(db: Database, principal: Principal) -> list[PartnerListing]:
     """Every partner with its portal users, for the admin page."""
-    require_role(principal, Role.ADMIN)
+    require(principal, "partners.manage")
     with db.transaction(write=False) as session:
-        users: dict[int, list[tuple[str, str, bool]]] = {}
+        users: dict[int, list[PartnerUserRow]] = {}
         for user in session.scalars(select(PartnerUser).order_by(PartnerUser.email)):
-            users.setdefault(user.partner_id, []).append(
-                (user.email, user.name, user.password_hash is not None)
+            row = PartnerUserRow(
+                user.id, user.email, user.name, user.password_hash is not None, user.active
             )
+            users.setdefault(user.partner_id, []).append(row)
         return [
             PartnerListing(p.id, p.slug, p.name, p.email, users.get(p.id, []))
             for p in session.scalars(select(Partner).order_by(Partner.name))

@@ -240,6 +240,9 @@ class AnswerTask(BaseModel):
     tracking_number: str | None = Field(
         default=None, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9 .-]*$"
     )
+    # What the shop found, one of the task's options (a button on the task page): the run's
+    # choice that follows the task is made with it, as an agent's choice would be.
+    found: str | None = Field(default=None, max_length=100)
 
     @field_validator("answer")
     @classmethod
@@ -248,7 +251,7 @@ class AnswerTask(BaseModel):
             raise ValueError("write what you found or did")
         return value.strip()
 
-    @field_validator("carrier", "tracking_number", mode="before")
+    @field_validator("carrier", "tracking_number", "found", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -269,6 +272,9 @@ def check_answer_task(
         raise Conflict(f"this task is {task.status}; it cannot be answered again")
     if command.carrier and not command.tracking_number:
         raise _tracking_refused("give the tracking number for this carrier, or leave it out")
+    if command.found and command.found not in dict(task.options):
+        message = "pick one of the answers offered on the task, or write what you found"
+        raise InvalidInput(message, errors=[{"loc": ["body", "found"], "msg": message}])
     if command.tracking_number and task.order_ref is None:
         raise _tracking_refused(
             "this case has no order to add a shipment to; write the tracking in your answer"
@@ -317,6 +323,10 @@ def answer_task_in(
     values.update({k: v for k, v in tracking.items() if v})
     done = ev.TaskDone(step=task.step, by=principal.name, values=values)
     apply_event_in(session, desk, run, case, done, now, principal)
+    if command.found:
+        # The run now waits on the choice the shop's button answers: made as an agent's is.
+        chose = ev.Chose(option=command.found, by=principal.name, values=values)
+        apply_event_in(session, desk, run, case, chose, now, principal)
     return event
 
 

@@ -11,10 +11,12 @@ from datetime import datetime
 from pydantic import BaseModel, EmailStr, Field, field_validator
 from sqlalchemy import select
 
-from sopdesk.domain.cases import ActorKind, Role
+from sopdesk.domain.cases import ActorKind
 from sopdesk.domain.clock import Clock
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.accounts import hash_password, require_role, verify_password
+from sopdesk.engine.access import require
+from sopdesk.engine.accounts import hash_password, verify_password
+from sopdesk.engine.console_sessions import end_partner_user_sessions
 from sopdesk.errors import Conflict, Forbidden, NotFound, Unauthorized
 from sopdesk.store.db import Database
 from sopdesk.store.models import Partner, PartnerUser
@@ -86,7 +88,7 @@ class PartnerUserView:
 
 
 def check_create_partner(db: Database, principal: Principal, command: CreatePartner) -> None:
-    require_role(principal, Role.ADMIN)
+    require(principal, "partners.manage")
     with db.transaction(write=False) as session:
         if session.scalar(select(Partner.id).where(Partner.slug == command.slug)) is not None:
             raise Conflict(f"a partner with slug '{command.slug}' already exists")
@@ -115,7 +117,7 @@ def check_create_partner_user(
 def partner_for_new_user(db: Database, principal: Principal, slug: str, email: str) -> int:
     """The one rule for adding a partner user (by password or by invitation): admins only, a
     known partner, an e-mail no partner user has yet. Returns the partner's id."""
-    require_role(principal, Role.ADMIN)
+    require(principal, "partners.manage")
     with db.transaction(write=False) as session:
         partner_id = session.scalar(select(Partner.id).where(Partner.slug == slug))
         if partner_id is None:
@@ -140,3 +142,40 @@ def do_create_partner_user(
         session.add(user)
         session.flush()
         return PartnerUserView(user.id, partner_id, user.email, user.name)
+
+
+# --- deactivating ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnerUserStatus:
+    id: int
+    email: str
+    active: bool
+
+
+def check_set_partner_user_active(db: Database, principal: Principal, user: int | str) -> int:
+    """The id of the partner user named by id or e-mail (admins only; NotFound otherwise)."""
+    require(principal, "partners.manage")
+    with db.transaction(write=False) as session:
+        if isinstance(user, int):
+            found = session.get(PartnerUser, user)
+        else:
+            email = user.strip().lower()
+            found = session.scalar(select(PartnerUser).where(PartnerUser.email == email))
+        if found is None:
+            raise NotFound(f"no partner user {user}")
+        return found.id
+
+
+def do_set_partner_user_active(db: Database, user_id: int, active: bool) -> PartnerUserStatus:
+    """Deactivating ends every session of the user at once; their sign-in and invitation link
+    are refused from then on (both read `active`). Reactivating lets them sign in again."""
+    with db.transaction() as session:
+        user = session.get(PartnerUser, user_id)
+        if user is None:
+            raise NotFound(f"no partner user {user_id}")
+        user.active = active
+        if not active:
+            end_partner_user_sessions(session, user_id)
+        return PartnerUserStatus(user.id, user.email, user.active)

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sopdesk.domain.cases import ActorKind, Role
 from sopdesk.domain.principal import Principal
-from sopdesk.errors import Forbidden, InvalidInput
+from sopdesk.engine.access import require
+from sopdesk.errors import InvalidInput
 
 MIN_REPORT_LEVEL = 2
 MAX_PERIOD = timedelta(days=366)
@@ -18,12 +18,8 @@ DEFAULT_PERIOD = timedelta(days=30)
 
 
 def require_report_reader(principal: Principal) -> None:
-    """Reports are for agents of level 2 and up, leads and admins."""
-    if principal.kind is ActorKind.SYSTEM or principal.has(Role.ADMIN) or principal.has(Role.LEAD):
-        return
-    if principal.is_agent and principal.level >= MIN_REPORT_LEVEL:
-        return
-    raise Forbidden(f"reports are for agents of level {MIN_REPORT_LEVEL}+, leads and admins")
+    """Reports are for agents of level 2 and up, leads and admins (`reports.read`)."""
+    require(principal, "reports.read")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from sopdesk.domain.cases import ActorKind, CaseStatus
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.access import sees_every_level, visible_cases
+from sopdesk.engine.access import visible_cases
 from sopdesk.engine.report_filter import ReportFilter, parse_filter, require_report_reader
 from sopdesk.engine.report_sql import (
     day_of,
@@ -70,7 +70,7 @@ class Report:
 
 def _scoped(query: Q, case_id: Any, f: ReportFilter, who: Principal) -> Q:
     """Joins the cases only when a filter or the reader's level needs them."""
-    if not f.narrows_cases and sees_every_level(who):
+    if not f.narrows_cases and who.sees_every_level:
         return query
     return _cases(query.join(Case, Case.id == case_id), f, who)
 

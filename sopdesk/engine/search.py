@@ -237,13 +237,13 @@ def _orders(session: Session, query: SearchQuery) -> list[OrderHit]:
     if not query.references:
         return []
     refs = list(query.references)
-    by_tracking = select(Shipment.order_id).where(Shipment.tracking_number.in_(refs))
-    rows = session.scalars(
-        select(Order)
-        .where(or_(Order.external_ref.in_(refs), Order.id.in_(by_tracking)))
-        .order_by(Order.id.desc())
-        .limit(20)
+    # Two index look-ups (order number, tracking number): an OR of both scans every order.
+    by_ref = session.scalars(select(Order.id).where(Order.external_ref.in_(refs)))
+    by_tracking = session.scalars(
+        select(Shipment.order_id).where(Shipment.tracking_number.in_(refs))
     )
+    ids = sorted({*by_ref, *by_tracking}, reverse=True)[:20]
+    rows = session.scalars(select(Order).where(Order.id.in_(ids)).order_by(Order.id.desc()))
     hits = []
     for order in rows:
         tracking = [s.tracking_number for s in order.shipments if s.tracking_number]

@@ -1,6 +1,10 @@
 """PostgreSQL's side of the search: the newest rows matching a tsquery, found through the GIN
 index in widening windows of ids, so neither a rare nor a common word scans the table.
 
+Windows of 2,000 and 20,000 ids, then the GIN index alone: a word too rare to fill the first
+two has few matches in all (ANDing the GIN bitmap with a range of 200,000 ids of the primary key
+cost more than the matches themselves at 1,000,000 cases).
+
 Why windows: PostgreSQL guesses that 0.5 % of rows match any word. For a rare word it then walks
 the primary key backwards computing every row's tsvector (seconds at 100,000 cases); for a common
 word the GIN bitmap fetches every match before sorting. A bitmap of the GIN index ANDed with an
@@ -19,10 +23,16 @@ from sopdesk.domain.search import HIT_END, HIT_START, SearchQuery
 from sopdesk.store.models import Case
 from sopdesk.store.models.search import EVENTS_WHERE, PG_CONFIG, pg_document
 
-WINDOWS = (2_000, 20_000, 200_000, 2_000_000, None)  # newest ids looked at; None: all of them
+WINDOWS = (2_000, 20_000, None)
 CANDIDATES = 500
 SCAN = 60  # matching texts read to fill a page of cases
+MAX_ID = 2**63 - 1
 HEADLINE = f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=24, MinWords=10, MaxFragments=1"
+# Both settings back to the session's values for the rest of the transaction.
+RESET = (
+    "SELECT set_config(name, reset_val, true) FROM pg_settings "
+    "WHERE name IN ('enable_indexscan', 'max_parallel_workers_per_gather')"
+)
 TSQUERY = f"websearch_to_tsquery('{PG_CONFIG}'::regconfig, :q)"
 
 
@@ -38,17 +48,23 @@ def newest_matches(
     """Hands `enough` batches of (id, *extra columns) of the rows whose `column` matches, newest
     first, one batch per window (at most CANDIDATES rows), until it answers True or every row
     was looked at. `where` is a fixed SQL predicate or ""."""
-    top = session.execute(text(f"SELECT max(id) FROM {table}")).scalar() or 0
+    # Bitmap scans only: a GIN match ANDed with an id range instead of a walk of the primary
+    # key, without parallel workers (their start costs more than a bitmap of the newest ids).
+    # The newest id is the id sequence's (no index scan needed), in the same round trip.
+    top = session.execute(
+        text(
+            "SELECT set_config('enable_indexscan', 'off', true), "
+            "set_config('max_parallel_workers_per_gather', '0', true), "
+            f"coalesce(pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id')), 0)"
+        )
+    ).one()[2]
     condition = f" AND {where}" if where else ""
     picked = f", {extra}" if extra else ""
     statement = text(
         f"SELECT id{picked} FROM {table} WHERE {pg_document(column)} @@ {TSQUERY}{condition} "
         f"AND id > :floor AND id <= :ceiling ORDER BY id DESC LIMIT {CANDIDATES}"
     )
-    ceiling = top
-    # Bitmap scans only (after max(id), which needs an index scan): a GIN match ANDed with an
-    # id range instead of a walk of the primary key.
-    session.execute(text("SET LOCAL enable_indexscan = off"))
+    ceiling = MAX_ID  # the first window is open above: rows written with an explicit id too
     try:
         for window in WINDOWS:
             floor = max(0, top - window) if window is not None else 0
@@ -57,7 +73,7 @@ def newest_matches(
                 return
             ceiling = floor
     finally:
-        session.execute(text("SET LOCAL enable_indexscan = on"))
+        session.execute(text(RESET))
 
 
 def headlines(

@@ -152,7 +152,7 @@ def _start(
     row.target_seconds, row.warn_seconds = clock.target_seconds, clock.warn_seconds
     _store(session, row, clock, calendar, now)
     record_clock_event(session, case.id, now, "started", row, target_seconds=clock.target_seconds)
-    run_clock_actions(session, case, row, policy.on_start, "start", now)
+    run_clock_actions(session, desk, case, row, policy.on_start, "start", now)
     return row
 
 

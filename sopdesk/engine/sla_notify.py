@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sopdesk.domain.cases import EventKind
+from sopdesk.domain.clock import local_text
+from sopdesk.domain.desk import Desk
 from sopdesk.domain.desk.sla import SlaAction
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.outbox import OutboxKind, write_outbox
@@ -24,7 +26,9 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\.([a-z_]+)\s*\}\}")
 def render_clock_text(
     template: str, case: dict[str, Any], metric: str, policy: str, due_at: datetime | None
 ) -> str:
-    """An SLA notification's text: `{{ case.number }}`, `{{ sla.due_at }}`, ... filled in."""
+    """An SLA notification's text: `{{ case.number }}`, `{{ sla.due_at }}`, ... filled in; the
+    due time in the desk's timezone (`case["timezone"]`), as the on-call person reads it."""
+    zone = str(case.get("timezone") or "UTC")
     values = {
         ("case", "id"): str(case["id"]),
         ("case", "number"): str(case["id"]),
@@ -33,13 +37,19 @@ def render_clock_text(
         ("case", "priority"): str(case["priority"]),
         ("sla", "metric"): metric.replace("_", " "),
         ("sla", "policy"): policy,
-        ("sla", "due_at"): due_at.isoformat() if due_at else "",
+        ("sla", "due_at"): local_text(due_at, zone) if due_at else "",
     }
     return _PLACEHOLDER.sub(lambda m: values.get((m[1], m[2]), m[0]), template)
 
 
-def case_values(case: Case) -> dict[str, Any]:
-    return {"id": case.id, "subject": case.subject, "level": case.level, "priority": case.priority}
+def case_values(case: Case, timezone: str) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "subject": case.subject,
+        "level": case.level,
+        "priority": case.priority,
+        "timezone": timezone,
+    }
 
 
 def notify_for_clock(
@@ -105,6 +115,7 @@ def mail_notes(session: Session, notes: list[NewEvent], key: str, now: datetime)
 
 def run_clock_actions(
     session: Session,
+    desk: Desk,
     case: Case,
     row: SlaClockRow,
     actions: Sequence[SlaAction],
@@ -121,5 +132,7 @@ def run_clock_actions(
         "policy": row.policy,
         "due_at": row.due_at,
     }
-    notes = notify_for_clock(session, case_values(case), clock, notify, mail, what, now)
+    notes = notify_for_clock(
+        session, case_values(case, desk.timezone), clock, notify, mail, what, now
+    )
     mail_notes(session, notes, f"sla:{row.id}:{row.token}:{what}", now)

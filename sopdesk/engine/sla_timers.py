@@ -57,7 +57,7 @@ def fire_sla_timer(job: Job, ctx: WorkContext) -> Fired | None:
             "policy": row.policy,
             "due_at": row.due_at,
         }
-        values = case_values(case)
+        values = case_values(case, desk.timezone)
         notes = notify_for_clock(session, values, clock, outcome.notify, outcome.mail, what, now)
         mail_notes(session, notes, f"sla:{row.id}:{row.token}:{what}", now)
         if outcome.changes:

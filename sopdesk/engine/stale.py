@@ -1,7 +1,10 @@
 """Stale macros and SOPs: macros that agents edit heavily before sending, playbook steps at
-which runs are stopped most, and checklist items ticked with their value left blank, flagged
+which runs are stopped most, steps that are skipped (their wait ran out: the customer's answer,
+the decision or the shop's task never came) or overridden (an agent recorded the customer's yes
+or no, or did the shop's task), and checklist items ticked with their value left blank, flagged
 for review above the desk's `review` thresholds, with examples. Macros and stops are counted by
-the database; blank values are read from the newest runs' states (JSON). Read-only.
+the database; skips, overrides and blank values are read from the newest runs' states (JSON).
+Read-only.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from typing import Any
 from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session
 
-from sopdesk.domain.cases import EventKind, Role
+from sopdesk.domain.cases import ActorKind, EventKind
 from sopdesk.domain.desk import Desk
+from sopdesk.domain.desk.playbook import Playbook
 from sopdesk.domain.playbooks.state import RunState
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.access import require_role
+from sopdesk.engine.access import require
 from sopdesk.engine.playbook_views import version_of
 from sopdesk.engine.report_sql import json_text
 from sopdesk.store.db import Database
@@ -69,30 +73,104 @@ class BlankTicks:
 
 
 @dataclass(frozen=True)
+class StepSkips:
+    """A step of the newest runs: how many runs entered it, how many of them skipped it (its
+    wait ran out) and how many had an agent override it (do the customer's or shop's part)."""
+
+    playbook: str
+    step: str
+    runs: int
+    skipped: int
+    overridden: int
+    flagged: bool
+    examples: list[int] = field(default_factory=list)  # case ids
+
+
+@dataclass(frozen=True)
 class Review:
     macros: list[MacroUse]
     steps: list[StepStops]
     blanks: list[BlankTicks] = field(default_factory=list)
+    skips: list[StepSkips] = field(default_factory=list)
 
 
-RUNS_READ = 5000  # the newest runs read for blank values (their state is JSON, read here)
+RUNS_READ = 5000  # the newest runs read for skips and blank values (their state is JSON)
+AGENT = f"{ActorKind.AGENT.value}:"
+Runs = list[tuple[int, Playbook, RunState]]
 
 
 def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def blank_ticks(session: Session, desk: Desk) -> list[BlankTicks]:
-    """Items with `record` fields of the newest runs: how often ticked, how often blank."""
-    counts: dict[tuple[str, str, str], list[Any]] = {}
+def newest_runs(session: Session) -> Runs:
+    """(case, playbook version, state) of the newest RUNS_READ runs."""
     rows = session.execute(
         select(PlaybookRun.case_id, PlaybookRun.version, PlaybookRun.state)
         .order_by(PlaybookRun.id.desc())
         .limit(RUNS_READ)
     )
-    for case_id, version, raw in rows:
-        state = RunState.model_validate(raw)
-        playbook = version_of(session, version)
+    return [
+        (int(case_id), version_of(session, version), RunState.model_validate(raw))
+        for case_id, version, raw in rows
+    ]
+
+
+def _overridden(playbook: Playbook, step_id: str, by: str | None, kind: str, what: str) -> bool:
+    """An agent did another party's part: recorded the customer's yes or no on a confirm step,
+    or marked a task for the shop done."""
+    if not (by or "").startswith(AGENT):
+        return False
+    if kind == "confirm":
+        return what.startswith("the customer said")
+    step = playbook.step(step_id)
+    return (
+        kind == "task"
+        and what == "task done"
+        and bool(step and step.task and step.task.to == "partner")
+    )
+
+
+def step_skips(runs: Runs, desk: Desk) -> list[StepSkips]:
+    """Per playbook step of `runs`: runs that entered it, skipped it, overrode it (a run counts
+    once per step)."""
+    counts: dict[tuple[str, str], list[Any]] = {}  # entered, skipped, overridden, examples
+    for case_id, playbook, state in runs:
+        skipped: set[str] = set()
+        overridden: set[str] = set()
+        for e in state.history:
+            if e.ran_out:
+                skipped.add(e.step)
+            elif _overridden(playbook, e.step, e.by, e.kind, e.what):
+                overridden.add(e.step)
+        for step_id in set(state.visited):
+            entry = counts.setdefault((playbook.slug, step_id), [0, 0, 0, []])
+            entry[0] += 1
+            entry[1] += step_id in skipped
+            entry[2] += step_id in overridden
+            if (step_id in skipped or step_id in overridden) and len(entry[3]) < EXAMPLES:
+                entry[3].append(case_id)
+    policy = desk.review
+    found = [
+        StepSkips(
+            pb,
+            step,
+            n,
+            skip,
+            over,
+            n >= policy.min_uses and (skip + over) / n >= policy.step_skip_share,
+            examples,
+        )
+        for (pb, step), (n, skip, over, examples) in counts.items()
+        if skip or over
+    ]
+    return sorted(found, key=lambda s: (-(s.skipped + s.overridden) / s.runs, s.playbook, s.step))
+
+
+def blank_ticks(runs: Runs, desk: Desk) -> list[BlankTicks]:
+    """Items with `record` fields of `runs`: how often ticked, how often blank."""
+    counts: dict[tuple[str, str, str], list[Any]] = {}
+    for case_id, playbook, state in runs:
         for step_id, ticked in state.ticks.items():
             step = playbook.step(step_id)
             if step is None or step.checklist is None:
@@ -126,7 +204,7 @@ def blank_ticks(session: Session, desk: Desk) -> list[BlankTicks]:
 
 def review_desk(db: Database, principal: Principal, desk: Desk) -> Review:
     """Admins only. Macros by their mean edit share, steps by how many runs stopped there."""
-    require_role(principal, Role.ADMIN)
+    require(principal, "desk.admin")
     policy = desk.review
     e = CaseEvent
     with db.transaction(write=False) as session:
@@ -179,5 +257,5 @@ def review_desk(db: Database, principal: Principal, desk: Desk) -> Review:
                 )
             )
             steps.append(StepStops(str(playbook), str(step), int(n), total, flagged, cases))
-        blanks = blank_ticks(session, desk)
-    return Review(macros, steps, blanks)
+        runs_read = newest_runs(session)
+    return Review(macros, steps, blank_ticks(runs_read, desk), step_skips(runs_read, desk))

@@ -20,8 +20,7 @@ from sopdesk.domain.desk import Desk
 from sopdesk.domain.principal import Principal
 from sopdesk.domain.sla_rules import ReplyOrigin
 from sopdesk.domain.status import INCIDENT_STATES, ComponentState, IncidentPhase
-from sopdesk.engine.access import load_case
-from sopdesk.engine.accounts import require_role
+from sopdesk.engine.access import load_case, require
 from sopdesk.engine.customers import require_staff
 from sopdesk.engine.drafts import MacroSend, send_macro
 from sopdesk.engine.macro_context import case_facts, template_context
@@ -175,7 +174,7 @@ def incident_view(session: Session, incident: StatusIncident) -> dict[str, Any]:
 
 
 def check_open_incident(desk: Desk, principal: Principal, command: OpenIncident) -> None:
-    require_role(principal, *WRITERS)
+    require(principal, "status.manage")
     _check_components(desk, command.components)
     _check_states(command.components)
 
@@ -201,7 +200,7 @@ def do_open_incident(
 def check_update_incident(
     db: Database, desk: Desk, principal: Principal, incident_id: int, command: UpdateIncident
 ) -> None:
-    require_role(principal, *WRITERS)
+    require(principal, "status.manage")
     if command.components is not None:
         if not command.components:
             raise InvalidInput("an unresolved incident affects at least one component")
@@ -229,7 +228,7 @@ def do_update_incident(
 def check_resolve_incident(
     db: Database, desk: Desk, principal: Principal, incident_id: int, command: ResolveIncident
 ) -> None:
-    require_role(principal, *WRITERS)
+    require(principal, "status.manage")
     if command.macro is not None:
         macro = desk.macros.get(command.macro)
         if macro is None:
@@ -353,7 +352,7 @@ def do_link_case(
 def check_schedule_maintenance(
     desk: Desk, principal: Principal, command: ScheduleMaintenance
 ) -> None:
-    require_role(principal, *WRITERS)
+    require(principal, "status.manage")
     _check_components(desk, command.components)
 
 

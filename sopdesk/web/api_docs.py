@@ -11,6 +11,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse
 from swagger_ui_bundle import swagger_ui_path
 
+from sopdesk.web.permissions import needs
+
 ASSETS = "/docs-assets"
 
 
@@ -18,7 +20,7 @@ def install_api_docs(app: FastAPI) -> None:
     """Adds /docs (Swagger UI over /openapi.json) with its scripts and styles from the package."""
     app.mount(ASSETS, StaticFiles(directory=swagger_ui_path), name="docs-assets")
 
-    @app.get("/docs", include_in_schema=False)
+    @app.get("/docs", include_in_schema=False, dependencies=[needs("public")])
     def api_docs() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url=app.openapi_url or "/openapi.json",

@@ -13,6 +13,7 @@ from sopdesk.web.api import (
     agents,
     bot,
     callouts,
+    case_links,
     cases,
     compliance,
     customers,
@@ -68,6 +69,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(health.router)
     routers = (
         cases,
+        case_links,
         drafts,
         escalation,
         customers,

@@ -56,3 +56,48 @@ def test_a_partner_answers_a_task(page: Page, browser: Browser, server: Server) 
     expect(agent.locator("#playbook")).to_contain_text("What did the shop find?")
     shot(agent, "partner-answer-on-the-case")
     agent_context.close()
+
+
+def test_a_partners_found_button_makes_the_runs_choice(
+    page: Page, browser: Browser, server: Server
+) -> None:
+    """Seed 000: the shop picks "missed during sorting", the run chooses it (no agent needed),
+    a "send tracking" task follows, and its tracking number ends the run with the item shipped."""
+    shop = make_shop(server.runtime, "lighthouse", "Lighthouse Breaks")
+    page.goto(f"{server.url}/partner/login")
+    page.fill("#email", shop.user_email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server.url}/partner")
+    page.locator("table.partner-tasks tbody tr").first.get_by_role("link").click()
+    # What the desk lets the shop see: the customer's first name and report, no e-mail.
+    expect(page.locator("[data-customer]")).to_have_text("Casey")
+    expect(page.locator("pre.customer-report")).to_contain_text("The Charizard was not in")
+    expect(page.locator("main")).not_to_contain_text("buyer.lighthouse@example.com")
+    options = page.locator(".found-options button")
+    expect(options).to_have_count(4)
+    expect(options.nth(1)).to_contain_text("shipped to another customer")
+    page.fill("#answer", "Found it in the sorting tray")
+    page.get_by_role("button", name=re.compile("missed during sorting")).click()
+    expect(page.locator("[aria-label=Answer]")).to_contain_text("Answered")
+
+    page.goto(f"{server.url}/partner")
+    follow_up = page.locator("table.partner-tasks tbody tr", has_text="tracking").first
+    follow_up.get_by_role("link").click()
+    expect(page.locator(".found-options")).to_have_count(0)
+    page.fill("#answer", "Shipped this morning")
+    page.fill("#carrier", "UPS")
+    page.fill("#tracking_number", "1Z999AA10123456784")
+    page.get_by_role("button", name="Send tracking").click()
+    expect(page.locator(".tracking")).to_contain_text("UPS tracking 1Z999AA10123456784")
+    shot(page, "partner-sends-tracking")
+
+    agent_context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    agent = agent_context.new_page()
+    agent.set_default_timeout(10_000)
+    sign_in(agent, server, "senior")
+    agent.goto(f"{server.url}/cases/{shop.case_id}")
+    expect(agent.locator(".timeline")).to_contain_text("Found it in the sorting tray")
+    expect(agent.locator(".facts")).to_contain_text("1Z999AA10123456784")
+    expect(agent.locator("#playbook")).not_to_contain_text("What did the shop find?")
+    agent_context.close()

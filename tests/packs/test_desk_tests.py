@@ -47,12 +47,14 @@ def scenario(data: dict[str, object]) -> Scenario:
 
 
 def test_the_same_scenario_gives_the_same_timeline_twice_and_on_both_databases(
-    desk: Desk, db: Database
+    desk: Desk, db: Database, tmp_path: Path
 ) -> None:
     parsed = load_scenario(APPROVED)
     first = timeline(run_engine_scenario(desk, parsed))
     assert first == timeline(run_engine_scenario(desk, parsed))
-    assert timeline(run_on(db, desk, parsed)) == first  # db: SQLite and PostgreSQL
+    assert (
+        timeline(run_on(db, desk, parsed, tmp_path / "blobs")) == first
+    )  # db: SQLite and PostgreSQL
 
 
 def test_a_rejection_by_someone_who_is_not_the_named_approver_is_refused(desk: Desk) -> None:
@@ -143,3 +145,80 @@ def test_sopdesk_test_exits_1_on_a_failing_scenario(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["test", str(desk_dir), "-k", "bad"])
     assert result.exit_code == 1
     assert "outcome: expected rejected" in result.output
+
+
+ATTACHED = STARTER / "scenarios/proof-of-purchase-hold/proof-as-attachment.yaml"
+MATRIX = STARTER / "scenarios/routing/matrix-offenses.yaml"
+
+
+@pytest.mark.parametrize("path", [ATTACHED, MATRIX], ids=["attachments", "matrix"])
+def test_attachments_and_a_matrix_give_the_same_run_on_both_databases(
+    desk: Desk, db: Database, tmp_path: Path, path: Path
+) -> None:
+    parsed = load_scenario(path)
+    alone = run_engine_scenario(desk, parsed)
+    here = run_on(db, desk, parsed, tmp_path / "blobs")  # db: SQLite and PostgreSQL
+    assert here.unmet == [] and timeline(here) == timeline(alone)
+    assert here.world["attachments"] == alone.world["attachments"]
+    assert here.world["matrix"] == alone.world["matrix"]
+
+
+def test_an_attachment_is_a_stored_blob_the_approver_sees_and_a_wrong_one_is_named(
+    desk: Desk,
+) -> None:
+    data = yaml.safe_load(ATTACHED.read_text())
+    data["expect"] = [
+        {"attachment": {"name": "receipt.pdf", "size": 48213, "seen_by": ["arvin"]}},
+        {"attachment": {"name": "receipt.pdf", "size": 1}},
+        {"attachment": {"name": "note.txt", "seen_by": ["nobody"]}},
+    ]
+    result = run_engine_scenario(desk, Scenario.model_validate(data))
+    files = {f["name"]: f for f in result.world["attachments"]}
+    assert files["receipt.pdf"]["stored"] and files["note.txt"]["size"] == 29
+    assert "arvin" in files["receipt.pdf"]["seen_by"]
+    assert len(result.unmet) == 2
+    assert result.unmet[0].startswith("attachment: none with name receipt.pdf, size 1 (files: ")
+    assert "seen_by ['nobody']" in result.unmet[1]
+
+
+def test_only_a_customer_message_carries_attachments(tmp_path: Path) -> None:
+    path = tmp_path / "attached.yaml"
+    path.write_text(
+        "start: 2026-11-23 09:00\n"
+        "events:\n"
+        "  - at: day 0 10:00\n"
+        "    agent_reply: Hello\n"
+        "    attachments: [{name: x.pdf}]\n"
+    )
+    with pytest.raises(InvalidInput, match=r"attached.yaml:3: events\.0: .*only a customer's"):
+        load_scenario(path)
+
+
+def test_a_matrix_row_routed_elsewhere_names_what_routing_said(desk: Desk) -> None:
+    result = run_engine_scenario(
+        desk,
+        scenario(
+            {
+                "case": {"category": "spam"},
+                "matrix": [
+                    {"category": "dnr", "level": 1},
+                    {
+                        "category": "dnr",
+                        "customer": {
+                            "name": "Bo",
+                            "email": "bo@example.com",
+                            "phone": "+12025550101",
+                        },
+                        "earlier_cases": [
+                            {"category": "dnr", "email": "b@example.com", "phone": "+12025550101"}
+                        ],
+                        "level": 1,
+                    },
+                ],
+            }
+        ),
+    )
+    assert len(result.unmet) == 1
+    problem = result.unmet[0]
+    assert problem.startswith("matrix row 2 (dnr): level 3, not 1, category 'multiple-dnr', not")
+    assert "2nd dnr claim" in problem and "same phone +12025550101" in problem

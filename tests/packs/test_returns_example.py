@@ -52,10 +52,10 @@ def test_the_block_is_in_both_playbooks(desk: Desk) -> None:
     ],
 )
 def test_the_counted_cases_are_named_on_the_timeline_alike(
-    desk: Desk, db: Database, scenario: str, line: str
+    desk: Desk, db: Database, scenario: str, line: str, tmp_path: Path
 ) -> None:
     parsed = load_scenario(DESK / "scenarios" / scenario)
-    engine = run_on(db, desk, parsed)  # db: SQLite and PostgreSQL
+    engine = run_on(db, desk, parsed, tmp_path / "blobs")  # db: SQLite and PostgreSQL
     assert engine.ok, engine.unmet
     assert any(e.what == "step" and line in e.text for e in engine.entries), [
         e.text for e in engine.entries

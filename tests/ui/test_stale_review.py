@@ -1,17 +1,20 @@
 """Stale macros and SOPs: a reply records how much its macro was edited; a macro rewritten in
-most replies, and a step where most runs were stopped, are flagged on the admin page with
+most replies, a step where most runs were stopped, and a step most runs skip (its wait ran out)
+or override (an agent records the customer's answer) are flagged on the admin page with
 examples; a macro sent as is is not."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from sopdesk.domain.cases import ActorKind, Role
-from sopdesk.domain.playbooks.events import Ticked
+from sopdesk.domain.clock import ManualClock
+from sopdesk.domain.playbooks.events import Confirmed, Ticked
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import AddMessage, check_add_message, check_macro, do_add_message
 from sopdesk.engine.macro_context import case_facts, render_case_macro, template_context
@@ -22,6 +25,8 @@ from sopdesk.engine.playbooks import (
     do_start_run,
     do_stop_run,
 )
+from sopdesk.engine.stale import review_desk
+from sopdesk.engine.worker import WorkContext, Worker
 from sopdesk.errors import InvalidInput
 from sopdesk.runtime import Runtime
 from sopdesk.store.models import Case, CaseEvent
@@ -94,3 +99,44 @@ def test_heavily_edited_macros_and_often_stopped_steps_are_flagged(
     assert f'data-macro="{MACRO}" data-flagged' in page
     assert f'<a href="/cases/{cases[1]}">case #{cases[1]}</a>' in page  # an example
     assert 'data-step="critical-issue/' in page and "5 of 5" in page
+
+
+def test_steps_runs_skip_or_override_are_counted_and_flagged(
+    signed_in: Callable[[str], TestClient],
+    make_case: Callable[..., int],
+    runtime: Runtime,
+    people: dict[str, int],
+) -> None:
+    admin = Principal(
+        kind=ActorKind.AGENT, id=people["admin"], level=4, roles=frozenset({Role.ADMIN})
+    )
+    runs = []
+    for i in range(5):
+        case_id = make_case(subject=f"A question {i}")
+        plan = check_start_run(
+            runtime.db, admin, runtime.desk, case_id, StartRun(playbook="cancel-order")
+        )
+        runs.append(do_start_run(runtime.db, runtime.clock, runtime.desk, admin, case_id, plan).id)
+    # Two runs: the agent records the customer's no (the customer's part, done by an agent).
+    for run_id in runs[:2]:
+        answer = Confirmed(answer="no", text="keep it, by phone")
+        do_send_event(runtime.db, runtime.clock, runtime.desk, admin, run_id, answer)
+    # Three runs: nobody answers within the 3 business days, the wait runs out.
+    clock = runtime.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(timedelta(days=7))
+    worker = Worker(WorkContext(runtime.db, runtime.clock, runtime.desk))
+    for _ in range(10):  # every due timer and mail, batch by batch
+        if not worker.tick().claimed:
+            break
+
+    review = review_desk(runtime.db, admin, runtime.desk)
+    confirm = [
+        s for s in review.skips if (s.playbook, s.step) == ("cancel-order", "confirm-cancel")
+    ]
+    assert [(s.runs, s.skipped, s.overridden, s.flagged) for s in confirm] == [(5, 3, 2, True)]
+    assert not [s for s in review.skips if s.step == "keep-order"]  # entered, never skipped
+    page = signed_in("admin").get("/admin/desk").text
+    row = page.split('data-skip="cancel-order/confirm-cancel"')[1].split("</tr>")[0]
+    assert row.startswith(" data-flagged") and "3 of 5" in row and "2 of 5" in row
+    assert 'flagged</b>: <a href="/cases/' in row  # example cases

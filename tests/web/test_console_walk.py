@@ -1,7 +1,7 @@
 """Console routes of case work by role: who gets through, who gets 403 (a page, never JSON).
 
-The table must list every route of the new-case, case-page, case-action, playbook-act and
-approval routers; a new route without a row fails the walk.
+The table must list every route of the new-case, case-page, case-action, playbook-act,
+approval and print-ready proof routers; a new route without a row fails the walk.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from sopdesk.web.ui import (
     case_merge,
     case_page,
     new_case,
+    proof_print,
     run_actions,
 )
 from tests.ui.conftest import csrf_of, make_case, people, signed_in
@@ -34,7 +35,7 @@ __all__ = ["make_case", "people", "signed_in"]
 SYSTEM = Principal.system()
 ALL = {"admin", "approver", "agent", "senior"}
 DISCARD = {"action": "discard", "reason": "walk"}
-CHECKED = (new_case, case_page, case_actions, case_merge, run_actions, approvals)
+CHECKED = (new_case, case_page, case_actions, case_merge, run_actions, approvals, proof_print)
 
 
 def _setup(runtime: Runtime, make: Callable[..., int]) -> dict[str, Any]:
@@ -87,6 +88,9 @@ def _rows(ids: dict[str, Any]) -> list[tuple[str, str, dict[str, str], set[str]]
         ("GET", f"/cases/{case}", {}, ALL),
         ("GET", f"/cases/{top}", {}, {"admin"}),
         ("GET", f"/cases/{case}/macro-preview", {}, ALL),
+        ("GET", f"/cases/{case}/proof", {}, ALL),
+        ("GET", f"/cases/{top}/proof", {}, {"admin"}),
+        ("GET", "/reports/proof", {}, {"admin"}),  # every level: leads and admins
         ("POST", f"/cases/{case}/presence", {}, ALL),
         ("POST", f"/cases/{top}/presence", {}, {"admin"}),
         ("POST", f"/cases/{case}/messages", {"kind": "note", "body": "n"}, ALL),

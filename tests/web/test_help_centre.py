@@ -143,3 +143,18 @@ def test_a_changed_desk_is_served_without_a_restart_and_a_broken_one_is_refused(
     _touch_later(desk_dir / "desk.yaml")
     help_runtime._checked = 0.0
     assert help_client.get("/help/gift-cards").status_code == 404
+
+
+def test_files_beside_the_desk_do_not_reload_it(desk_dir: Path) -> None:
+    """The database, attachments and trained models often live in the desk folder and change
+    on every write: they are not the desk, so they never make a request re-read it (bench/load.py
+    found every inbound mail's attachment reloading the whole desk once a second)."""
+    before = desk_signature(desk_dir)
+    (desk_dir / "attachments" / "ab").mkdir(parents=True, exist_ok=True)
+    (desk_dir / "attachments" / "ab" / "abcdef").write_bytes(b"a blob")
+    (desk_dir / "sopdesk.db-wal").write_bytes(b"wal")
+    (desk_dir / "notes.txt").write_text("not a desk file")
+    (desk_dir / "kb" / "draft.txt").write_text("not an article")
+    assert desk_signature(desk_dir) == before
+    (desk_dir / "kb" / "gift-cards.md").write_text("---\ntitle: Gift cards\n---\nNever expire.\n")
+    assert desk_signature(desk_dir) != before

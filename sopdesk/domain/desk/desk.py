@@ -22,6 +22,7 @@ from sopdesk.domain.desk.settings import (
     Connector,
     CustomerLinks,
     Limits,
+    PartnerPortal,
     Review,
     StatusPage,
     Trends,
@@ -90,6 +91,7 @@ class Desk(BaseModel):
     status_page: StatusPage = Field(default_factory=StatusPage)
     triage: Triage = Field(default_factory=Triage)
     customer_links: CustomerLinks = Field(default_factory=CustomerLinks)
+    partner_portal: PartnerPortal = Field(default_factory=PartnerPortal)
     trends: Trends = Field(default_factory=Trends)
     review: Review = Field(default_factory=Review)
     connectors: dict[str, Connector] = Field(default_factory=dict)  # desk.yaml `connectors:`

@@ -105,6 +105,25 @@ class CustomerLinks(DeskModel):
     closed_days: int = Field(default=14, ge=0, le=365)
 
 
+PartnerFact = Literal["order", "items", "customer_first_name", "customer_name", "customer_message"]
+
+
+DEFAULT_PARTNER_FACTS: list[PartnerFact] = [
+    "order",
+    "items",
+    "customer_first_name",
+    "customer_message",
+]
+
+
+class PartnerPortal(DeskModel):
+    """What a partner (a shop) sees of the customer's report on its task page. The customer's
+    message is shown with e-mail addresses and phone numbers blanked; the customer's own e-mail
+    and phone are never shown."""
+
+    show: list[PartnerFact] = Field(default_factory=lambda: list(DEFAULT_PARTNER_FACTS))
+
+
 BUILTIN_CONNECTORS = {
     # sopdesk's own order records: a desk can act on an order without an outside system.
     "orders": ("cancel", "modify-address", "record-return", "record-exchange"),
@@ -170,6 +189,9 @@ class Review(DeskModel):
     macro_edit_share: float = Field(default=0.3, gt=0, le=1)  # words changed, on average
     step_stop_share: float = Field(default=0.3, gt=0, le=1)  # runs stopped at this step
     blank_value_share: float = Field(default=0.2, gt=0, le=1)  # ticks with a value left blank
+    # runs at a step whose wait ran out (skipped) or where an agent did the customer's or the
+    # shop's part (overridden)
+    step_skip_share: float = Field(default=0.3, gt=0, le=1)
 
 
 class DeskSettings(DeskModel):
@@ -189,6 +211,7 @@ class DeskSettings(DeskModel):
     status_page: StatusPage = Field(default_factory=StatusPage)
     triage: Triage = Field(default_factory=Triage)
     customer_links: CustomerLinks = Field(default_factory=CustomerLinks)
+    partner_portal: PartnerPortal = Field(default_factory=PartnerPortal)
     trends: Trends = Field(default_factory=Trends)
     review: Review = Field(default_factory=Review)
     connectors: dict[Slug, Connector] = Field(default_factory=dict)

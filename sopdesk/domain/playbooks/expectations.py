@@ -3,7 +3,7 @@
 Kinds: sent, not_sent, reminder, offered, not_offered, resolution, comment, chat, set, escalated,
 waits, task, approval, outcome, status, visited, not_visited, called, order; on the engine only
 (sopdesk test):
-routed, column, mail, nothing_else_sent, sla, ledger, refused.
+routed, column, mail, nothing_else_sent, sla, ledger, refused, attachment.
 """
 
 from __future__ import annotations
@@ -363,7 +363,31 @@ def _order(result: SimulationResult, times: Timeline, value: Any) -> str | None:
 
 CHECKS.update({"called": _called, "order": _order})
 
-ENGINE_ONLY = ("routed", "column", "mail", "nothing_else_sent", "sla", "ledger", "refused")
+
+def _attachment(result: SimulationResult, times: Timeline, value: Any) -> str | None:
+    """A file the case holds, stored as a blob; `seen_by`: agents who see it on the case."""
+    spec = _spec(value, "name")
+    files = _world(result, "attachments")
+    for f in files:
+        if any(f[k] != spec[k] for k in ("name", "content_type", "size") if k in spec):
+            continue
+        unseen = [a for a in spec.get("seen_by", []) if a not in f["seen_by"]]
+        if f["stored"] and not unseen:
+            return None
+    held = [f"{f['name']} ({f['size']} bytes, seen by {f['seen_by']})" for f in files]
+    return f"attachment: none with {_words(spec)} (files: {held or 'none'})"
+
+
+ENGINE_ONLY = (
+    "routed",
+    "column",
+    "mail",
+    "nothing_else_sent",
+    "sla",
+    "ledger",
+    "refused",
+    "attachment",
+)
 
 CHECKS.update(
     {
@@ -374,5 +398,6 @@ CHECKS.update(
         "sla": _sla,
         "ledger": _ledger,
         "refused": _refused,
+        "attachment": _attachment,
     }
 )

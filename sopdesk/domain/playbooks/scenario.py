@@ -59,8 +59,8 @@ ORDER_PLACED_DAYS_AGO = 7
 
 class ScenarioOrder(_Model):
     number: str = "R-1"
-    currency: str = "EUR"
     placed_days_ago: int = Field(default=ORDER_PLACED_DAYS_AGO, ge=0)  # before the start
+    currency: str = "EUR"
     country: str | None = None
     status: OrderStatus | None = None  # unset: read from the shipments
     payment_methods: list[str] = Field(default_factory=list)
@@ -109,6 +109,15 @@ class ScenarioCase(_Model):
     fields: dict[str, Any] = Field(default_factory=dict)  # values known before the run starts
 
 
+class ScenarioAttachment(_Model):
+    """A file the customer sends with a message: inline `content`, or `size` bytes made up."""
+
+    name: str = Field(min_length=1, max_length=255)
+    content_type: str = "application/octet-stream"
+    size: int = Field(default=1024, ge=1, le=10_000_000)
+    content: str | None = None
+
+
 class ScenarioEvent(_Model):
     """One thing that happens at a time: exactly one of the event keys."""
 
@@ -122,6 +131,8 @@ class ScenarioEvent(_Model):
     task_done: bool | None = None
     stop: str | None = None
     message: str | None = None  # the customer writes (the engine only)
+    # Files with the customer's message (`message` or `reply: customer`; the engine only).
+    attachments: list[ScenarioAttachment] = Field(default_factory=list)
     agent_reply: str | None = None  # the named agent replies to the customer (the engine only)
     change: dict[str, Any] | None = None  # the named agent changes fields (the engine only)
     items: list[str] | None = None  # the named agent says which order lines (by name) it is about
@@ -141,11 +152,47 @@ class ScenarioEvent(_Model):
         given = [k for k in EVENT_KEYS if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"an event needs exactly one of {', '.join(EVENT_KEYS)}; got {given}")
+        if self.attachments and self.message is None and self.reply != "customer":
+            raise ValueError("only a customer's message (message, reply: customer) has attachments")
         return self
 
     @property
     def key(self) -> str:
         return next(k for k in EVENT_KEYS if getattr(self, k) is not None)
+
+
+class MatrixRow(_Model):
+    """One contact of a routing matrix (seed 002): its own customer (default
+    `row<N>@example.com`), history and order (default number `M-<N>`), and where routing must
+    put it: the level, the category after routing (default: the one it came with), the
+    priority, and a fragment of the routing explanation."""
+
+    category: str | None = None
+    subject: str = "A customer's question"
+    body: str = "Please help."
+    signals: list[str] = Field(default_factory=list)
+    customer: ScenarioParty | None = None
+    order: ScenarioOrder | None = None
+    earlier_cases: list[str | ScenarioEarlier] = Field(default_factory=list)
+    level: int = Field(ge=1, le=4)
+    becomes: str | None = None
+    priority: str | None = None
+    reason: str | None = None
+
+    def contact(self, n: int) -> ScenarioCase:
+        """The row as a scenario case (row numbers from 1)."""
+        customer = self.customer or ScenarioParty(name=f"Customer {n}", email=f"row{n}@example.com")
+        order = self.order
+        if order is not None and "number" not in order.model_fields_set:
+            order = order.model_copy(update={"number": f"M-{n}"})
+        return ScenarioCase(
+            category=self.category,
+            subject=self.subject,
+            body=self.body,
+            signals=self.signals,
+            customer=customer,
+            order=order,
+        )
 
 
 class Scenario(_Model):
@@ -160,6 +207,8 @@ class Scenario(_Model):
     earlier_cases: list[str | ScenarioEarlier] = Field(default_factory=list)
     events: list[ScenarioEvent] = Field(default_factory=list)
     expect: list[dict[str, Any]] = Field(default_factory=list)
+    # Routing-only: more contacts, each routed after the case (the engine only).
+    matrix: list[MatrixRow] = Field(default_factory=list)
     until: str = "day 90"  # the clock runs on to here (or until the run ends) after the events
     # How connectors answer the scenario's calls, by call step id or by `connector.action`:
     # one answer for every call, or a list taken in turn (the last one repeats). A call with

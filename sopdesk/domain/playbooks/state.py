@@ -40,6 +40,12 @@ class Waiting(BaseModel):
     call: str | None = None  # for a call: the number of the call whose answer ends the wait
 
 
+# How the interpreter words a wait that ran out ("no customer-reply by …", "no decision by …",
+# "no yes or no by …", "task overdue …"): the stale-SOP review counts these steps as skipped.
+RAN_OUT = ("no ", "task overdue")
+WAITING_KINDS = ("wait", "approval", "confirm", "task")  # step kinds that pause
+
+
 class HistoryEntry(BaseModel):
     """One line of a run's history: a step entered or left, or an event taken."""
 
@@ -53,6 +59,11 @@ class HistoryEntry(BaseModel):
     # for an entry a timer caused, the instant the SOP said it was due.
     by: str | None = None
     due: datetime | None = None
+
+    @property
+    def ran_out(self) -> bool:
+        """A timer ended (or marked overdue) the step's wait: what it waited for never came."""
+        return self.due is not None and self.kind in WAITING_KINDS and self.what.startswith(RAN_OUT)
 
 
 class RunState(BaseModel):

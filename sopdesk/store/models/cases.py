@@ -36,7 +36,9 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="SET NULL"), index=True
+    )
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"))
     subject: Mapped[str] = mapped_column(String(300))
     channel: Mapped[str] = mapped_column(String(20))

@@ -36,6 +36,7 @@ from sopdesk.engine.kb import record_feedback
 from sopdesk.errors import NotFound
 from sopdesk.runtime import Runtime
 from sopdesk.web.auth import Rt
+from sopdesk.web.permissions import needs
 from sopdesk.web.ratelimit import RateLimit
 
 router = APIRouter(prefix="/bot", tags=["bot"])
@@ -65,7 +66,11 @@ def client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@router.post("/ask", summary="Ask the support bot; it answers from the help articles or hands off")
+@router.post(
+    "/ask",
+    dependencies=[needs("bot.ask")],
+    summary="Ask the support bot; it answers from the help articles or hands off",
+)
 def ask_bot(body: Question, request: Request, runtime: Rt) -> dict[str, Any]:
     bot_limit(request).hit(client_key(request), runtime.clock.now())
     runtime.reload_desk_if_changed()
@@ -74,7 +79,11 @@ def ask_bot(body: Question, request: Request, runtime: Rt) -> dict[str, Any]:
     return asdict(reply)
 
 
-@router.post("/feedback", summary='Count an answer to "Did this answer your question?"')
+@router.post(
+    "/feedback",
+    dependencies=[needs("bot.ask")],
+    summary='Count an answer to "Did this answer your question?"',
+)
 def feedback(body: Feedback, request: Request, runtime: Rt) -> dict[str, Any]:
     bot_limit(request).hit(client_key(request), runtime.clock.now())
     if body.article not in runtime.desk.articles:
@@ -104,14 +113,21 @@ def poll_limit(request: Request) -> RateLimit:
 
 
 @router.post(
-    "/conversations", status_code=201, summary="Start a chat with the bot (the widget's first call)"
+    "/conversations",
+    dependencies=[needs("bot.ask")],
+    status_code=201,
+    summary="Start a chat with the bot (the widget's first call)",
 )
 def start_conversation(body: StartConversation, request: Request, runtime: Rt) -> dict[str, Any]:
     bot_limit(request).hit(client_key(request), runtime.clock.now())
     return asdict(do_start_conversation(runtime.db, runtime.clock, body))
 
 
-@router.get("/conversations/{token}", summary="The chat so far, with the team's replies")
+@router.get(
+    "/conversations/{token}",
+    dependencies=[needs("bot.ask")],
+    summary="The chat so far, with the team's replies",
+)
 def get_conversation(token: str, request: Request, runtime: Rt) -> dict[str, Any]:
     poll_limit(request).hit(client_key(request), runtime.clock.now())
     return asdict(read_conversation(runtime.db, runtime.clock, token))
@@ -171,6 +187,7 @@ async def conversation_events(token: str, request: Request, runtime: Rt) -> Stre
 
 @router.post(
     "/conversations/{token}/messages",
+    dependencies=[needs("bot.ask")],
     summary="The customer writes: the bot answers, or after a hand-off the team gets it",
 )
 def say(token: str, body: Say, request: Request, runtime: Rt) -> dict[str, Any]:
@@ -181,6 +198,7 @@ def say(token: str, body: Say, request: Request, runtime: Rt) -> dict[str, Any]:
 
 @router.post(
     "/conversations/{token}/feedback",
+    dependencies=[needs("bot.ask")],
     summary='The answer to "Did this answer your question?"; a No hands off',
 )
 def conversation_feedback(
@@ -191,7 +209,11 @@ def conversation_feedback(
     return asdict(view)
 
 
-@router.post("/conversations/{token}/handoff", summary="Ask for a person (with an address)")
+@router.post(
+    "/conversations/{token}/handoff",
+    dependencies=[needs("bot.ask")],
+    summary="Ask for a person (with an address)",
+)
 def handoff(token: str, body: HandoffBody, request: Request, runtime: Rt) -> dict[str, Any]:
     bot_limit(request).hit(client_key(request), runtime.clock.now())
     contact = Contact(email=body.email, name=body.name) if body.email else None

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Query
 
 from sopdesk.engine.callouts import list_callouts
 from sopdesk.web.auth import Caller, Rt
+from sopdesk.web.permissions import needs
 
 router = APIRouter(prefix="/callouts", tags=["reports"])
 
 
-@router.get("", summary="List trend callouts (newest first)")
+@router.get("", dependencies=[needs("reports.read")], summary="List trend callouts (newest first)")
 def callouts(
     caller: Caller, runtime: Rt, limit: int = Query(default=100, ge=1, le=1000)
 ) -> dict[str, Any]:

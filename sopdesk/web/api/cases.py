@@ -33,6 +33,7 @@ from sopdesk.engine.queues import MAX_PAGE, CaseFilter, CaseSort, decode_cursor,
 from sopdesk.engine.queues import list_cases as query_cases
 from sopdesk.engine.timeline import EventView, read_timeline
 from sopdesk.web.auth import Caller, Rt
+from sopdesk.web.permissions import needs
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="page size")]
@@ -54,13 +55,18 @@ class Created(BaseModel):
     at: Any
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a case from a contact")
+@router.post(
+    "",
+    dependencies=[needs("cases.create")],
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a case from a contact",
+)
 def create_case(body: CreateCase, caller: Caller, runtime: Rt) -> CaseView:
     plan = check_create_case(runtime.db, caller, runtime.desk, body)
     return do_create_case(runtime.db, runtime.clock, runtime.desk, caller, body, plan)
 
 
-@router.get("", summary="List cases visible to the caller")
+@router.get("", dependencies=[needs("cases.read")], summary="List cases visible to the caller")
 def list_cases(
     caller: Caller,
     runtime: Rt,
@@ -84,12 +90,16 @@ def list_cases(
     return CasePage(items=page.items, next_cursor=page.next_cursor)
 
 
-@router.get("/{case_id}", summary="Read one case")
+@router.get("/{case_id}", dependencies=[needs("cases.read")], summary="Read one case")
 def read_case(case_id: int, caller: Caller, runtime: Rt) -> CaseView:
     return get_case(runtime.db, caller, case_id)
 
 
-@router.get("/{case_id}/timeline", summary="A case's timeline, oldest first")
+@router.get(
+    "/{case_id}/timeline",
+    dependencies=[needs("cases.read")],
+    summary="A case's timeline, oldest first",
+)
 def timeline(
     case_id: int, caller: Caller, runtime: Rt, limit: Limit = 100, cursor: str | None = None
 ) -> EventPage:
@@ -103,7 +113,11 @@ def timeline(
     return EventPage(items=items, next_cursor=encode_cursor({"id": items[-1].id}) if more else None)
 
 
-@router.patch("/{case_id}", summary="Change fields; each change is a timeline event")
+@router.patch(
+    "/{case_id}",
+    dependencies=[needs("cases.change")],
+    summary="Change fields; each change is a timeline event",
+)
 def change_case(case_id: int, body: ChangeCase, caller: Caller, runtime: Rt) -> CaseView:
     changes = check_change_case(runtime.db, caller, runtime.desk, case_id, body)
     return do_change_case(
@@ -117,6 +131,7 @@ class CaseItems(BaseModel):
 
 @router.put(
     "/{case_id}/items",
+    dependencies=[needs("cases.change")],
     summary="Say which lines of its order the case is about (a timeline event when they change)",
 )
 def set_items(case_id: int, body: SetCaseItems, caller: Caller, runtime: Rt) -> CaseItems:
@@ -127,6 +142,7 @@ def set_items(case_id: int, body: SetCaseItems, caller: Caller, runtime: Rt) -> 
 
 @router.post(
     "/{case_id}/messages",
+    dependencies=[needs("cases.reply")],
     status_code=status.HTTP_201_CREATED,
     summary="Add a reply, a logged inbound message, an internal note or a phone call",
 )
@@ -143,6 +159,7 @@ class RevokeLinks(BaseModel):
 
 @router.post(
     "/{case_id}/customer-links/revoke",
+    dependencies=[needs("cases.change")],
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Withdraw every customer link of the case sent so far; links sent later work",

@@ -15,6 +15,7 @@ from sopdesk.engine.compliance import Proof, case_proof, period_proof
 from sopdesk.engine.reports import parse_filter
 from sopdesk.errors import InvalidInput
 from sopdesk.web.auth import Caller, Rt
+from sopdesk.web.permissions import needs
 
 router = APIRouter(tags=["reports"])
 CSV = "text/csv; charset=utf-8"
@@ -38,13 +39,21 @@ def _answer(request: Request, proof: Proof, name: str) -> Any:
     )
 
 
-@router.get("/cases/{case_id}/proof", summary="Proof that the case's SOPs were followed")
+@router.get(
+    "/cases/{case_id}/proof",
+    dependencies=[needs("cases.read")],
+    summary="Proof that the case's SOPs were followed",
+)
 def proof_of_case(request: Request, case_id: int, caller: Caller, runtime: Rt) -> Any:
     proof = case_proof(runtime.db, caller, runtime.desk, case_id)
     return _answer(request, proof, f"proof-case-{case_id}")
 
 
-@router.get("/proof", summary="Proof of compliance for every run started in a period")
+@router.get(
+    "/proof",
+    dependencies=[needs("compliance.read")],
+    summary="Proof of compliance for every run started in a period",
+)
 def proof_of_period(request: Request, caller: Caller, runtime: Rt) -> Any:
     f = parse_filter(request.query_params, runtime.clock.now())
     proof = period_proof(runtime.db, caller, runtime.desk, f)

@@ -38,6 +38,7 @@ from sopdesk.engine.customers import (
 )
 from sopdesk.engine.queues import MAX_PAGE, decode_cursor, encode_cursor
 from sopdesk.web.auth import Caller, Rt
+from sopdesk.web.permissions import needs
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -47,14 +48,21 @@ class CustomerPage(BaseModel):
     next_cursor: str | None
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a customer")
+@router.post(
+    "",
+    dependencies=[needs("customers.manage")],
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a customer",
+)
 def create_customer(body: CreateCustomer, caller: Caller, runtime: Rt) -> CustomerView:
     region = phone_region(runtime.desk)
     check_create_customer(runtime.db, caller, body, region)
     return do_create_customer(runtime.db, runtime.clock.now(), body, region)
 
 
-@router.get("", summary="List customers, optionally by e-mail")
+@router.get(
+    "", dependencies=[needs("customers.read")], summary="List customers, optionally by e-mail"
+)
 def list_customers(
     caller: Caller,
     runtime: Rt,
@@ -71,12 +79,20 @@ def list_customers(
     )
 
 
-@router.get("/{customer_id}", summary="Read one customer with linked accounts")
+@router.get(
+    "/{customer_id}",
+    dependencies=[needs("customers.read")],
+    summary="Read one customer with linked accounts",
+)
 def read_customer(customer_id: int, caller: Caller, runtime: Rt) -> CustomerView:
     return get_customer(runtime.db, caller, customer_id)
 
 
-@router.get("/{customer_id}/record", summary="The customer page: identities, links, offenses, …")
+@router.get(
+    "/{customer_id}/record",
+    dependencies=[needs("customers.read")],
+    summary="The customer page: identities, links, offenses, …",
+)
 def customer_record(customer_id: int, caller: Caller, runtime: Rt) -> CustomerRecord:
     """Identities, linked accounts (through chains, each with its reason), offense counts by
     kind across linked accounts, orders with shipments, the cases the caller may open (and how
@@ -84,7 +100,11 @@ def customer_record(customer_id: int, caller: Caller, runtime: Rt) -> CustomerRe
     return read_customer_record(runtime.db, runtime.clock, caller, runtime.desk, customer_id)
 
 
-@router.post("/{customer_id}/merge", summary="Merge another customer into this one")
+@router.post(
+    "/{customer_id}/merge",
+    dependencies=[needs("customers.manage")],
+    summary="Merge another customer into this one",
+)
 def merge_customer(
     customer_id: int, body: MergeCustomers, caller: Caller, runtime: Rt
 ) -> CustomerRecord:
@@ -95,7 +115,11 @@ def merge_customer(
     return read_customer_record(runtime.db, runtime.clock, caller, runtime.desk, customer_id)
 
 
-@router.post("/merges/{merge_id}/undo", summary="Undo a merge, restoring the identities")
+@router.post(
+    "/merges/{merge_id}/undo",
+    dependencies=[needs("customers.manage")],
+    summary="Undo a merge, restoring the identities",
+)
 def unmerge_customer(
     merge_id: int, caller: Caller, runtime: Rt, body: Unmerge | None = None
 ) -> CustomerRecord:
@@ -105,7 +129,11 @@ def unmerge_customer(
     return read_customer_record(runtime.db, runtime.clock, caller, runtime.desk, target)
 
 
-@router.post("/{customer_id}/unlink", summary="Remove a wrong link to another account")
+@router.post(
+    "/{customer_id}/unlink",
+    dependencies=[needs("customers.manage")],
+    summary="Remove a wrong link to another account",
+)
 def unlink_customer(customer_id: int, body: Unlink, caller: Caller, runtime: Rt) -> CustomerRecord:
     check_unlink(runtime.db, caller, customer_id, body)
     do_unlink(runtime.db, runtime.clock, caller, customer_id, body)
@@ -114,6 +142,7 @@ def unlink_customer(customer_id: int, body: Unlink, caller: Caller, runtime: Rt)
 
 @router.get(
     "/{customer_id}/export",
+    dependencies=[needs("customers.manage")],
     summary="Export everything about a customer (a zip: customer.json and the attachments)",
     response_class=Response,
     responses={200: {"content": {"application/zip": {}}}},
@@ -129,7 +158,11 @@ def export_customer(customer_id: int, caller: Caller, runtime: Rt) -> Response:
     )
 
 
-@router.post("/{customer_id}/erase", summary="Erase a customer (admins only; cannot be undone)")
+@router.post(
+    "/{customer_id}/erase",
+    dependencies=[needs("customers.erase")],
+    summary="Erase a customer (admins only; cannot be undone)",
+)
 def erase_customer(customer_id: int, caller: Caller, runtime: Rt) -> Erasure:
     """Message text, subjects and attachments of the customer's cases are removed, identities
     deleted; the cases stay under the anonymous account (offense counts still count) and an

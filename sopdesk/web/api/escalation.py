@@ -17,11 +17,16 @@ from sopdesk.engine.escalation import (
 )
 from sopdesk.engine.sla_views import ClockView, read_clocks
 from sopdesk.web.auth import Caller, Rt
+from sopdesk.web.permissions import needs
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
 
-@router.post("/{case_id}/escalate", summary="Escalate or de-escalate a case with a reason")
+@router.post(
+    "/{case_id}/escalate",
+    dependencies=[needs("cases.change")],
+    summary="Escalate or de-escalate a case with a reason",
+)
 def escalate(case_id: int, body: Escalate, caller: Caller, runtime: Rt) -> dict[str, Any]:
     """The case may leave the caller's sight when it goes above their level; the answer says
     where it went and to whom, not the case itself."""
@@ -30,7 +35,11 @@ def escalate(case_id: int, body: Escalate, caller: Caller, runtime: Rt) -> dict[
     return {"id": case_id, "level": body.level, "assignee_id": assignee or None}
 
 
-@router.get("/{case_id}/customer-history", summary="Linked accounts and offenses of the customer")
+@router.get(
+    "/{case_id}/customer-history",
+    dependencies=[needs("cases.read")],
+    summary="Linked accounts and offenses of the customer",
+)
 def customer_history(case_id: int, caller: Caller, runtime: Rt) -> dict[str, Any]:
     history = get_customer_history(runtime.db, runtime.clock, caller, runtime.desk, case_id)
     return {
@@ -43,7 +52,7 @@ def customer_history(case_id: int, caller: Caller, runtime: Rt) -> dict[str, Any
     }
 
 
-@router.get("/{case_id}/sla", summary="The case's SLA clocks")
+@router.get("/{case_id}/sla", dependencies=[needs("cases.read")], summary="The case's SLA clocks")
 def sla_clocks(case_id: int, caller: Caller, runtime: Rt) -> list[ClockView]:
     require_staff(caller)
     with runtime.db.transaction(write=False) as session:

@@ -9,11 +9,12 @@ from sqlalchemy import text
 
 import sopdesk
 from sopdesk.web.auth import Rt
+from sopdesk.web.permissions import needs
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="Liveness and database check")
+@router.get("/healthz", dependencies=[needs("public")], summary="Liveness and database check")
 def healthz(runtime: Rt) -> dict[str, Any]:
     with runtime.db.transaction(write=False) as session:
         session.execute(text("SELECT 1"))

@@ -13,12 +13,14 @@ from starlette.concurrency import run_in_threadpool
 from sopdesk.channels.email.inbound import MailReceiver
 from sopdesk.engine.intake import IntakeResult
 from sopdesk.web.auth import Caller, Rt
+from sopdesk.web.permissions import needs
 
 router = APIRouter(prefix="/inbound", tags=["inbound"])
 
 
 @router.post(
     "/email",
+    dependencies=[needs("desk.admin")],
     summary="Take in one raw e-mail (RFC 5322 / MIME bytes as the request body)",
     responses={201: {"description": "a new case"}, 200: {"description": "appended or skipped"}},
 )

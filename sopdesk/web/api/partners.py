@@ -1,4 +1,4 @@
-"""/api/v1/partners: add partners (shops) and their portal users (admins only).
+"""/api/v1/partners: add partners (shops) and their portal users, deactivate users (admins).
 
 A user posted without a password is invited: the answer carries the signed link with which
 they choose one (valid 7 days, usable once), as `sopdesk partner user add` prints it.
@@ -18,12 +18,16 @@ from sopdesk.engine.partner_invites import (
 from sopdesk.engine.partner_users import (
     CreatePartner,
     CreatePartnerUser,
+    PartnerUserStatus,
     check_create_partner,
     check_create_partner_user,
+    check_set_partner_user_active,
     do_create_partner,
     do_create_partner_user,
+    do_set_partner_user_active,
 )
 from sopdesk.web.auth import Caller, Rt
+from sopdesk.web.permissions import needs
 
 router = APIRouter(prefix="/partners", tags=["partners"])
 
@@ -50,7 +54,12 @@ class PartnerUserOut(BaseModel):
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Add a partner")
+@router.post(
+    "",
+    dependencies=[needs("partners.manage")],
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a partner",
+)
 def add_partner(body: CreatePartner, caller: Caller, runtime: Rt) -> PartnerOut:
     check_create_partner(runtime.db, caller, body)
     partner_id = do_create_partner(runtime.db, runtime.clock.now(), body)
@@ -58,7 +67,10 @@ def add_partner(body: CreatePartner, caller: Caller, runtime: Rt) -> PartnerOut:
 
 
 @router.post(
-    "/{slug}/users", status_code=status.HTTP_201_CREATED, summary="Add or invite a partner user"
+    "/{slug}/users",
+    dependencies=[needs("partners.manage")],
+    status_code=status.HTTP_201_CREATED,
+    summary="Add or invite a partner user",
 )
 def add_partner_user(slug: str, body: PartnerUserIn, caller: Caller, runtime: Rt) -> PartnerUserOut:
     if body.password is not None:
@@ -77,3 +89,19 @@ def add_partner_user(slug: str, body: PartnerUserIn, caller: Caller, runtime: Rt
         email=made.email,
         invite_url=invite_url(runtime.settings.public_url, made.token),
     )
+
+
+class PartnerUserChange(BaseModel):
+    active: bool = Field(description="false: ends the user's sessions and refuses sign-in")
+
+
+@router.patch(
+    "/users/{user_id}",
+    dependencies=[needs("partners.manage")],
+    summary="Deactivate (or reactivate) a partner user",
+)
+def change_partner_user(
+    user_id: int, body: PartnerUserChange, caller: Caller, runtime: Rt
+) -> PartnerUserStatus:
+    found = check_set_partner_user_active(runtime.db, caller, user_id)
+    return do_set_partner_user_active(runtime.db, found, body.active)

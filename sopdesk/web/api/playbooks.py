@@ -31,6 +31,7 @@ from sopdesk.engine.playbooks import (
     list_case_runs,
 )
 from sopdesk.web.auth import Caller, Rt
+from sopdesk.web.permissions import needs
 
 router = APIRouter(tags=["playbooks"])
 
@@ -48,6 +49,7 @@ class StopRun(BaseModel):
 
 @router.post(
     "/cases/{case_id}/runs",
+    dependencies=[needs("playbooks.run")],
     status_code=status.HTTP_201_CREATED,
     summary="Start a playbook on a case",
 )
@@ -56,18 +58,27 @@ def start_run(case_id: int, body: StartRun, caller: Caller, runtime: Rt) -> RunV
     return do_start_run(runtime.db, runtime.clock, runtime.desk, caller, case_id, playbook)
 
 
-@router.get("/cases/{case_id}/runs", summary="The playbook runs of a case")
+@router.get(
+    "/cases/{case_id}/runs",
+    dependencies=[needs("cases.read")],
+    summary="The playbook runs of a case",
+)
 def case_runs(case_id: int, caller: Caller, runtime: Rt) -> list[RunView]:
     return list_case_runs(runtime.db, caller, case_id)
 
 
-@router.get("/runs/{run_id}", summary="A run: its step, what it waits for until when, history")
+@router.get(
+    "/runs/{run_id}",
+    dependencies=[needs("cases.read")],
+    summary="A run: its step, what it waits for until when, history",
+)
 def read_run(run_id: int, caller: Caller, runtime: Rt) -> RunView:
     return get_run(runtime.db, caller, run_id)
 
 
 @router.post(
     "/runs/{run_id}/events",
+    dependencies=[needs("playbooks.run")],
     summary="Tick a checklist item, choose an option, approve, reject, or record an event",
     responses={409: {"description": "The event does not fit the run's state"}},
 )
@@ -76,7 +87,11 @@ def send_event(run_id: int, body: AgentEvent, caller: Caller, runtime: Rt) -> Ru
     return do_send_event(runtime.db, runtime.clock, runtime.desk, caller, run_id, body)
 
 
-@router.post("/runs/{run_id}/stop", summary="Stop a run; its timers are cancelled")
+@router.post(
+    "/runs/{run_id}/stop",
+    dependencies=[needs("playbooks.run")],
+    summary="Stop a run; its timers are cancelled",
+)
 def stop_run(run_id: int, body: StopRun, caller: Caller, runtime: Rt) -> RunView:
     event = Stop(reason=body.reason)
     check_send_event(runtime.db, caller, runtime.desk, run_id, event)

@@ -12,6 +12,7 @@ from sopdesk.engine.report_exports import PAYOUT_COLUMNS, payout_adjustments, re
 from sopdesk.engine.reports import REPORTS, parse_filter, require_report_reader, run_report
 from sopdesk.errors import InvalidInput
 from sopdesk.web.auth import Caller, Rt
+from sopdesk.web.permissions import needs
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 CSV = "text/csv; charset=utf-8"
@@ -29,13 +30,17 @@ def _csv(body: str, name: str) -> Response:
     return Response(body, media_type=CSV, headers={"Content-Disposition": disposition})
 
 
-@router.get("", summary="List the reports")
+@router.get("", dependencies=[needs("reports.read")], summary="List the reports")
 def list_reports(caller: Caller, runtime: Rt) -> dict[str, Any]:
     require_report_reader(caller)
     return {"items": [*REPORTS, "payouts"]}
 
 
-@router.get("/payouts", summary="Payout adjustments per shop for a period (CSV or JSON)")
+@router.get(
+    "/payouts",
+    dependencies=[needs("reports.read")],
+    summary="Payout adjustments per shop for a period (CSV or JSON)",
+)
 def payouts(request: Request, caller: Caller, runtime: Rt) -> Any:
     wanted = _format(request)
     f = parse_filter(request.query_params, runtime.clock.now())
@@ -53,7 +58,11 @@ def payouts(request: Request, caller: Caller, runtime: Rt) -> Any:
     }
 
 
-@router.get("/{name}", summary="One report (JSON, or CSV with ?format=csv)")
+@router.get(
+    "/{name}",
+    dependencies=[needs("reports.read")],
+    summary="One report (JSON, or CSV with ?format=csv)",
+)
 def report(name: str, request: Request, caller: Caller, runtime: Rt) -> Any:
     wanted = _format(request)
     now = runtime.clock.now()

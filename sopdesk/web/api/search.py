@@ -12,11 +12,16 @@ from sopdesk.engine.customers import phone_region
 from sopdesk.engine.search import MAX_ID, SearchRequest, SearchResults, search
 from sopdesk.errors import InvalidInput
 from sopdesk.web.auth import Caller, Rt
+from sopdesk.web.permissions import needs
 
 router = APIRouter(prefix="/search", tags=["search"])
 
 
-@router.get("", summary="Search cases, messages, customers and orders")
+@router.get(
+    "",
+    dependencies=[needs("customers.read")],
+    summary="Search cases, messages, customers and orders",
+)
 def search_everything(
     caller: Caller,
     runtime: Rt,

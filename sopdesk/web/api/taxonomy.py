@@ -8,11 +8,14 @@ from fastapi import APIRouter
 
 from sopdesk.engine.customers import require_staff
 from sopdesk.web.auth import Caller, Rt
+from sopdesk.web.permissions import needs
 
 router = APIRouter(prefix="/taxonomy", tags=["taxonomy"])
 
 
-@router.get("", summary="List the categories of the loaded desk")
+@router.get(
+    "", dependencies=[needs("orders.read")], summary="List the categories of the loaded desk"
+)
 def taxonomy(caller: Caller, runtime: Rt) -> dict[str, Any]:
     require_staff(caller)
     return {

@@ -1,5 +1,6 @@
-"""Admin pages: agents and their levels and roles, the desk files with `sopdesk check`, the
-dead-letter outbox with retry. Every page and action needs the admin role.
+"""Admin pages: agents and their levels and roles, the desk files with `sopdesk check` and the
+last `sopdesk test` run, the dead-letter outbox with retry. Every page and action needs the
+admin role.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from starlette.responses import Response
 
 from sopdesk.desk import check_desk
 from sopdesk.desk.files import read_desk_files
+from sopdesk.desk.test_results import changed_playbooks, read_results
 from sopdesk.domain.cases import MAX_LEVEL, Role
 from sopdesk.engine.accounts import (
     CreateAgent,
@@ -20,14 +22,13 @@ from sopdesk.engine.accounts import (
     do_create_agent,
     do_update_agent,
     list_agents,
-    require_role,
 )
 from sopdesk.engine.dead_letters import check_retry_outbox, do_retry_outbox, list_dead
 from sopdesk.engine.stale import review_desk
 from sopdesk.errors import Conflict, InvalidInput
 from sopdesk.web.ui.forms import FormRefused, parse, refused, text_fields
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
-from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False, prefix="/admin")
 ROLES = [r.value for r in Role]
@@ -53,15 +54,13 @@ def _agents_page(
     return render(request, "admin_agents.html", context, status=status)
 
 
-@router.get("/agents")
+@router.get("/agents", dependencies=[page_needs("agents.manage")])
 def agents(request: Request, viewer: Viewer, runtime: Rt) -> Response:
-    require_role(viewer.principal, Role.ADMIN)
     return _agents_page(request, runtime, viewer)
 
 
-@router.post("/agents")
+@router.post("/agents", dependencies=[page_needs("agents.manage")])
 def create_agent(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm) -> Response:
-    require_role(viewer.principal, Role.ADMIN)
     values = text_fields(form)
     data = {
         "email": values.get("email", "").strip(),
@@ -83,7 +82,7 @@ def create_agent(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm
     return redirect(request, "/admin/agents")
 
 
-@router.post("/agents/{agent_id}")
+@router.post("/agents/{agent_id}", dependencies=[page_needs("agents.manage")])
 def update_agent(
     request: Request, agent_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:
@@ -106,9 +105,8 @@ def update_agent(
     return redirect(request, "/admin/agents")
 
 
-@router.get("/desk")
+@router.get("/desk", dependencies=[page_needs("desk.admin")])
 def desk_files(request: Request, viewer: Viewer, runtime: Rt) -> Response:
-    require_role(viewer.principal, Role.ADMIN)
     folder = runtime.settings.desk
     files = read_desk_files(folder)
     context = {
@@ -116,19 +114,21 @@ def desk_files(request: Request, viewer: Viewer, runtime: Rt) -> Response:
         "folder": folder,
         "files": sorted(files.texts.items()),
         "problems": check_desk(folder),
+        "tests": read_results(folder).last_run,
+        "changed": changed_playbooks(folder, runtime.desk),
         "desk": runtime.desk,
         "review": review_desk(runtime.db, viewer.principal, runtime.desk),
     }
     return render(request, "admin_desk.html", context)
 
 
-@router.get("/outbox")
+@router.get("/outbox", dependencies=[page_needs("desk.admin")])
 def outbox(request: Request, viewer: Viewer, runtime: Rt) -> Response:
     dead = list_dead(runtime.db, viewer.principal)
     return render(request, "admin_outbox.html", {"viewer": viewer, "dead": dead})
 
 
-@router.post("/outbox/{outbox_id}/retry")
+@router.post("/outbox/{outbox_id}/retry", dependencies=[page_needs("desk.admin")])
 def retry(
     request: Request, outbox_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:

@@ -1,5 +1,6 @@
 """The admin page of partners: add a partner (a shop), invite its portal users by a signed
-link (shown here to send on), list who has chosen a password. Admins only.
+link (shown here to send on), list who has chosen a password, deactivate a user (their
+sessions end at once). Admins only.
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from sopdesk.domain.cases import Role
-from sopdesk.engine.accounts import require_role
 from sopdesk.engine.partner_invites import (
     InvitePartnerUser,
     check_invite_partner_user,
@@ -18,11 +17,17 @@ from sopdesk.engine.partner_invites import (
     invite_url,
     list_partners,
 )
-from sopdesk.engine.partner_users import CreatePartner, check_create_partner, do_create_partner
+from sopdesk.engine.partner_users import (
+    CreatePartner,
+    check_create_partner,
+    check_set_partner_user_active,
+    do_create_partner,
+    do_set_partner_user_active,
+)
 from sopdesk.errors import Conflict, NotFound
 from sopdesk.web.ui.forms import FormRefused, parse, text_fields
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
-from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False, prefix="/admin")
 
@@ -47,15 +52,13 @@ def _page(
     return render(request, "admin_partners.html", context, status=status)
 
 
-@router.get("/partners")
+@router.get("/partners", dependencies=[page_needs("partners.manage")])
 def partners(request: Request, viewer: Viewer, runtime: Rt) -> Response:
-    require_role(viewer.principal, Role.ADMIN)
     return _page(request, runtime, viewer)
 
 
-@router.post("/partners")
+@router.post("/partners", dependencies=[page_needs("partners.manage")])
 def add_partner(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm) -> Response:
-    require_role(viewer.principal, Role.ADMIN)
     values = text_fields(form)
     fields = {k: values.get(k, "") for k in ("slug", "name")}
     if values.get("email"):
@@ -72,9 +75,8 @@ def add_partner(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm)
     return redirect(request, "/admin/partners")
 
 
-@router.post("/partners/{slug}/invite")
+@router.post("/partners/{slug}/invite", dependencies=[page_needs("partners.manage")])
 def invite(request: Request, viewer: Viewer, runtime: Rt, slug: str, form: PostedForm) -> Response:
-    require_role(viewer.principal, Role.ADMIN)
     values = text_fields(form)
     try:
         command = parse(
@@ -92,3 +94,13 @@ def invite(request: Request, viewer: Viewer, runtime: Rt, slug: str, form: Poste
     made = do_invite_partner_user(runtime.db, runtime.clock.now(), secret, partner_id, command)
     link = invite_url(runtime.settings.public_url, made.token)
     return _page(request, runtime, viewer, invited=f"{made.email}|{link}")
+
+
+@router.post("/partners/users/{user_id}/active", dependencies=[page_needs("partners.manage")])
+def set_active(
+    request: Request, viewer: Viewer, runtime: Rt, user_id: int, form: PostedForm
+) -> Response:
+    """`active=no` deactivates the user (their sessions end), `active=yes` lets them back."""
+    found = check_set_partner_user_active(runtime.db, viewer.principal, user_id)
+    do_set_partner_user_active(runtime.db, found, text_fields(form).get("active") == "yes")
+    return redirect(request, "/admin/partners")

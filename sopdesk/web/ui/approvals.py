@@ -10,9 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from sopdesk.domain.cases import Role
 from sopdesk.domain.playbooks import events as ev
-from sopdesk.engine.accounts import require_role
 from sopdesk.engine.attachments import case_attachments, read_attachment
 from sopdesk.engine.cases import CaseView, get_case
 from sopdesk.engine.customers import get_customer
@@ -29,7 +27,7 @@ from sopdesk.errors import Forbidden, SopdeskError
 from sopdesk.web.ui.forms import text_fields
 from sopdesk.web.ui.playbook_panel import panel_of
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
-from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 REASON_NEEDED = (
@@ -39,7 +37,7 @@ REASON_NEEDED = (
 INLINE = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
 
 
-@router.get("/approvals")
+@router.get("/approvals", dependencies=[page_needs("approvals.decide")])
 def inbox(request: Request, viewer: Viewer, runtime: Rt) -> Response:
     return _inbox(request, viewer, runtime)
 
@@ -57,7 +55,6 @@ def _inbox(
 ) -> Response:
     """The waiting approvals; `run_id` is the one a refusal (`problem`) or a rejection waiting
     for its confirmation (`confirm`, the reason given) is about."""
-    require_role(viewer.principal, Role.APPROVER, Role.ADMIN)
     items = []
     for run in list_waiting_runs(runtime.db):
         if run.step_kind != "approval":
@@ -101,11 +98,10 @@ def _ask(runtime: Rt, viewer: AgentViewer, run: RunView) -> tuple[str, str]:
     return (ask, step.approval.document)
 
 
-@router.post("/approvals/{run_id}")
+@router.post("/approvals/{run_id}", dependencies=[page_needs("approvals.decide")])
 def decide(
     request: Request, run_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:
-    require_role(viewer.principal, Role.APPROVER, Role.ADMIN)
     values = text_fields(form)
     comment = values.get("comment", "").strip()[:1000]
     event: ev._Event
@@ -131,7 +127,7 @@ def decide(
     return redirect(request, "/approvals")
 
 
-@router.get("/attachments/{attachment_id}")
+@router.get("/attachments/{attachment_id}", dependencies=[page_needs("cases.read")])
 def attachment(attachment_id: int, viewer: Viewer, runtime: Rt) -> Response:
     view, data = read_attachment(
         runtime.db, viewer.principal, runtime.settings.attachments_path, attachment_id

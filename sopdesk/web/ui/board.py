@@ -11,7 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from sopdesk.domain.cases import MAX_LEVEL, CaseStatus, Role
+from sopdesk.domain.cases import MAX_LEVEL, CaseStatus
+from sopdesk.domain.policy import allows
 from sopdesk.engine.accounts import list_agents
 from sopdesk.engine.case_lines import case_lines
 from sopdesk.engine.cases import ChangeCase, check_change_case, do_change_case
@@ -20,7 +21,7 @@ from sopdesk.errors import InvalidInput
 from sopdesk.web.ui.case_header import due_in, spoken
 from sopdesk.web.ui.forms import FormRefused, parse, text_fields
 from sopdesk.web.ui.rendering import PageRoute, render
-from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 CARDS_PER_COLUMN = 50
@@ -73,7 +74,7 @@ def board_context(
         )
         lanes.append((column, page.items, page.next_cursor is not None))
     cards = [c for _, items, _ in lanes for c in items]
-    sees_agents = any(viewer.principal.has(r) for r in (Role.LEAD, Role.ADMIN, Role.APPROVER))
+    sees_agents = allows("agents.read", viewer.principal)
     return {
         "viewer": viewer,
         "lanes": lanes,
@@ -88,7 +89,7 @@ def board_context(
     }
 
 
-@router.get("/board")
+@router.get("/board", dependencies=[page_needs("cases.read")])
 def board(
     request: Request,
     viewer: Viewer,
@@ -100,7 +101,7 @@ def board(
     return render(request, "board.html", board_context(runtime, viewer, shown=shown))
 
 
-@router.post("/board/move")
+@router.post("/board/move", dependencies=[page_needs("cases.change")])
 def move_card(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm) -> Response:
     values = text_fields(form)
     shown = BoardFilter.of(values.get("level", ""), values.get("assignee", ""))

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from sopdesk.engine.callouts import CalloutView, list_callouts
 from sopdesk.web.ui.rendering import PageRoute, render
-from sopdesk.web.ui.viewer import Rt, Viewer
+from sopdesk.web.ui.viewer import Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 VIEW_WIDTH = 360  # SVG user units; the chart scales to the page (readable at 390 px)
@@ -46,7 +46,7 @@ def chart_of(c: CalloutView) -> CalloutChart:
     )
 
 
-@router.get("/callouts")
+@router.get("/callouts", dependencies=[page_needs("reports.read")])
 def callouts(request: Request, viewer: Viewer, runtime: Rt) -> Response:
     found = list_callouts(runtime.db, viewer.principal)
     return render(

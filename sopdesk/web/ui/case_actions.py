@@ -30,7 +30,7 @@ from sopdesk.errors import InvalidInput
 from sopdesk.web.ui.case_page import case_context
 from sopdesk.web.ui.forms import FormRefused, parse, refused, text_fields
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
-from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 KINDS = ("reply", "note", "call")
@@ -51,7 +51,7 @@ def _again(
     return render(request, "case.html", context, status=422)
 
 
-@router.post("/cases/{case_id}/messages")
+@router.post("/cases/{case_id}/messages", dependencies=[page_needs("cases.reply")])
 def add_message(
     request: Request, case_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:
@@ -114,7 +114,7 @@ def _change(
     return redirect(request, f"/cases/{case_id}")
 
 
-@router.post("/cases/{case_id}/escalate")
+@router.post("/cases/{case_id}/escalate", dependencies=[page_needs("cases.change")])
 def escalate(
     request: Request, case_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:
@@ -144,7 +144,7 @@ def escalate(
     return redirect(request, f"/cases/{case_id}#timeline-end")
 
 
-@router.post("/cases/{case_id}/fields")
+@router.post("/cases/{case_id}/fields", dependencies=[page_needs("cases.change")])
 def change_fields(
     request: Request, case_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:
@@ -169,7 +169,7 @@ def change_fields(
     return _change(request, runtime, viewer, case_id, "fields", data, values)
 
 
-@router.post("/cases/{case_id}/drafts/{draft_id}")
+@router.post("/cases/{case_id}/drafts/{draft_id}", dependencies=[page_needs("cases.reply")])
 def decide_draft(
     request: Request, case_id: int, draft_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:
@@ -193,7 +193,7 @@ def decide_draft(
     return redirect(request, f"/cases/{case_id}#timeline-end")
 
 
-@router.post("/cases/{case_id}/items")
+@router.post("/cases/{case_id}/items", dependencies=[page_needs("cases.change")])
 def set_items(
     request: Request, case_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:

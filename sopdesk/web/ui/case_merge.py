@@ -21,7 +21,7 @@ from sopdesk.errors import Conflict, InvalidInput
 from sopdesk.web.ui.case_page import case_context
 from sopdesk.web.ui.forms import FormRefused, parse, refused, text_fields
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
-from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -40,7 +40,7 @@ def _again(
     return render(request, "case.html", context, status=status)
 
 
-@router.post("/cases/{case_id}/links")
+@router.post("/cases/{case_id}/links", dependencies=[page_needs("cases.change")])
 def link(request: Request, case_id: int, viewer: Viewer, runtime: Rt, form: PostedForm) -> Response:
     values = text_fields(form)
     number = values.get("other_id", "").strip().lstrip("#")
@@ -67,7 +67,7 @@ def link(request: Request, case_id: int, viewer: Viewer, runtime: Rt, form: Post
     return redirect(request, f"/cases/{target}")
 
 
-@router.post("/cases/{case_id}/split")
+@router.post("/cases/{case_id}/split", dependencies=[page_needs("cases.change")])
 def split(
     request: Request, case_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:

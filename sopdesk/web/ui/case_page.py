@@ -31,7 +31,7 @@ from sopdesk.runtime import Runtime
 from sopdesk.web.ui.case_header import sla_badge
 from sopdesk.web.ui.playbook_panel import case_runs_panel
 from sopdesk.web.ui.rendering import PageRoute, render
-from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 TIMELINE_LIMIT = 500
@@ -151,7 +151,7 @@ def case_context(
     }
 
 
-@router.get("/cases/{case_id}")
+@router.get("/cases/{case_id}", dependencies=[page_needs("cases.read")])
 def case_page(
     request: Request, case_id: int, viewer: Viewer, runtime: Rt, view: str = "all"
 ) -> Response:
@@ -159,7 +159,7 @@ def case_page(
     return render(request, "case.html", case_context(runtime, viewer, case_id, view=shown))
 
 
-@router.get("/cases/{case_id}/macro-preview")
+@router.get("/cases/{case_id}/macro-preview", dependencies=[page_needs("cases.reply")])
 def macro_preview(
     request: Request, case_id: int, viewer: Viewer, runtime: Rt, macro: str = ""
 ) -> Response:
@@ -182,7 +182,7 @@ def macro_preview(
     )
 
 
-@router.post("/cases/{case_id}/presence")
+@router.post("/cases/{case_id}/presence", dependencies=[page_needs("cases.read")])
 def presence(
     request: Request, case_id: int, viewer: Viewer, runtime: Rt, form: PostedForm, since: int = 0
 ) -> Response:

@@ -31,7 +31,7 @@ from sopdesk.store.blobs import BlobStore, TooLarge
 from sopdesk.web.csrf import HEADER, check_csrf
 from sopdesk.web.ratelimit import RateLimit
 from sopdesk.web.ui.rendering import PageRoute, redirect, render, session_of
-from sopdesk.web.ui.viewer import PostedForm, Rt
+from sopdesk.web.ui.viewer import PostedForm, Rt, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 HONEYPOT = "website"  # hidden from people by CSS; bots fill it in
@@ -52,12 +52,12 @@ def _contact(
     return render(request, "contact.html", {"values": values, "errors": errors}, status=status)
 
 
-@router.get("/contact")
+@router.get("/contact", dependencies=[page_needs("public")])
 def contact_page(request: Request) -> Response:
     return _contact(request, {}, {}, 200)
 
 
-@router.post("/contact")
+@router.post("/contact", dependencies=[page_needs("public")])
 def contact(request: Request, form: PostedForm, runtime: Rt) -> Response:
     values = {name: str(form.get(name) or "").strip() for name in FIELDS}
     if form.get(HONEYPOT):
@@ -116,12 +116,12 @@ def _case_page(
     return render(request, "my_case.html", context, status=status)
 
 
-@router.get("/my/case/{token}")
+@router.get("/my/case/{token}", dependencies=[page_needs("customer.case")])
 def my_case(request: Request, token: str, runtime: Rt) -> Response:
     return _case_page(request, runtime, token, _link(runtime, token), {})
 
 
-@router.post("/my/case/{token}/reply")
+@router.post("/my/case/{token}/reply", dependencies=[page_needs("customer.case")])
 async def my_case_reply(request: Request, token: str, runtime: Rt) -> Response:
     link = _link(runtime, token)
     limit = runtime.settings.max_attachment_bytes

@@ -34,7 +34,7 @@ from sopdesk.engine.customer_records import (
 from sopdesk.errors import SopdeskError
 from sopdesk.runtime import Runtime
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
-from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -55,7 +55,7 @@ def _page(
     return render(request, "customer.html", context, status=status)
 
 
-@router.get("/customers/{customer_id}")
+@router.get("/customers/{customer_id}", dependencies=[page_needs("customers.read")])
 def customer_page(request: Request, customer_id: int, viewer: Viewer, runtime: Rt) -> Response:
     return _page(request, runtime, viewer, customer_id)
 
@@ -76,7 +76,7 @@ def _refused(exc: ValidationError | SopdeskError) -> str:
     return str(first["msg"])
 
 
-@router.post("/customers/{customer_id}/merge")
+@router.post("/customers/{customer_id}/merge", dependencies=[page_needs("customers.manage")])
 def merge(
     request: Request, customer_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:
@@ -89,7 +89,7 @@ def merge(
     return redirect(request, f"/customers/{customer_id}?done=merged")
 
 
-@router.post("/customers/{customer_id}/unmerge")
+@router.post("/customers/{customer_id}/unmerge", dependencies=[page_needs("customers.manage")])
 def unmerge(
     request: Request, customer_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:
@@ -102,7 +102,7 @@ def unmerge(
     return redirect(request, f"/customers/{target}?done=unmerged")
 
 
-@router.post("/customers/{customer_id}/unlink")
+@router.post("/customers/{customer_id}/unlink", dependencies=[page_needs("customers.manage")])
 def unlink(
     request: Request, customer_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:
@@ -115,7 +115,7 @@ def unlink(
     return redirect(request, f"/customers/{customer_id}?done=unlinked")
 
 
-@router.post("/customers/{customer_id}/export")
+@router.post("/customers/{customer_id}/export", dependencies=[page_needs("customers.manage")])
 def export(
     request: Request, customer_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:
@@ -129,7 +129,7 @@ def export(
     )
 
 
-@router.post("/customers/{customer_id}/erase")
+@router.post("/customers/{customer_id}/erase", dependencies=[page_needs("customers.erase")])
 def erase(
     request: Request, customer_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:

@@ -21,7 +21,7 @@ from sopdesk.errors import NotFound, TooManyRequests
 from sopdesk.runtime import Runtime
 from sopdesk.web.ratelimit import RateLimit
 from sopdesk.web.ui.rendering import PageRoute, render
-from sopdesk.web.ui.viewer import PostedForm, Rt
+from sopdesk.web.ui.viewer import PostedForm, Rt, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 # CommonMark without raw HTML and with only safe link schemes: an article cannot inject markup.
@@ -58,7 +58,7 @@ def _common(desk: Desk, language: str, links: dict[str, str] | None = None) -> d
     }
 
 
-@router.get("/help")
+@router.get("/help", dependencies=[page_needs("public")])
 def help_home(request: Request, runtime: Rt, lang: str | None = None) -> Response:
     desk = _desk(runtime)
     language = _language(desk, lang)
@@ -67,7 +67,7 @@ def help_home(request: Request, runtime: Rt, lang: str | None = None) -> Respons
     )
 
 
-@router.get("/help/search")
+@router.get("/help/search", dependencies=[page_needs("public")])
 def help_search(request: Request, runtime: Rt, q: str = "", lang: str | None = None) -> Response:
     desk = _desk(runtime)
     language = _language(desk, lang)
@@ -105,7 +105,7 @@ def _article_page(
     return render(request, "help_article.html", context, status=status)
 
 
-@router.get("/help/{slug}")
+@router.get("/help/{slug}", dependencies=[page_needs("public")])
 def help_article(request: Request, slug: str, runtime: Rt) -> Response:
     desk = _desk(runtime)
     return _article_page(request, desk, _public_article(desk, slug))
@@ -119,7 +119,7 @@ def _feedback_limit(request: Request) -> RateLimit:
     return limit
 
 
-@router.post("/help/{slug}/feedback")
+@router.post("/help/{slug}/feedback", dependencies=[page_needs("public")])
 def help_feedback(request: Request, slug: str, form: PostedForm, runtime: Rt) -> Response:
     desk = _desk(runtime)
     article = _public_article(desk, slug)

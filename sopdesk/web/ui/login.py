@@ -19,7 +19,7 @@ from sopdesk.runtime import Runtime
 from sopdesk.store.db import Database
 from sopdesk.web.ratelimit import RateLimit
 from sopdesk.web.ui.rendering import PageRoute, redirect, render, session_of
-from sopdesk.web.ui.viewer import PostedForm, Rt
+from sopdesk.web.ui.viewer import PostedForm, Rt, page_needs
 
 T = TypeVar("T")
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -53,7 +53,7 @@ def limit_key(request: Request, email: str) -> str:
     return f"{client_address(request)}|{email.strip().lower()}"
 
 
-@router.get("/login")
+@router.get("/login", dependencies=[page_needs("public")])
 def login_page(request: Request, next: str | None = None) -> Response:
     if session_of(request).agent_id is not None:
         return redirect(request, safe_next(next, "/"))
@@ -105,7 +105,7 @@ def attempt_sign_in(
     return SignIn(values, {}, 200, who)
 
 
-@router.post("/login")
+@router.post("/login", dependencies=[page_needs("public")])
 def login(request: Request, form: PostedForm, runtime: Rt) -> Response:
     attempt = attempt_sign_in(request, form, runtime, authenticate_password)
     if attempt.who is None:
@@ -115,7 +115,7 @@ def login(request: Request, form: PostedForm, runtime: Rt) -> Response:
     return redirect(request, safe_next(attempt.values["next"], "/"))
 
 
-@router.post("/logout")
+@router.post("/logout", dependencies=[page_needs("public")])
 def logout(request: Request, form: PostedForm) -> Response:
     session_of(request).sign_out()
     return redirect(request, "/login")

@@ -11,23 +11,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from sopdesk.domain.cases import Role
-from sopdesk.engine.accounts import require_role
 from sopdesk.engine.mailbox import count_mailbox, list_mailbox, mailbox_message
 from sopdesk.web.ui.rendering import PageRoute, render
-from sopdesk.web.ui.viewer import Rt, Viewer
+from sopdesk.web.ui.viewer import Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
-@router.get("/mailbox")
+@router.get("/mailbox", dependencies=[page_needs("desk.admin")])
 def mailbox(
     request: Request,
     viewer: Viewer,
     runtime: Rt,
     kind: Annotated[str, Query(pattern="^(|email|chat)$")] = "",
 ) -> Response:
-    require_role(viewer.principal, Role.ADMIN)
     return render(
         request,
         "mailbox.html",
@@ -41,8 +38,7 @@ def mailbox(
     )
 
 
-@router.get("/mailbox/{message_id}")
+@router.get("/mailbox/{message_id}", dependencies=[page_needs("desk.admin")])
 def mailbox_entry(request: Request, viewer: Viewer, runtime: Rt, message_id: int) -> Response:
-    require_role(viewer.principal, Role.ADMIN)
     message = mailbox_message(runtime.db, message_id)
     return render(request, "mailbox_message.html", {"viewer": viewer, "message": message})

@@ -17,7 +17,7 @@ from sopdesk.engine.new_cases import CreateCase, check_create_case, do_create_ca
 from sopdesk.errors import InvalidInput
 from sopdesk.web.ui.forms import FormRefused, parse, refused, text_fields
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
-from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 # The command's field names as the form calls them.
@@ -55,7 +55,7 @@ def _page(
     return render(request, "new_case.html", context, status=status)
 
 
-@router.get("/cases/new")
+@router.get("/cases/new", dependencies=[page_needs("cases.create")])
 def new_case_page(
     request: Request, viewer: Viewer, runtime: Rt, q: str = "", customer: int | None = None
 ) -> Response:
@@ -69,7 +69,7 @@ def new_case_page(
     return _page(request, viewer, runtime, query=q, chosen=chosen, errors=errors, values={"q": q})
 
 
-def _command(values: dict[str, str]) -> dict[str, Any]:
+def _command(values: dict[str, str], item_ids: list[str]) -> dict[str, Any]:
     data: dict[str, Any] = {
         "subject": values.get("subject", "").strip(),
         "body": values.get("body", ""),
@@ -77,6 +77,10 @@ def _command(values: dict[str, str]) -> dict[str, Any]:
         "order_ref": values.get("order_ref", "").strip() or None,
         "category": values.get("category", "").strip() or None,
     }
+    if item_ids:  # the order's line(s) the call is about, ticked under the order
+        if not all(i.isdigit() for i in item_ids):
+            raise FormRefused({"item_ids": "tick the item(s) from the order's list"})
+        data["item_ids"] = [int(i) for i in item_ids]
     how = values.get("how", "phone")
     if how == "walk-in":
         data["tags"] = ["walk-in"]
@@ -105,14 +109,16 @@ def _command(values: dict[str, str]) -> dict[str, Any]:
     return data
 
 
-@router.post("/cases/new")
+@router.post("/cases/new", dependencies=[page_needs("cases.create")])
 def create(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm) -> Response:
     values = text_fields(form)
+    values["item_ids"] = ",".join(v for v in form.getlist("item_ids") if isinstance(v, str))
     chosen = None
     try:
         if values.get("customer_id", "").strip().isdigit():
             chosen = get_caller(runtime.db, viewer.principal, int(values["customer_id"]))
-        command = parse(CreateCase, _command(values))
+        items = [v for v in form.getlist("item_ids") if isinstance(v, str)]
+        command = parse(CreateCase, _command(values, items))
         try:
             plan = check_create_case(runtime.db, viewer.principal, runtime.desk, command)
         except InvalidInput as exc:

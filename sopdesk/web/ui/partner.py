@@ -5,13 +5,9 @@ Pages under /partner; a console (agent) session cannot open them, nor a partner 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from sopdesk.domain.principal import Principal
 from sopdesk.engine.partner_tasks import (
     AnswerTask,
     check_answer_task,
@@ -19,46 +15,19 @@ from sopdesk.engine.partner_tasks import (
     get_partner_task,
     list_partner_tasks,
 )
-from sopdesk.engine.partner_users import authenticate_partner, partner_user_principal
-from sopdesk.errors import Forbidden, InvalidInput, Unauthorized
-from sopdesk.web.auth import get_runtime
+from sopdesk.engine.partner_users import authenticate_partner
+from sopdesk.engine.partner_view import CustomerReport, customer_report
+from sopdesk.errors import InvalidInput
 from sopdesk.web.ui.forms import FormRefused, parse, refused, text_fields
 from sopdesk.web.ui.login import attempt_sign_in, safe_next
 from sopdesk.web.ui.rendering import PageRoute, redirect, render, session_of
-from sopdesk.web.ui.viewer import PostedForm, Rt
+from sopdesk.web.ui.viewer import Partner, PartnerViewer, PostedForm, Rt, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 HOME = "/partner"
 
 
-@dataclass(frozen=True)
-class PartnerViewer:
-    """The signed-in partner user: their id and the principal of their partner."""
-
-    user_id: int
-    principal: Principal
-
-
-def current_partner(request: Request) -> PartnerViewer:
-    session = session_of(request)
-    if session.partner_user_id is None:
-        if session.agent_id is not None:
-            raise Forbidden(
-                "the partner portal is for partner users; you are signed in to the agent console"
-            )
-        raise Unauthorized("sign in to the partner portal first")
-    try:
-        principal = partner_user_principal(get_runtime(request).db, session.partner_user_id)
-    except Unauthorized:
-        session.sign_out()  # deactivated since signing in: the cookie is worth nothing now
-        raise
-    return PartnerViewer(session.partner_user_id, principal)
-
-
-Partner = Annotated[PartnerViewer, Depends(current_partner)]
-
-
-@router.get("/partner/login")
+@router.get("/partner/login", dependencies=[page_needs("public")])
 def login_page(request: Request, next: str | None = None) -> Response:
     if session_of(request).partner_user_id is not None:
         return redirect(request, safe_next(next, HOME))
@@ -66,7 +35,7 @@ def login_page(request: Request, next: str | None = None) -> Response:
     return render(request, "partner_login.html", context)
 
 
-@router.post("/partner/login")
+@router.post("/partner/login", dependencies=[page_needs("public")])
 def login(request: Request, form: PostedForm, runtime: Rt) -> Response:
     attempt = attempt_sign_in(request, form, runtime, authenticate_partner, scope="partner|")
     if attempt.who is None:
@@ -78,35 +47,41 @@ def login(request: Request, form: PostedForm, runtime: Rt) -> Response:
     return redirect(request, target if target.startswith(HOME) else HOME)
 
 
-@router.post("/partner/logout")
+@router.post("/partner/logout", dependencies=[page_needs("public")])
 def logout(request: Request, form: PostedForm) -> Response:
     session_of(request).sign_out()
     return redirect(request, "/partner/login")
 
 
-@router.get("/partner")
+@router.get("/partner", dependencies=[page_needs("partner.tasks")])
 def tasks(request: Request, partner: Partner, runtime: Rt) -> Response:
     found = list_partner_tasks(runtime.db, runtime.clock, partner.principal)
     context = {"partner": partner, "tasks": found, "now": runtime.clock.now()}
     return render(request, "partner_tasks.html", context)
 
 
-@router.get("/partner/tasks/{task_id}")
+@router.get("/partner/tasks/{task_id}", dependencies=[page_needs("partner.tasks")])
 def task_page(request: Request, task_id: int, partner: Partner, runtime: Rt) -> Response:
     task = get_partner_task(runtime.db, runtime.clock, partner.principal, task_id)
     context = {"partner": partner, "task": task, "values": {}, "errors": {}}
+    context["report"] = _report(runtime, partner, task_id)
     return render(request, "partner_task.html", context)
 
 
-@router.post("/partner/tasks/{task_id}")
+def _report(runtime: Rt, partner: PartnerViewer, task_id: int) -> CustomerReport:
+    return customer_report(runtime.db, runtime.clock, runtime.desk, partner.principal, task_id)
+
+
+@router.post("/partner/tasks/{task_id}", dependencies=[page_needs("partner.tasks")])
 def answer(
     request: Request, task_id: int, partner: Partner, runtime: Rt, form: PostedForm
 ) -> Response:
     task = get_partner_task(runtime.db, runtime.clock, partner.principal, task_id)
     values = text_fields(form)
     fields = {k: values.get(k, "") for k in ("answer", "carrier", "tracking_number")}
-    found = dict(task.options).get(values.get("found", ""))
-    if found:  # a button of what the shop found; what they typed goes below it
+    fields["found"] = values.get("found", "")
+    found = dict(task.options).get(fields["found"])
+    if found:  # a button of what the shop found (the run's choice); what they typed goes below
         fields["answer"] = f"{found}\n\n{fields['answer']}".strip()
     try:
         command = parse(AnswerTask, fields)
@@ -116,6 +91,7 @@ def answer(
             raise refused(exc) from None
     except FormRefused as exc:
         context = {"partner": partner, "task": task, "values": values, "errors": exc.errors}
+        context["report"] = _report(runtime, partner, task_id)
         return render(request, "partner_task.html", context, status=422)
     do_answer_task(runtime.db, runtime.clock, runtime.desk, partner.principal, task, command)
     return redirect(request, f"/partner/tasks/{task_id}?answered=1")

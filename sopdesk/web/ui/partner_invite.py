@@ -11,19 +11,19 @@ from sopdesk.engine.partner_invites import check_accept_invite, do_accept_invite
 from sopdesk.errors import InvalidInput
 from sopdesk.web.ui.forms import text_fields
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
-from sopdesk.web.ui.viewer import PostedForm, Rt
+from sopdesk.web.ui.viewer import PostedForm, Rt, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
-@router.get("/partner/invite/{token}")
+@router.get("/partner/invite/{token}", dependencies=[page_needs("links.follow")])
 def invite_page(request: Request, token: str, runtime: Rt) -> Response:
     secret = runtime.settings.resolved_secret_key()
     user = read_invite(runtime.db, secret, token, runtime.clock.now())
     return render(request, "partner_invite.html", {"email": user.email, "problem": ""})
 
 
-@router.post("/partner/invite/{token}")
+@router.post("/partner/invite/{token}", dependencies=[page_needs("links.follow")])
 def accept_invite(request: Request, token: str, runtime: Rt, form: PostedForm) -> Response:
     secret = runtime.settings.resolved_secret_key()
     values = text_fields(form)

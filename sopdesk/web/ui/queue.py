@@ -23,7 +23,7 @@ from sopdesk.engine.saved_views import list_views
 from sopdesk.errors import SopdeskError
 from sopdesk.web.ui.case_header import due_in
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
-from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 OPEN = [s.value for s in CaseStatus if s.is_open]
@@ -82,7 +82,7 @@ def visible_levels(viewer: AgentViewer) -> list[int]:
     return [n for n in range(1, MAX_LEVEL + 1) if viewer.principal.sees_level(n)]
 
 
-@router.get("/")
+@router.get("/", dependencies=[page_needs("cases.read")])
 def queue(
     request: Request,
     viewer: Viewer,
@@ -159,7 +159,7 @@ def _back_with_result(back: str, action: str, n: int) -> str:
     return urlunsplit(("", "", parts.path, urlencode(query), ""))
 
 
-@router.get("/queue/counts")
+@router.get("/queue/counts", dependencies=[page_needs("cases.read")])
 def live_counts(request: Request, viewer: Viewer, runtime: Rt) -> Response:
     counts = count_cases(runtime.db, viewer.principal, CaseFilter(status=OPEN))
     mine = count_cases(runtime.db, viewer.principal, CaseFilter(status=OPEN, assignee_id=viewer.id))
@@ -173,7 +173,7 @@ def live_counts(request: Request, viewer: Viewer, runtime: Rt) -> Response:
     )
 
 
-@router.post("/cases/bulk")
+@router.post("/cases/bulk", dependencies=[page_needs("cases.change")])
 def bulk(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm) -> Response:
     action = form.get("action")
     ids = [int(v) for v in form.getlist("case") if isinstance(v, str) and v.isdigit()]

@@ -18,12 +18,12 @@ from sopdesk.engine.saved_views import (
 from sopdesk.errors import InvalidInput
 from sopdesk.web.ui.forms import FormRefused, parse, text_fields
 from sopdesk.web.ui.rendering import PageRoute, redirect
-from sopdesk.web.ui.viewer import PostedForm, Rt, Viewer
+from sopdesk.web.ui.viewer import PostedForm, Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
-@router.post("/views")
+@router.post("/views", dependencies=[page_needs("views.own")])
 def save_view(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm) -> Response:
     values = text_fields(form)
     try:
@@ -35,7 +35,7 @@ def save_view(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm) -
     return redirect(request, f"/?{command.query}" if command.query else "/")
 
 
-@router.post("/views/{view_id}/delete")
+@router.post("/views/{view_id}/delete", dependencies=[page_needs("views.own")])
 def delete_view(
     request: Request, viewer: Viewer, runtime: Rt, form: PostedForm, view_id: int
 ) -> Response:

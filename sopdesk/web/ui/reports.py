@@ -23,7 +23,7 @@ from sopdesk.errors import Forbidden, InvalidInput
 from sopdesk.web.ui.queue import visible_levels
 from sopdesk.web.ui.rendering import PageRoute, render
 from sopdesk.web.ui.report_charts import ROW, WIDTH, chart_of
-from sopdesk.web.ui.viewer import Rt, Viewer
+from sopdesk.web.ui.viewer import Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 OPEN = [s for s in CaseStatus if s.is_open]
@@ -133,7 +133,7 @@ def _database_reports(request: Request, viewer: Viewer, runtime: Rt) -> dict[str
     }
 
 
-@router.get("/reports")
+@router.get("/reports", dependencies=[page_needs("cases.read")])
 def reports(request: Request, viewer: Viewer, runtime: Rt) -> Response:
     levels = visible_levels(viewer)
     counts = count_cases(runtime.db, viewer.principal, CaseFilter(status=[s.value for s in OPEN]))

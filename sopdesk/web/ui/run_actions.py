@@ -24,7 +24,7 @@ from sopdesk.errors import Conflict, InvalidInput
 from sopdesk.web.ui.case_page import case_context
 from sopdesk.web.ui.forms import text_fields
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
-from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 REFUSALS = (InvalidInput, Conflict)  # access refusals (403/404) stay error pages
@@ -69,7 +69,7 @@ def _again(
     return render(request, "case.html", context, status=exc.status)
 
 
-@router.post("/cases/{case_id}/runs")
+@router.post("/cases/{case_id}/runs", dependencies=[page_needs("playbooks.run")])
 def start_run(
     request: Request, case_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:
@@ -85,7 +85,7 @@ def start_run(
     return redirect(request, f"/cases/{case_id}#playbook")
 
 
-@router.post("/runs/{run_id}/act")
+@router.post("/runs/{run_id}/act", dependencies=[page_needs("playbooks.run")])
 def act(request: Request, run_id: int, viewer: Viewer, runtime: Rt, form: PostedForm) -> Response:
     values = text_fields(form)
     case_id = get_run(runtime.db, viewer.principal, run_id).case_id
@@ -98,7 +98,7 @@ def act(request: Request, run_id: int, viewer: Viewer, runtime: Rt, form: Posted
     return redirect(request, f"/cases/{case_id}#playbook")
 
 
-@router.post("/runs/{run_id}/stop")
+@router.post("/runs/{run_id}/stop", dependencies=[page_needs("playbooks.run")])
 def stop(request: Request, run_id: int, viewer: Viewer, runtime: Rt, form: PostedForm) -> Response:
     """Stops a run (its timers cancelled) with the reason on the timeline; `restart` starts the
     same playbook again from its first step."""

@@ -14,13 +14,13 @@ from sopdesk.engine.customers import phone_region
 from sopdesk.engine.search import OPEN, SearchRequest, SearchResults, search
 from sopdesk.web.ui.queue import visible_levels
 from sopdesk.web.ui.rendering import PageRoute, render
-from sopdesk.web.ui.viewer import Rt, Viewer
+from sopdesk.web.ui.viewer import Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 FILTERS = ("q", "status", "level", "category", "assignee", "from", "to")
 
 
-@router.get("/search")
+@router.get("/search", dependencies=[page_needs("customers.read")])
 def search_page(request: Request, viewer: Viewer, runtime: Rt) -> Response:
     values = {name: request.query_params.get(name, "").strip() for name in FILTERS}
     error = ""

@@ -10,9 +10,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from sopdesk.domain.status import INCIDENT_STATES, IncidentPhase
-from sopdesk.engine.accounts import require_role
 from sopdesk.engine.status_page import (
-    WRITERS,
     LinkCase,
     OpenIncident,
     ResolveIncident,
@@ -30,7 +28,7 @@ from sopdesk.engine.status_views import read_status
 from sopdesk.errors import SopdeskError
 from sopdesk.web.ui.forms import FormRefused, parse
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
-from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer
+from sopdesk.web.ui.viewer import AgentViewer, PostedForm, Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False, prefix="/admin/status")
 PHASES = [p.value for p in IncidentPhase if p is not IncidentPhase.RESOLVED]
@@ -68,15 +66,13 @@ def _refusal(exc: Exception) -> str:
     return exc.message
 
 
-@router.get("")
+@router.get("", dependencies=[page_needs("status.manage")])
 def status_console(request: Request, viewer: Viewer, runtime: Rt) -> Response:
-    require_role(viewer.principal, *WRITERS)
     return _page(request, runtime, viewer)
 
 
-@router.post("/incidents")
+@router.post("/incidents", dependencies=[page_needs("status.manage")])
 def open_incident(request: Request, viewer: Viewer, runtime: Rt, form: PostedForm) -> Response:
-    require_role(viewer.principal, *WRITERS)
     data = {
         "title": str(form.get("title") or ""),
         "body": str(form.get("body") or ""),
@@ -92,11 +88,10 @@ def open_incident(request: Request, viewer: Viewer, runtime: Rt, form: PostedFor
     return redirect(request, "/admin/status")
 
 
-@router.post("/incidents/{incident_id}/updates")
+@router.post("/incidents/{incident_id}/updates", dependencies=[page_needs("status.manage")])
 def update_incident(
     request: Request, incident_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:
-    require_role(viewer.principal, *WRITERS)
     states = _states(form)
     data = {
         "phase": str(form.get("phase") or ""),
@@ -112,11 +107,10 @@ def update_incident(
     return redirect(request, "/admin/status")
 
 
-@router.post("/incidents/{incident_id}/resolve")
+@router.post("/incidents/{incident_id}/resolve", dependencies=[page_needs("status.manage")])
 def resolve_incident(
     request: Request, incident_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:
-    require_role(viewer.principal, *WRITERS)
     data = {"body": str(form.get("body") or ""), "macro": str(form.get("macro") or "") or None}
     try:
         command = parse(ResolveIncident, data)
@@ -129,11 +123,10 @@ def resolve_incident(
     return redirect(request, "/admin/status")
 
 
-@router.post("/incidents/{incident_id}/cases")
+@router.post("/incidents/{incident_id}/cases", dependencies=[page_needs("status.manage")])
 def link_case(
     request: Request, incident_id: int, viewer: Viewer, runtime: Rt, form: PostedForm
 ) -> Response:
-    require_role(viewer.principal, *WRITERS)
     try:
         command = parse(LinkCase, {"case_id": str(form.get("case_id") or "")})
         check_link_case(runtime.db, viewer.principal, incident_id, command)

@@ -21,7 +21,7 @@ from sopdesk.errors import TooManyRequests
 from sopdesk.runtime import Runtime
 from sopdesk.web.ratelimit import RateLimit
 from sopdesk.web.ui.rendering import PageRoute, render
-from sopdesk.web.ui.viewer import PostedForm, Rt
+from sopdesk.web.ui.viewer import PostedForm, Rt, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -50,18 +50,18 @@ def _page(request: Request, runtime: Runtime, **extra: Any) -> Response:
     return render(request, "status.html", context, status=status)
 
 
-@router.get("/status")
+@router.get("/status", dependencies=[page_needs("public")])
 def status_page(request: Request, runtime: Rt) -> Response:
     return _page(request, runtime)
 
 
-@router.get("/status.json")
+@router.get("/status.json", dependencies=[page_needs("public")])
 def status_json(runtime: Rt) -> JSONResponse:
     snapshot = read_status(runtime.db, runtime.desk, runtime.clock.now())
     return JSONResponse(snapshot.as_json())
 
 
-@router.get("/status.atom")
+@router.get("/status.atom", dependencies=[page_needs("public")])
 def status_atom(request: Request, runtime: Rt) -> Response:
     base = str(request.base_url).rstrip("/")
     feed = ET.Element("feed", xmlns=ATOM)
@@ -100,7 +100,7 @@ def _limit(request: Request) -> RateLimit:
     return limit
 
 
-@router.post("/status/subscribe")
+@router.post("/status/subscribe", dependencies=[page_needs("public")])
 def subscribe(request: Request, form: PostedForm, runtime: Rt) -> Response:
     email = str(form.get("email") or "").strip()
     host = request.client.host if request.client else "unknown"
@@ -126,7 +126,7 @@ def _link(runtime: Runtime, token: str, action: str) -> tuple[int, str]:
     return link.subscriber_id, link.email
 
 
-@router.get("/status/confirm/{token}")
+@router.get("/status/confirm/{token}", dependencies=[page_needs("links.follow")])
 def confirm(request: Request, token: str, runtime: Rt) -> Response:
     try:
         subscriber_id, email = _link(runtime, token, "confirm")
@@ -137,7 +137,7 @@ def confirm(request: Request, token: str, runtime: Rt) -> Response:
     return _page(request, runtime, message=f"Subscribed: {email} gets mail about incidents.")
 
 
-@router.get("/status/unsubscribe/{token}")
+@router.get("/status/unsubscribe/{token}", dependencies=[page_needs("links.follow")])
 def unsubscribe_page(request: Request, token: str, runtime: Rt) -> Response:
     """A page with one button; a GET changes nothing (mail scanners follow links)."""
     try:
@@ -147,7 +147,7 @@ def unsubscribe_page(request: Request, token: str, runtime: Rt) -> Response:
     return render(request, "status_unsubscribe.html", {"token": token, "done": False})
 
 
-@router.post("/status/unsubscribe/{token}")
+@router.post("/status/unsubscribe/{token}", dependencies=[page_needs("links.follow")])
 def unsubscribe(request: Request, token: str, runtime: Rt) -> Response:
     """RFC 8058 one-click: the mail client posts here without a session, so the signed token
     is the only guard (and enough: it names one subscriber and only lets it leave)."""
