@@ -171,6 +171,7 @@ async def _stream(runtime: Runtime, token: str, first: ConversationView) -> Asyn
 
 @router.get(
     "/conversations/{token}/events",
+    dependencies=[needs("bot.ask")],
     summary="The chat live (Server-Sent Events): the conversation again whenever it changes",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}},

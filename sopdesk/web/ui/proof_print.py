@@ -13,7 +13,7 @@ from starlette.responses import Response
 from sopdesk.engine.compliance import Proof, case_proof, period_proof, summary
 from sopdesk.engine.reports import parse_filter
 from sopdesk.web.ui.rendering import PageRoute, render
-from sopdesk.web.ui.viewer import Rt, Viewer
+from sopdesk.web.ui.viewer import Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -32,14 +32,14 @@ def _page(request: Request, runtime: Rt, proof: Proof, title: str, api: str) -> 
     return render(request, "proof_print.html", context)
 
 
-@router.get("/cases/{case_id}/proof")
+@router.get("/cases/{case_id}/proof", dependencies=[page_needs("cases.read")])
 def print_case_proof(request: Request, case_id: int, viewer: Viewer, runtime: Rt) -> Response:
     proof = case_proof(runtime.db, viewer.principal, runtime.desk, case_id)
     title = f"Proof of the SOP, case #{case_id}"
     return _page(request, runtime, proof, title, f"/api/v1/cases/{case_id}/proof")
 
 
-@router.get("/reports/proof")
+@router.get("/reports/proof", dependencies=[page_needs("compliance.read")])
 def print_period_proof(request: Request, viewer: Viewer, runtime: Rt) -> Response:
     f = parse_filter(dict(request.query_params), runtime.clock.now())
     proof = period_proof(runtime.db, viewer.principal, runtime.desk, f)
