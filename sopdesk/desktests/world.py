@@ -17,6 +17,7 @@ from sopdesk.domain.playbooks.scenario import (
     ScenarioCase,
     ScenarioEarlier,
     ScenarioOrder,
+    scenario_sku,
 )
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.accounts import CreateAgent, check_create_agent, do_create_agent
@@ -223,7 +224,7 @@ def _write_order(
                 shipping_address=order.shipping_address,
                 items=[
                     ItemIn(
-                        sku=item.serial or f"item-{n + 1}",
+                        sku=scenario_sku(item, n),
                         name=item.name,
                         variant=item.variant,
                         value=Decimal(str(item.value)).quantize(Decimal("0.01")),

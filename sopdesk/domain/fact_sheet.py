@@ -13,8 +13,11 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from sopdesk.domain.calendar import BusinessCalendar
 from sopdesk.domain.case_items import the_item
 from sopdesk.domain.facts import VERIFIED_TAG
+from sopdesk.domain.fulfilment import FulfilmentPromise, assess_fulfilment
+from sopdesk.domain.fulfilment import ShipmentFacts as Parcel
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ class FactInputs:
     partner: Party | None = None
     support_email: str | None = None
     case_limits: Mapping[str, Any] = field(default_factory=dict)  # domain/case_limits.limit_facts
+    # Seed 002's promises and their calendar (Desk.fulfilment_terms); None: no promises.
+    fulfilment: tuple[FulfilmentPromise, BusinessCalendar] | None = None
 
 
 def _day(value: datetime | None, tz: tzinfo) -> date | None:
@@ -118,7 +123,7 @@ def _item(item: ItemFacts) -> dict[str, Any]:
         "id": item.id,
         "name": item.name,
         "sku": item.sku,
-        "serial": item.sku,
+        "serial": item.sku or None,  # a blank SKU is unknown
         "variant": item.variant,
         "value": item.value,
         "comp_value": item.comp_value,  # unknown stays unknown: a credit for it then stops
@@ -158,6 +163,45 @@ def _order(order: OrderFacts | None, tz: tzinfo) -> dict[str, Any] | None:
         "delivered": _day(max(delivered), tz) if delivered else None,
         "item_count": len(order.items),
         "items": [_item(i) for i in order.items],
+    }
+
+
+def _fulfilment(
+    order: OrderFacts | None,
+    terms: tuple[FulfilmentPromise, BusinessCalendar] | None,
+    now: datetime,
+) -> dict[str, Any] | None:
+    """Seed 002's promises for the order, from its destination, placed and shipped dates (the
+    routing's verdict, domain/fulfilment.assess_fulfilment), in the promises' calendar."""
+    if order is None or terms is None:
+        return None
+    promise, calendar = terms
+    decision = assess_fulfilment(
+        placed_at=order.placed_at,
+        destination_country=order.country,
+        shipments=[Parcel(s.shipped_at, s.delivered_at, s.country) for s in order.shipments],
+        now=now,
+        calendar=calendar,
+        promise=promise,
+    )
+    shipping_days, _where = promise.shipping_days(order.country)
+    ships_by = calendar.add_open_dates(
+        calendar.local_date(order.placed_at), promise.processing_days
+    )
+    left = sorted(s.shipped_at for s in order.shipments if s.shipped_at is not None)
+    shipped = calendar.local_date(left[0]) if left else ships_by
+    domestic = order.country is not None and order.country.upper() in promise.domestic_countries
+    return {
+        "stage": decision.stage.value,
+        "domestic": domestic,
+        "processing_days": promise.processing_days,
+        "shipping_days": shipping_days,
+        "ships_by": ships_by,
+        "arrives_by": calendar.add_open_dates(shipped, shipping_days),
+        "age_days": decision.age_days,
+        "promise_days": decision.promise_days,
+        "due": decision.due_on,
+        "inside": decision.inside_sla,
     }
 
 
@@ -223,6 +267,7 @@ def build_facts(inputs: FactInputs) -> dict[str, Any]:
         },
         "earlier": _earlier(inputs.earlier, tz),
         "order": _order(order, tz),
+        "fulfilment": _fulfilment(order, inputs.fulfilment, inputs.now),
         "item": None if item is None else _item(item),
         "items": [_item(i) for i in (chosen or ([item] if item else []))],
         "shipment": _shipment(order.shipments[-1] if order and order.shipments else None, tz),

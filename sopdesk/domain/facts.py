@@ -49,7 +49,7 @@ ITEM: dict[str, Fact] = {
     "id": _f(N, "the order line's id"),
     "name": _f(T, "the item's name"),
     "sku": _f(T, "the item's SKU"),
-    "serial": _f(T, "the item's SKU (older name)"),
+    "serial": _f(T, "the SKU as the device's serial (seed 001's S-number); unknown when blank"),
     "variant": _f(T, "size, grade, colour... when the shop sends one"),
     "value": _f(M, "what the customer paid for one"),
     "comp_value": _f(M, "what the desk credits when it is lost (seed 000's comp amount)"),
@@ -102,6 +102,20 @@ FACTS: dict[str, dict[str, Fact]] = {
         "delivered": _f(D, "the day its last shipment was delivered"),
         "item_count": _f(N, "how many lines it has"),
         "items": _f(L, "every line, each with the item facts"),
+    },
+    # Seed 002's promises for the case's order (sla.yaml `fulfilment`), counted in business
+    # days of its calendar: unknown (None) without an order or without promises.
+    "fulfilment": {
+        "stage": _f(T, "processing, shipping or delivered: the promise that applies now"),
+        "domestic": _f(B, "whether the order goes to a domestic country (US by default)"),
+        "processing_days": _f(N, "the processing promise in business days (4)"),
+        "shipping_days": _f(N, "the shipping promise to the order's destination (10 or 20)"),
+        "ships_by": _f(D, "the day it is promised to leave: placed + processing days"),
+        "arrives_by": _f(D, "the promised arrival: shipped (or ships_by) + shipping days"),
+        "age_days": _f(N, "business days since the current stage began"),
+        "promise_days": _f(N, "the current stage's promise in business days"),
+        "due": _f(D, "the day the current stage's promise ends"),
+        "inside": _f(B, "whether the current stage is inside its promise"),
     },
     "item": ITEM,
     "items": {},  # the lines the case is about (a list of item records)

@@ -139,6 +139,7 @@ def case_facts(session: Session, desk: Desk, case: Case, now: datetime) -> dict[
         partner=Party(partner.name, partner.email) if partner else None,
         support_email=desk.channels.email[0].address if desk.channels.email else None,
         case_limits=case_limit_facts(session, desk, case, accounts, now),
+        fulfilment=desk.fulfilment_terms(),
     )
     return build_facts(inputs)
 

@@ -18,6 +18,7 @@ from sopdesk.domain.playbooks.interpreter import playbook_version
 from sopdesk.domain.playbooks.state import RunState
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.access import load_case, require_staff
+from sopdesk.engine.macro_context import case_facts, fill, template_context
 from sopdesk.errors import NotFound
 from sopdesk.store.db import Database, dialect_insert
 from sopdesk.store.models import Agent, PlaybookRun, PlaybookVersion
@@ -179,3 +180,14 @@ def approval_decider(db: Database, principal: Principal, desk: Desk, run_id: int
         who = step.approval.approver if step is not None and step.approval else None
         named = desk.approvers.get(who) if who else None
         return named.name if named is not None else "the approver role"
+
+
+def fill_for_run(
+    db: Database, principal: Principal, desk: Desk, run: RunView, template: str, now: datetime
+) -> str:
+    """A step's text (an approval's question) filled in as the run fills it: the case's facts
+    (its order and item: seed 001's V-number and S-number) and the run's recorded values."""
+    with db.transaction(write=False) as session:
+        case = load_case(session, principal, run.case_id)
+        context = template_context(case_facts(session, desk, case, now), run.variables)
+    return fill(template, context)

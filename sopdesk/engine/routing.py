@@ -232,8 +232,10 @@ def _fulfilment(
     if order is None:
         return None, None
     value = float(order.total)
-    if desk.fulfilment is None:
+    terms = desk.fulfilment_terms()
+    if terms is None:
         return None, value
+    promise, calendar = terms
     decision = assess_fulfilment(
         placed_at=order.placed_at,
         destination_country=order.destination_country,
@@ -242,8 +244,8 @@ def _fulfilment(
             for s in order.shipments
         ],
         now=now,
-        calendar=desk.business_calendar(desk.fulfilment.calendar),
-        promise=desk.fulfilment.promise(),
+        calendar=calendar,
+        promise=promise,
     )
     return decision, value
 

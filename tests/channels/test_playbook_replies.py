@@ -34,6 +34,9 @@ def _waiting_run(client: TestClient, admin: Persona, runtime: Runtime) -> RunVie
     assert response.status_code == 201, response.text
     case_id = int(response.json()["id"])
     [run] = list_case_runs(runtime.db, Principal.system(), case_id)
+    first = {"type": "tick", "item": "all"}  # no order: the numbers are typed next
+    answer = client.post(f"/api/v1/runs/{run.id}/events", json=first, headers=admin.headers)
+    assert answer.status_code == 200, answer.text
     tick = {"type": "tick", "item": "all", "values": {"v_number": "V-1", "s_number": "S-2"}}
     answer = client.post(f"/api/v1/runs/{run.id}/events", json=tick, headers=admin.headers)
     assert answer.status_code == 200, answer.text

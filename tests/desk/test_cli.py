@@ -17,7 +17,7 @@ def test_check_the_starter_desk_prints_a_summary(starter: Path) -> None:
     result = runner.invoke(app, ["check", str(starter)])
     assert result.exit_code == 0, result.output
     assert "OK, desk 'Starter desk'" in result.output
-    assert "72 categories" in result.output and "6 playbooks" in result.output
+    assert "72 categories" in result.output and "7 playbooks" in result.output
 
 
 def test_check_a_broken_desk_prints_file_line_col(make_desk: Callable[[str], Path]) -> None:

@@ -10,6 +10,7 @@ import pytest
 from sopdesk.desk import load_desk
 from sopdesk.desk.templates import render, render_macro
 from sopdesk.domain.desk import Desk
+from sopdesk.errors import InvalidInput
 from sopdesk.packs import pack_path
 
 # Seed 001's "On hold" EN text, copied verbatim from the seed (its "π" included).
@@ -176,8 +177,18 @@ def test_seed_001_the_hold_runs_as_written(desk: Desk) -> None:
     assert pre_check.title.startswith("1. (C2B + C2C) Received orders, do pre-check(IMEI/serial)")
     notify = step["tell-cs-handling"].notify
     assert notify is not None and notify.channel == "#cs-handling"
-    message = render(notify.message, {"fields": {"v_number": "V123", "s_number": "S456"}})
+    # The V-number and S-number are the case's order number and device serial; what the agent
+    # typed is read only when the case does not know them.
+    known = {"order": {"number": "V-1"}, "item": {"serial": "S-2"}, "fields": {}}
+    assert render(notify.message, known) == "V-1 | S-2 | Proof of Purchase approved"
+    typed = {"order": None, "item": None, "fields": {"v_number": "V123", "s_number": "S456"}}
+    message = render(notify.message, typed)
     assert message == "V123 | S456 | Proof of Purchase approved"
+    neither = {"order": None, "item": None, "fields": {}}
+    with pytest.raises(InvalidInput):
+        render(notify.message, neither)
+    options = step["trade-in-numbers"].choice
+    assert options is not None and set(options.options) == {"from-order", "type-them"}
     wait = step["wait-for-proof"].wait
     assert wait is not None and str(wait.timeout) == "1 week"
     assert step["wait-for-proof"].on_timeout == "send-reminder"
@@ -245,8 +256,14 @@ def test_every_macro_has_en_and_de_and_renders(desk: Desk) -> None:
         "partner": {"name": "Card Shop"},
         "recipient": {"name": "Bo"},
         "item": {"name": "iPhone 16", "value": 20, "comp_value": 18},
-        "order": {"number": "O-1", "currency": "EUR"},
-        "shipment": {"carrier": "DHL", "tracking_number": "T1"},
+        "order": {"number": "O-1", "currency": "EUR", "date": date(2026, 11, 20), "country": "US"},
+        "shipment": {"carrier": "DHL", "tracking_number": "T1", "shipped": date(2026, 11, 23)},
+        "fulfilment": {
+            "processing_days": 4,
+            "shipping_days": 10,
+            "ships_by": date(2026, 11, 27),
+            "arrives_by": date(2026, 12, 11),
+        },
         "case": {"number": 7, "subject": "Help"},
         "desk": {"name": desk.name},
         "answers": {"cancel": {"outcome": "refused", "reason": "it has shipped"}},

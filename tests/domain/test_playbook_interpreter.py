@@ -13,7 +13,7 @@ from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.playbooks import events as ev
 from sopdesk.domain.playbooks.expressions import ExpressionError, evaluate, holds
 from sopdesk.domain.playbooks.interpreter import EventDoesNotFit, advance, begin
-from sopdesk.domain.playbooks.state import RunStatus
+from sopdesk.domain.playbooks.state import RunState, RunStatus
 from sopdesk.packs import pack_path
 
 DESK = load_desk(pack_path("starter"))
@@ -21,13 +21,21 @@ CAL = DESK.business_calendar()
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
 
 
+def _numbers_typed(pb: Playbook, run: RunState) -> tuple[RunState, list[fx.Effect]]:
+    """Seed 001's first checklist, then (the case has no order to read them from) the typed
+    V-number and S-number."""
+    run, _ = advance(pb, run, ev.Ticked(item="all"), MONDAY, CAL)
+    assert run.step == "note-numbers"
+    return advance(
+        pb, run, ev.Ticked(item="all", values={"v_number": "V", "s_number": "S"}), MONDAY, CAL
+    )
+
+
 def test_proof_of_purchase_runs_to_its_first_pause_and_waits_a_week() -> None:
     pb = DESK.playbooks["proof-of-purchase-hold"]
     run, effects = begin(pb, MONDAY, CAL)
     assert run.status is RunStatus.WAITING and run.waiting and run.waiting.kind == "checklist"
-    run, effects = advance(
-        pb, run, ev.Ticked(item="all", values={"v_number": "V", "s_number": "S"}), MONDAY, CAL
-    )
+    run, effects = _numbers_typed(pb, run)
     kinds = [type(e).__name__ for e in effects]
     assert kinds.count("SendMacro") == 1 and "StartTimer" in kinds
     assert run.step == "wait-for-proof"
@@ -37,9 +45,7 @@ def test_proof_of_purchase_runs_to_its_first_pause_and_waits_a_week() -> None:
 def test_a_stale_timer_is_ignored_and_the_right_one_times_out() -> None:
     pb = DESK.playbooks["proof-of-purchase-hold"]
     run, _ = begin(pb, MONDAY, CAL)
-    run, _ = advance(
-        pb, run, ev.Ticked(item="all", values={"v_number": "V", "s_number": "S"}), MONDAY, CAL
-    )
+    run, _ = _numbers_typed(pb, run)
     assert run.waiting and run.waiting.token == "1"
     same, effects = advance(pb, run, ev.TimerFired(token="99"), MONDAY, CAL)
     assert same == run and effects == []

@@ -66,8 +66,9 @@ def test_a_rejection_by_someone_who_is_not_the_named_approver_is_refused(desk: D
                 "case": {"category": "proof-of-purchase-hold"},
                 "agents": {"kim": {"name": "Kim", "level": 2, "roles": ["agent", "approver"]}},
                 "events": [
+                    {"at": "day 0 09:10", "tick": "all"},
                     {
-                        "at": "day 0 09:10",
+                        "at": "day 0 09:11",
                         "tick": "all",
                         "values": {"v_number": "V-1", "s_number": "S-2"},
                     },

@@ -24,8 +24,7 @@ def test_a_late_reminder_is_in_the_proof_and_the_export(
     clock: Any = runtime.clock
     case_id = _case(client, admin, "proof-of-purchase-hold", runtime)
     run = _run(client, admin, case_id)
-    values = {"v_number": "V-1", "s_number": "S-2"}
-    run = _event(client, admin, run["id"], {"type": "tick", "item": "all", "values": values})
+    run = _event(client, admin, run["id"], {"type": "tick", "item": "all"})  # numbers: the order's
     assert run["step"] == "wait-for-proof"
     started = clock.now()
     clock.set(started + timedelta(weeks=1, hours=3))  # the worker was down for three hours
@@ -36,7 +35,10 @@ def test_a_late_reminder_is_in_the_proof_and_the_export(
     [run_proof] = proof["runs"]
     steps = run_proof["steps"]
     ticks = [s for s in steps if s["kind"] == "tick"]
-    assert len(ticks) == 3 and {s["by"] for s in ticks} == {f"agent:{admin.id}"}
+    assert len(ticks) == 2 and {s["by"] for s in ticks} == {f"agent:{admin.id}"}
+    # The V-number and S-number were read from the order: the choice took itself, by the system.
+    numbers = [s["what"] for s in steps if s["step"] == "trade-in-numbers"]
+    assert any("chose from-order by itself" in what for what in numbers), numbers
     late = [s for s in steps if s["on_time"] is False]
     assert late and all(s["due"] is not None for s in late)
     assert {s["step"] for s in late} >= {"send-reminder"}
@@ -70,5 +72,5 @@ def test_a_checklist_item_never_ticked_is_a_missed_check(
     _event(client, admin, run["id"], {"type": "tick", "item": 0})
     client.post(f"/api/v1/runs/{run['id']}/stop", json={"reason": "r"}, headers=admin.headers)
     [run_proof] = client.get(f"/api/v1/cases/{case_id}/proof", headers=admin.headers).json()["runs"]
-    assert len(run_proof["missed"]) == 2 and run_proof["missed"][0].startswith("identify: ")
+    assert len(run_proof["missed"]) == 1 and run_proof["missed"][0].startswith("identify: ")
     assert run_proof["complete"] is False

@@ -14,7 +14,15 @@ from sopdesk.domain.clock import ManualClock
 from sopdesk.engine.accounts import CreateAgent, do_create_agent, do_create_token
 from sopdesk.engine.worker import HANDLERS, WorkContext, Worker
 from sopdesk.runtime import Runtime
-from sopdesk.store.models import LedgerEntry, Order, OrderItem, OutboxMessage, PlaybookRun, Timer
+from sopdesk.store.models import (
+    Case,
+    LedgerEntry,
+    Order,
+    OrderItem,
+    OutboxMessage,
+    PlaybookRun,
+    Timer,
+)
 from tests.web.conftest import Persona
 
 _REFS = itertools.count(1)
@@ -69,8 +77,9 @@ def test_a_case_starts_its_playbook_and_runs_to_approval(
     case_id = _case(client, admin, "proof-of-purchase-hold", runtime)
     run = _run(client, admin, case_id)
     assert run["step"] == "identify" and run["status"] == "waiting"
-    values = {"v_number": "V-1", "s_number": "S-2"}
-    run = _event(client, admin, run["id"], {"type": "tick", "item": "all", "values": values})
+    # The V-number and S-number are the case's order number and item serial (seed 001): the
+    # agent types nothing, the run chose the order's numbers by itself.
+    run = _event(client, admin, run["id"], {"type": "tick", "item": "all"})
     assert run["step"] == "wait-for-proof" and run["wait_until"] is not None
     with runtime.db.transaction(write=False) as session:
         outbox = session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case_id))
@@ -99,7 +108,13 @@ def test_a_case_starts_its_playbook_and_runs_to_approval(
     with runtime.db.transaction(write=False) as session:
         chats = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "chat.post"))
         texts = [c.payload["text"] for c in chats]
-    assert texts[-1] == "V-1 | S-2 | Proof of Purchase approved"
+    with runtime.db.transaction(write=False) as session:
+        ref = session.scalar(
+            select(Order.external_ref)
+            .join(Case, Case.order_id == Order.id)
+            .where(Case.id == case_id)
+        )
+    assert texts[-1] == f"{ref} | C-1 | Proof of Purchase approved"
     # Arvin was told when the approval waited for him: by mail and in #cs-handling.
     assert texts[0].startswith(f"Arvin: Approval needed on case {case_id}")
 
@@ -124,7 +139,7 @@ def test_the_named_approver_may_reject_with_a_reason(
         client,
         admin,
         run["id"],
-        {"type": "tick", "item": "all", "values": {"v_number": "V", "s_number": "S"}},
+        {"type": "tick", "item": "all"},
     )
     _event(client, admin, run["id"], {"type": "replied", "party": "customer"})
     path = f"/api/v1/runs/{run['id']}/events"
@@ -230,8 +245,7 @@ def test_playbook_mail_is_signed_by_the_assignee_or_the_team(
             unassign = {"assignee_id": None}
             client.patch(f"/api/v1/cases/{case_id}", json=unassign, headers=admin.headers)
         run = _run(client, admin, case_id)
-        values = {"v_number": "V-9", "s_number": "S-9"}
-        _event(client, admin, run["id"], {"type": "tick", "item": "all", "values": values})
+        _event(client, admin, run["id"], {"type": "tick", "item": "all"})
         with runtime.db.transaction(write=False) as session:
             mail = session.scalars(
                 select(OutboxMessage).where(
@@ -256,8 +270,7 @@ def test_playbook_steps_keep_the_sla_clocks(
 
     assert clocks()["first_response"]["state"] == "running"
     run = _run(client, agent, case_id)
-    values = {"v_number": "V-7", "s_number": "S-7"}
-    _event(client, agent, run["id"], {"type": "tick", "item": "all", "values": values})
+    _event(client, agent, run["id"], {"type": "tick", "item": "all"})
     after = clocks()
     # The on-hold mail answered the customer; the case now waits for them.
     assert after["first_response"]["state"] == "stopped"

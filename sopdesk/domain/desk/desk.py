@@ -37,6 +37,7 @@ from sopdesk.domain.desk.taxonomy import (
     OffenseKind,
     Signal,
 )
+from sopdesk.domain.fulfilment import FulfilmentPromise
 
 
 class BoardColumn(DeskModel):
@@ -111,6 +112,13 @@ class Desk(BaseModel):
         if name not in self._built:
             self._built[name] = self.calendars[name].build(self.timezone)
         return self._built[name]
+
+    def fulfilment_terms(self) -> tuple[FulfilmentPromise, BusinessCalendar] | None:
+        """Seed 002's promises and the calendar they count in; None without sla.yaml's
+        `fulfilment`."""
+        if self.fulfilment is None:
+            return None
+        return self.fulfilment.promise(), self.business_calendar(self.fulfilment.calendar)
 
     def category(self, slug: str) -> Category | None:
         return self.categories.get(slug)

@@ -46,6 +46,12 @@ class ScenarioItem(_Model):
     variant: str | None = None
 
 
+def scenario_sku(item: ScenarioItem, n: int) -> str:
+    """The SKU (and so `item.serial`) of a scenario's n-th line (from 0): its `serial`, else
+    `item-<n+1>`; the simulation and the desk-test world both read it from here."""
+    return item.serial or f"item-{n + 1}"
+
+
 class ScenarioShipment(_Model):
     carrier: str | None = None
     tracking_number: str | None = None

@@ -35,6 +35,7 @@ from sopdesk.domain.playbooks.scenario import (
     ScenarioEarlier,
     ScenarioOrder,
     Timeline,
+    scenario_sku,
 )
 
 
@@ -72,7 +73,7 @@ def scenario_order(order: ScenarioOrder, start: datetime) -> OrderFacts:
             ItemFacts(
                 n + 1,
                 i.name,
-                i.serial,
+                scenario_sku(i, n),
                 i.variant,
                 _money(i.value),
                 None if i.comp_value is None else _money(i.comp_value),
@@ -137,6 +138,7 @@ def scenario_facts(
         ],
         partner=Party(case.partner.name, case.partner.email) if case.partner else None,
         case_limits=limits_facts,
+        fulfilment=desk.fulfilment_terms() if desk is not None else None,
     )
     return build_facts(inputs)
 

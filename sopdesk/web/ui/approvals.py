@@ -10,13 +10,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from sopdesk.desk.templates import render as fill
 from sopdesk.domain.playbooks import events as ev
 from sopdesk.engine.attachments import case_attachments, read_attachment
 from sopdesk.engine.cases import CaseView, get_case
 from sopdesk.engine.customers import get_customer
 from sopdesk.engine.orders import get_order
 from sopdesk.engine.playbook_checks import check_send_event
+from sopdesk.engine.playbook_views import fill_for_run
 from sopdesk.engine.playbooks import (
     RunView,
     approval_decider,
@@ -65,7 +65,7 @@ def _inbox(
             continue
         files = case_attachments(runtime.db, viewer.principal, run.case_id)
         waits_for = approval_decider(runtime.db, viewer.principal, runtime.desk, run.id)
-        ask = _ask(runtime, run)
+        ask = _ask(runtime, viewer, run)
         facts = _facts(runtime, viewer, case)
         items.append((panel_of(runtime.desk, run), case, files, ask, waits_for, facts))
     context = {
@@ -87,16 +87,14 @@ def _facts(runtime: Rt, viewer: AgentViewer, case: CaseView) -> dict[str, Any]:
     return {"customer": customer, "order": order}
 
 
-def _ask(runtime: Rt, run: RunView) -> tuple[str, str]:
-    """The approval's question filled in with what the run recorded (V-number, S-number...)."""
+def _ask(runtime: Rt, viewer: AgentViewer, run: RunView) -> tuple[str, str]:
+    """The approval's question filled in as the run fills it (the order's V-number...)."""
     playbook = runtime.desk.playbooks.get(run.playbook)
     step = playbook.step(run.step) if playbook else None
     if step is None or step.approval is None:
         return ("", "")
-    try:
-        ask = fill(step.approval.ask, {"fields": run.variables})
-    except SopdeskError:
-        ask = step.approval.ask
+    now = runtime.clock.now()
+    ask = fill_for_run(runtime.db, viewer.principal, runtime.desk, run, step.approval.ask, now)
     return (ask, step.approval.document)
 
 
