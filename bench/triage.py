@@ -20,7 +20,7 @@ Accuracy and thresholds come from batch probabilities; latency from one message 
 the intake calls it, on a sample (for `embeddings` that includes embedding the message).
 Embeddings of the data are cached under /tmp (--cache) so reruns skip the slow part.
 Run: python -m bench.triage [--datasets ../shared/datasets] [--only banking77]
-     [--models default,embeddings] [--limit 2000] [--latency-sample 100]
+     [--models default,embeddings] [--train-limit 3000] [--limit 1000] [--latency-sample 100]
 """
 
 from __future__ import annotations
@@ -258,7 +258,8 @@ def banking77(data: Path, models: list[Model], args) -> None:
             rows = list(csv.DictReader(f))
         return _clean([r["text"] for r in rows]), [r["category"] for r in rows]
 
-    train, test = _limit(read("train.csv"), args.limit), _limit(read("test.csv"), args.limit)
+    train = _limit(read("train.csv"), args.train_limit)
+    test = _limit(read("test.csv"), args.limit)
     print(f"banking77: {len(train[0])} train, {len(test[0])} test", flush=True)
     _run("banking77", models, train, test, args)
 
@@ -266,12 +267,13 @@ def banking77(data: Path, models: list[Model], args) -> None:
 def clinc150(data: Path, models: list[Model], args) -> None:
     full = json.loads((data / "clinc150" / "data_full.json").read_text(encoding="utf-8"))
 
-    def split(*keys: str) -> Split:
+    def split(limit: int | None, *keys: str) -> Split:
         pairs = [p for k in keys for p in full[k]]
         labels = ["oos" if k.startswith("oos") else p[1] for k in keys for p in full[k]]
-        return _limit((_clean([p[0] for p in pairs]), labels), args.limit)
+        return _limit((_clean([p[0] for p in pairs]), labels), limit)
 
-    train, valid, test = split("train"), split("val", "oos_val"), split("test", "oos_test")
+    train = split(args.train_limit, "train")
+    valid, test = split(args.limit, "val", "oos_val"), split(args.limit, "test", "oos_test")
     print(f"clinc150: {len(train[0])} train, {len(valid[0])} valid, {len(test[0])} test")
     _run("clinc150", models, train, test, args, oos=(valid, {}))
 
@@ -279,15 +281,16 @@ def clinc150(data: Path, models: list[Model], args) -> None:
 def banking77_oos(data: Path, models: list[Model], args) -> None:
     base = data / "banking77-oos"
 
-    def read(folder: str) -> Split:
+    def read(folder: str, limit: int | None = args.limit) -> Split:
         texts = (base / folder / "seq.in").read_text(encoding="utf-8").splitlines()
         labels = (base / folder / "label").read_text(encoding="utf-8").splitlines()
-        return _limit((_clean(texts), labels), args.limit)
+        return _limit((_clean(texts), labels), limit)
 
     def texts(folder: str) -> list[str]:
         return read(folder)[0]
 
-    train, (valid_x, valid_y), id_valid = read("train"), read("valid"), texts("id-oos/valid")
+    train, (valid_x, valid_y) = read("train", args.train_limit), read("valid")
+    id_valid = texts("id-oos/valid")
     valid = (valid_x + id_valid, valid_y + ["oos"] * len(id_valid))
     extra = {"id_oos": texts("id-oos/test"), "ood_oos": texts("ood-oos/test")}
     print(f"banking77-oos: {len(train[0])} train, {len(valid[0])} valid (with id-oos)")
@@ -302,11 +305,12 @@ def main() -> None:
     parser.add_argument("--datasets", type=Path, default=ROOT.parent / "shared" / "datasets")
     parser.add_argument("--only", choices=sorted(BENCHES), action="append")
     parser.add_argument("--models", default="baseline,default,embeddings")
-    parser.add_argument("--limit", type=int, default=2000, help="rows per split (0: all)")
+    parser.add_argument("--limit", type=int, default=1000, help="rows per test split (0: all)")
+    parser.add_argument("--train-limit", type=int, default=3000, help="training rows (0: all)")
     parser.add_argument("--latency-sample", type=int, default=100)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/sopdesk-bench-embeddings.pkl"))
     args = parser.parse_args()
-    args.limit = args.limit or None
+    args.limit, args.train_limit = args.limit or None, args.train_limit or None
     if not args.datasets.is_dir():
         raise SystemExit(f"no datasets folder at {args.datasets} (pass --datasets)")
     names = args.models.split(",")
