@@ -45,7 +45,12 @@ def train(desk: DeskOpt = None, database_url: DatabaseOpt = None) -> None:
         progress.update(
             task, advance=1, description=f"fitting and calibrating ({len(cases)} cases)"
         )
-        triager = Triager.train(loaded, cases)
+        embedding = progress.add_task("embedding examples", total=None, visible=False)
+
+        def embedded(done: int, total: int) -> None:  # model `embeddings` only
+            progress.update(embedding, completed=done, total=total, visible=True)
+
+        triager = Triager.train(loaded, cases, progress=embedded)
         progress.update(task, advance=1, description="saving the model")
         path = triager.save(settings.desk / MODELS)
         progress.update(task, advance=1, description="done")

@@ -16,6 +16,7 @@ import joblib
 
 from sopdesk.domain.desk import Desk
 from sopdesk.triage.decision import CategoryGuess, SignalHit, TriageDecision
+from sopdesk.triage.embedded import EmbeddingModel, require_dense
 from sopdesk.triage.language import detect_language, detector_for
 from sopdesk.triage.model import CategoryModel
 from sopdesk.triage.rules import match_signals, signal_rules, spam_markers, urgency
@@ -26,6 +27,7 @@ SPAM_CATEGORY = "spam"
 log = logging.getLogger(__name__)
 _loaded: dict[tuple[Path, str], Triager] = {}
 _lock = threading.Lock()
+Model = CategoryModel | EmbeddingModel
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ def model_path(model_dir: Path, desk: Desk) -> Path:
 
 
 class Triager:
-    def __init__(self, desk: Desk, model: CategoryModel, trained_on: int) -> None:
+    def __init__(self, desk: Desk, model: Model, trained_on: int) -> None:
         self.desk = desk
         self.model = model
         self.trained_on = trained_on
@@ -64,14 +66,18 @@ class Triager:
         cls,
         desk: Desk,
         cases: Sequence[Example] = (),
-        progress: Callable[[str], None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> Triager:
-        """A triager learnt from the desk's phrasings plus `cases` of categories it still has."""
+        """A triager learnt from the desk's phrasings plus `cases` of categories it still has;
+        `progress(done, total)` follows the embedding of the examples (model `embeddings`)."""
         examples = desk_examples(desk) + [c for c in cases if c.category in desk.categories]
-        if progress:
-            progress(f"fitting on {len(examples)} examples")
         texts = [read_text("", e.text).value for e in examples]
-        model = CategoryModel().fit(texts, [e.category for e in examples])
+        labels = [e.category for e in examples]
+        model: Model
+        if desk.triage.model == "embeddings":
+            model = EmbeddingModel().fit(texts, labels, progress=progress)
+        else:
+            model = CategoryModel().fit(texts, labels)
         return cls(desk, model, len(examples))
 
     def save(self, model_dir: Path) -> Path:
@@ -85,7 +91,11 @@ class Triager:
 
     @classmethod
     def load(cls, desk: Desk, model_dir: Path) -> Triager | None:
-        """The saved triager of this desk version, or None when there is none (or it is stale)."""
+        """The saved triager of this desk version, or None when there is none (or it is stale).
+        Raises ConfigError when the desk's model needs an extra that is not installed."""
+        kind = EmbeddingModel if desk.triage.model == "embeddings" else CategoryModel
+        if kind is EmbeddingModel:
+            require_dense()
         path = model_path(model_dir, desk)
         if not path.is_file():
             return None
@@ -95,7 +105,7 @@ class Triager:
             return None
         if not isinstance(saved, dict) or saved.get("format") != FORMAT:
             return None
-        if saved.get("version") != desk.version or not isinstance(saved["model"], CategoryModel):
+        if saved.get("version") != desk.version or not isinstance(saved["model"], kind):
             return None
         return cls(desk, saved["model"], int(saved["trained_on"]))
 

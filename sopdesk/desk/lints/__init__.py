@@ -1,11 +1,13 @@
 """Every lint `sopdesk check` runs after the files have the right shape.
 
-Flow (per playbook), references between files, content (templates, translations), and time.
+Flow (per playbook), references between files, content (templates, translations), time,
+and settings that need an optional extra.
 """
 
 from __future__ import annotations
 
 from sopdesk.desk.lints.content import lint_content
+from sopdesk.desk.lints.extras import lint_extras
 from sopdesk.desk.lints.flow import lint_flow
 from sopdesk.desk.lints.references import lint_references
 from sopdesk.desk.lints.timing import lint_timing
@@ -21,6 +23,7 @@ def lint_desk(loaded: LoadedDesk) -> list[Problem]:
     problems.extend(lint_references(loaded))
     problems.extend(lint_content(loaded))
     problems.extend(lint_timing(loaded))
+    problems.extend(lint_extras(loaded))
     return sorted(set(problems))
 
 

@@ -163,7 +163,9 @@ class ConnectorsFile(DeskModel):
 class Triage(DeskModel):
     """How sure triage must be before it categorises a case or calls it spam by itself."""
 
-    model: Literal["tfidf"] = "tfidf"  # word + character n-grams, linear, calibrated
+    # tfidf: word + character n-grams, linear, calibrated; embeddings: that averaged with a
+    # logistic regression over sentence embeddings (needs the dense extra)
+    model: Literal["tfidf", "embeddings"] = "tfidf"
     category_threshold: float = Field(default=0.6, gt=0, le=1)
     spam_threshold: float = Field(default=0.9, gt=0, le=1)
     signal_threshold: float = Field(default=0.8, gt=0, le=1)  # a signal from the classifier
