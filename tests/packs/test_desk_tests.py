@@ -128,8 +128,10 @@ def test_a_broken_scenario_file_names_the_file_and_field(tmp_path: Path) -> None
 
 def test_sopdesk_test_runs_one_scenario_and_writes_junit(tmp_path: Path) -> None:
     report = tmp_path / "junit.xml"
+    desk_dir = tmp_path / "desk"  # a copy: the run is recorded in the desk's .sopdesk/
+    shutil.copytree(STARTER, desk_dir)
     result = CliRunner().invoke(
-        app, ["test", str(STARTER), "-k", "approved", "--junit", str(report)]
+        app, ["test", str(desk_dir), "-k", "approved", "--junit", str(report)]
     )
     assert result.exit_code == 0, result.output
     assert "1 passed, 0 failed" in result.output

@@ -139,8 +139,13 @@ def build_world(runtime: Runtime, app: FastAPI, level: int) -> World:
     )
     draft = admin_api(setup, admin, "GET", f"/api/v1/cases/{case['id']}/drafts")[0]["id"]
     (approval_run,) = list_case_runs(runtime.db, SYSTEM, approval_case["id"])
-    tick = ev.Ticked(item="all", values={"v_number": "V-1", "s_number": "S-2"})
-    do_send_event(runtime.db, runtime.clock, runtime.desk, SYSTEM, approval_run.id, tick)
+    # The case has no order to read the V-number and S-number from: after the first
+    # checklist the agent types them in the second.
+    for tick in (
+        ev.Ticked(item="all"),
+        ev.Ticked(item="all", values={"v_number": "V-1", "s_number": "S-2"}),
+    ):
+        do_send_event(runtime.db, runtime.clock, runtime.desk, SYSTEM, approval_run.id, tick)
     secret = runtime.settings.resolved_secret_key()
     expires = runtime.clock.now() + timedelta(days=7)
     link = make_link_token(secret, case["id"], case["customer_id"], expires)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
 
@@ -45,7 +46,10 @@ def test_the_stream_sends_the_conversation_then_each_change(
         await stream.aclose()
         return opening, changed
 
-    opening, changed = asyncio.run(run())
+    # In its own thread and loop: a Playwright test earlier in the same session leaves an event
+    # loop running in the main thread, where asyncio.run() refuses to start.
+    with ThreadPoolExecutor(1) as apart:
+        opening, changed = apart.submit(asyncio.run, run()).result()
     assert opening.startswith("retry: ")
     assert "event: conversation" in opening
     assert _data(opening)["state"] == "bot"

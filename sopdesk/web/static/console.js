@@ -37,6 +37,12 @@
     }
   });
 
+  // A print button (the print-ready proof): no inline script under the CSP.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-print]") : null;
+    if (button) window.print();
+  });
+
   document.addEventListener("dragstart", function (event) {
     var card = event.target.closest ? event.target.closest("[data-case]") : null;
     if (!card) return;
