@@ -92,13 +92,13 @@ def read_merged_timeline(session: Session, case_id: int, *, limit: int) -> list[
 
 def check_link_cases(db: Database, principal: Principal, case_id: int, command: LinkCases) -> None:
     require_staff(principal)
-    if command.other_id == case_id:
-        raise InvalidInput(
-            "a case cannot be linked to itself; enter the other case's number",
-            errors=[{"loc": ["body", "other_id"], "msg": "same case"}],
-        )
     with db.transaction(write=False) as session:
-        case = load_case(session, principal, case_id, CaseAction.CHANGE)
+        case = load_case(session, principal, case_id, CaseAction.CHANGE)  # who may, first
+        if command.other_id == case_id:
+            raise InvalidInput(
+                "a case cannot be linked to itself; enter the other case's number",
+                errors=[{"loc": ["body", "other_id"], "msg": "same case"}],
+            )
         if session.get(Case, command.other_id) is None:
             raise InvalidInput(
                 f"there is no case #{command.other_id}; check the number",

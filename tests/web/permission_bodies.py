@@ -22,6 +22,11 @@ def api_body(method: str, path: str, world: World, seat: Seat) -> Any:
         ("POST", "/api/v1/cases/{case_id}/messages"): {"kind": "note", "body": "n"},
         ("PUT", "/api/v1/cases/{case_id}/items"): {"item_ids": []},
         ("POST", "/api/v1/cases/{case_id}/escalate"): {"level": world.level, "reason": "r"},
+        # Shaped right but refused after the access check (no such case or message; the case
+        # itself), so the walk's case stays as it is for the seats after.
+        ("POST", "/api/v1/cases/{case_id}/links"): {"other_id": 2_000_000_000, "reason": "r"},
+        ("POST", "/api/v1/cases/{case_id}/merge"): {"duplicate_id": ids["case_id"]},
+        ("POST", "/api/v1/cases/{case_id}/split"): {"event_id": 2_000_000_000, "subject": "s"},
         ("POST", "/api/v1/cases/{case_id}/customer-links/revoke"): {},
         ("POST", "/api/v1/customers"): {"email": f"new-{who}@example.com"},
         ("POST", "/api/v1/customers/{customer_id}/unlink"): {

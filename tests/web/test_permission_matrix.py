@@ -50,6 +50,18 @@ def _request(
         headers = world.tokens.get(seat.name, {})
         if route.path == "/api/v1/inbound/email":
             response = client.request(method, path, content=RAW_MAIL, headers=headers)
+        elif method == "GET":
+            # Read only the head: a live stream (the chat's events) would otherwise hold the
+            # walk for its whole lifetime.
+            with client.stream(method, path, headers=headers) as streamed:
+                head = next(streamed.iter_text(), "")
+                return (
+                    path,
+                    target,
+                    streamed.status_code,
+                    streamed.headers.get("location", ""),
+                    head[:160],
+                )
         else:
             body = api_body(method, route.path, world, seat)
             response = client.request(method, path, json=body, headers=headers)
