@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from sopdesk.cli import commands  # noqa: F401  (registers every command)
@@ -16,12 +18,14 @@ from sopdesk.cli.app import app
 from sopdesk.desk import load_desk
 from sopdesk.desk.scenarios import load_scenario
 from sopdesk.desktests.runner import run_engine_scenario, run_on
+from sopdesk.desktests.throwaway import throwaway_database
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.playbooks.scenario import Scenario
 from sopdesk.domain.playbooks.simulation import SimulationResult
 from sopdesk.errors import InvalidInput
 from sopdesk.packs import pack_path
 from sopdesk.store.db import Database
+from sopdesk.store.models import Case, Customer
 
 STARTER = pack_path("starter")
 APPROVED = STARTER / "scenarios/proof-of-purchase-hold/approved.yaml"
@@ -224,3 +228,20 @@ def test_a_matrix_row_routed_elsewhere_names_what_routing_said(desk: Desk) -> No
     problem = result.unmet[0]
     assert problem.startswith("matrix row 2 (dnr): level 3, not 1, category 'multiple-dnr', not")
     assert "2nd dnr claim" in problem and "same phone +12025550101" in problem
+
+
+def test_each_run_starts_on_an_empty_database_and_a_second_one_at_once_gets_its_own(
+    desk: Desk,
+) -> None:
+    run_engine_scenario(desk, load_scenario(APPROVED))  # leaves a case, mails, a ledger
+    with throwaway_database() as (first, _):
+        with first.transaction(write=False) as session:
+            assert session.scalar(select(func.count()).select_from(Case)) == 0
+        with first.transaction() as session:
+            session.add(Customer(name="Left behind", created_at=datetime(2026, 11, 23, tzinfo=UTC)))
+        with throwaway_database() as (second, _):  # while the first is held (two threads)
+            assert second.url != first.url
+            with second.transaction(write=False) as session:
+                assert session.scalar(select(func.count()).select_from(Customer)) == 0
+    with throwaway_database() as (again, _), again.transaction(write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Customer)) == 0
