@@ -96,6 +96,9 @@ def test_the_acknowledgement_never_stops_the_first_response_clock_whoever_create
     assert "sla.breach" in [job.kind for job in result.done]
     after = client.get(f"/api/v1/cases/{case['id']}", headers=people["admin"].headers).json()
     assert after["level"] == 2  # the critical policy escalates a breach
+    # ... and the work moves with it: the level-1 agent no longer holds a level-2 case.
+    level_two = {people["lead"].id, people["approver"].id}
+    assert case["assignee_id"] == agent.id and after["assignee_id"] in level_two
 
 
 def test_a_persons_reply_answers_and_opens_the_case(

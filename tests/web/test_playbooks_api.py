@@ -6,10 +6,12 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from sopdesk.desk import load_desk
 from sopdesk.domain.clock import ManualClock
 from sopdesk.engine.accounts import CreateAgent, do_create_agent, do_create_token
 from sopdesk.engine.worker import HANDLERS, WorkContext, Worker
@@ -151,6 +153,46 @@ def test_the_named_approver_may_reject_with_a_reason(
     assert response.json()["outcome"] == "rejected"
     events = client.get(f"/api/v1/cases/{run['case_id']}/timeline", headers=admin.headers).json()
     assert any("another device" in (e["body"] or "") for e in events["items"])
+
+
+def test_a_playbook_escalation_moves_the_case_to_an_agent_of_the_new_level(
+    client: TestClient, people: dict[str, Persona], runtime: Runtime
+) -> None:
+    admin, agent = people["admin"], people["agent"]
+    case_id = _case(client, agent, "proof-of-purchase-hold", runtime)
+    case = client.get(f"/api/v1/cases/{case_id}", headers=admin.headers).json()
+    assert case["level"] == 1 and case["assignee_id"] == agent.id
+    run = _run(client, admin, case_id)
+    _event(client, admin, run["id"], {"type": "tick", "item": "all"})
+    _event(client, admin, run["id"], {"type": "replied", "party": "customer"})
+    reason = {"type": "reject", "comment": "the receipt is for another device"}
+    _event(client, _arvin(runtime), run["id"], reason)  # seed 001: a rejection goes to level 2
+    after = client.get(f"/api/v1/cases/{case_id}", headers=admin.headers).json()
+    assert after["level"] == 2
+    assert after["assignee_id"] in {people["lead"].id, people["approver"].id}
+    opened = client.get(f"/api/v1/cases/{case_id}", headers=people["lead"].headers)
+    assert opened.status_code == 200
+
+
+def test_a_delegate_the_desk_lists_decides_in_the_named_approvers_stead(
+    client: TestClient, people: dict[str, Persona], runtime: Runtime, desk_dir: Path
+) -> None:
+    admin, lead, approver = people["admin"], people["lead"], people["approver"]
+    settings = desk_dir / "desk.yaml"
+    text = settings.read_text(encoding="utf-8")
+    named = "    email: arvin@example.com\n"
+    settings.write_text(text.replace(named, named + "    delegates: [lead@example.com]\n"))
+    runtime.desk = load_desk(desk_dir)  # as `sopdesk serve` takes a changed desk
+    run = _run(client, admin, _case(client, admin, "proof-of-purchase-hold", runtime))
+    _event(client, admin, run["id"], {"type": "tick", "item": "all"})
+    _event(client, admin, run["id"], {"type": "replied", "party": "customer"})
+    path = f"/api/v1/runs/{run['id']}/events"
+    denied = client.post(path, json={"type": "approve"}, headers=approver.headers)
+    assert denied.status_code == 403  # the approver role alone is not enough
+    decided = _event(client, lead, run["id"], {"type": "approve", "comment": "for Arvin"})
+    assert decided["status"] == "done" and decided["outcome"] == "approved"
+    events = client.get(f"/api/v1/cases/{run['case_id']}/timeline", headers=admin.headers).json()
+    assert any("for Arvin" in (e["body"] or "") for e in events["items"])
 
 
 def test_an_event_that_does_not_fit_is_409_and_changes_nothing(
