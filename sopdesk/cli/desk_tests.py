@@ -3,7 +3,6 @@ virtual clock each), a table of results, step coverage per playbook, untouched m
 
 from __future__ import annotations
 
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Annotated
@@ -14,34 +13,23 @@ from rich.table import Table
 
 from sopdesk.cli.app import app, err, friendly, out
 from sopdesk.desk import load_desk
-from sopdesk.desk.scenarios import load_scenario, scenario_files
+from sopdesk.desk.scenarios import scenario_files
 from sopdesk.desk.test_results import RESULTS_FILE, DeskTestRun, PlaybookCoverage, record_run
-from sopdesk.desktests.runner import run_engine_scenario
+from sopdesk.desktests.pool import run_scenarios
 from sopdesk.domain.clock import SystemClock
 from sopdesk.domain.desk import Desk
 from sopdesk.domain.playbooks import effects as fx
 from sopdesk.domain.playbooks.simulation import SimulationResult, branch_coverage, coverage
-from sopdesk.errors import InvalidInput, NotFound
+from sopdesk.errors import InvalidInput
 
 Outcome = tuple[str, SimulationResult | None, list[str], float]  # name, result, problems, secs
 
 
-def _run_all(desk: Desk, files: list[Path], root: Path) -> list[Outcome]:
-    outcomes: list[Outcome] = []
+def _run_all(desk: Desk, files: list[Path], root: Path, jobs: int | None) -> list[Outcome]:
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task("scenarios", total=len(files))
-        for path in files:
-            name = str(path.relative_to(root))
-            started = time.perf_counter()
-            try:
-                result = run_engine_scenario(desk, load_scenario(path))
-            except (InvalidInput, NotFound) as exc:
-                outcomes.append((name, None, [exc.message], time.perf_counter() - started))
-            else:
-                elapsed = time.perf_counter() - started
-                outcomes.append((name, result, list(result.unmet), elapsed))
-            progress.advance(task)
-    return outcomes
+        ran = run_scenarios(desk, files, jobs=jobs, done=lambda _: progress.advance(task))
+    return [(str(o.path.relative_to(root)), o.result, o.problems, o.seconds) for o in ran]
 
 
 Coverage = dict[str, tuple[float, list[str], float, list[str]]]  # steps, missing, branches, ...
@@ -143,10 +131,15 @@ def test(
         str | None, typer.Option("-k", help="Only scenarios whose path contains this.")
     ] = None,
     junit: Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report.")] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Scenarios run at once (default: one per core)."),
+    ] = None,
 ) -> None:
     """Run every scenario of a desk on the real engine; exit 1 if one fails.
 
     Each scenario gets a throwaway database and a virtual clock; mail and chat are captured.
+    Scenarios run side by side, one process per core (--jobs 1: one after another).
     The run is recorded in DESK/.sopdesk/test-results.json (the admin desk page shows it;
     `sopdesk check` warns about playbooks changed since their scenarios last passed).
     Example: sopdesk test ./desk -k missing-item --junit scenarios.xml
@@ -157,7 +150,7 @@ def test(
         raise InvalidInput(
             f"no scenario in {desk}/scenarios" + (f" matches '{name}'" if name else "")
         )
-    outcomes = _run_all(loaded, files, desk)
+    outcomes = _run_all(loaded, files, desk, jobs)
     table = Table(title=f"{len(outcomes)} scenario{'s' if len(outcomes) != 1 else ''}")
     for column in ("scenario", "result", "seconds", "unmet"):
         table.add_column(column)

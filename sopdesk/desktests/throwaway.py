@@ -31,7 +31,8 @@ def _folder() -> Path:
     return folder
 
 
-def _template() -> Path:
+def template() -> Path:
+    """The migrated template of this process (made on first use; forked workers share it)."""
     if not _TEMPLATE:
         path = _folder() / "template.db"
         db = Database(f"sqlite:///{path}")
@@ -49,7 +50,7 @@ def _fresh_copy(path: Path) -> None:
     """`path` becomes a copy of the template (its write-ahead log and index go with it)."""
     for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         leftover.unlink(missing_ok=True)
-    shutil.copyfile(_template(), path)
+    shutil.copyfile(template(), path)
 
 
 def _shared_database() -> Database:
@@ -59,6 +60,12 @@ def _shared_database() -> Database:
         _SHARED.append(Database(f"sqlite:///{path}"))
         atexit.register(_SHARED[0].dispose)
     return _SHARED[0]
+
+
+def forget_shared() -> None:
+    """In a forked worker: the parent's shared engine and file stay the parent's; this process
+    makes its own on first use (the template, a file only read, is kept)."""
+    _SHARED.clear()
 
 
 @contextmanager
@@ -79,7 +86,7 @@ def throwaway_database() -> Iterator[tuple[Database, Path]]:
                 _SHARED_TURN.release()
             return
         path = Path(folder) / "scenario.db"
-        shutil.copyfile(_template(), path)
+        shutil.copyfile(template(), path)
         db = Database(f"sqlite:///{path}")
         try:
             yield db, blobs

@@ -17,6 +17,7 @@ from sopdesk.cli import commands  # noqa: F401  (registers every command)
 from sopdesk.cli.app import app
 from sopdesk.desk import load_desk
 from sopdesk.desk.scenarios import load_scenario
+from sopdesk.desktests.pool import run_scenarios
 from sopdesk.desktests.runner import run_engine_scenario, run_on
 from sopdesk.desktests.throwaway import throwaway_database
 from sopdesk.domain.desk import Desk
@@ -245,3 +246,16 @@ def test_each_run_starts_on_an_empty_database_and_a_second_one_at_once_gets_its_
                 assert session.scalar(select(func.count()).select_from(Customer)) == 0
     with throwaway_database() as (again, _), again.transaction(write=False) as session:
         assert session.scalar(select(func.count()).select_from(Customer)) == 0
+
+
+def test_scenarios_side_by_side_give_the_verdicts_and_timelines_of_one_by_one(desk: Desk) -> None:
+    files = sorted((STARTER / "scenarios" / "proof-of-purchase-hold").glob("*.yaml"))[:4]
+    seen: list[Path] = []
+    parallel = run_scenarios(desk, files, jobs=2, done=lambda o: seen.append(o.path))
+    serial = run_scenarios(desk, files, jobs=1)
+    assert [o.path for o in parallel] == files == [o.path for o in serial]
+    assert sorted(seen) == sorted(files)  # each one reported as it finished
+    for side, alone in zip(parallel, serial, strict=True):
+        assert side.result is not None and alone.result is not None
+        assert side.problems == alone.problems == []
+        assert timeline(side.result) == timeline(alone.result)
