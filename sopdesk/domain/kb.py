@@ -5,6 +5,7 @@ Pure text rules; the index that stores the passages is in sopdesk.engine.kb.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -154,14 +155,31 @@ def corpus_stats(passages: list[list[str]]) -> CorpusStats:
     return CorpusStats(len(passages), total / max(len(passages), 1), frequencies)
 
 
-def bm25(
-    query: list[str], bag: list[str], stats: CorpusStats, k1: float = 1.2, b: float = 0.75
-) -> float:
-    """Okapi BM25 of one passage for the query terms, over the corpus statistics."""
+@dataclass(frozen=True)
+class TermBag:
+    """A passage's terms counted once: what BM25 reads (never changed after it is made)."""
+
+    counts: dict[str, int]
+    length: int
+
+
+@functools.lru_cache(maxsize=4096)
+def passage_bag(title: str, heading: str, body: str) -> TermBag:
+    """`passage_terms` counted; kept for the passages asked about most (the same passages come
+    back for question after question, and cutting them into terms was most of a search)."""
+    bag = passage_terms(title, heading, body)
     counts: dict[str, int] = {}
     for term in bag:
         counts[term] = counts.get(term, 0) + 1
-    norm = k1 * (1 - b + b * len(bag) / (stats.average_length or 1.0))
+    return TermBag(counts, len(bag))
+
+
+def bm25(
+    query: list[str], bag: TermBag, stats: CorpusStats, k1: float = 1.2, b: float = 0.75
+) -> float:
+    """Okapi BM25 of one passage for the query terms, over the corpus statistics."""
+    counts = bag.counts
+    norm = k1 * (1 - b + b * bag.length / (stats.average_length or 1.0))
     score = 0.0
     for term in set(query):
         tf = counts.get(term, 0)

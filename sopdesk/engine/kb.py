@@ -32,6 +32,7 @@ from sopdesk.domain.kb import (
     article_hash,
     bm25,
     corpus_stats,
+    passage_bag,
     passage_terms,
     split_passages,
     words,
@@ -204,7 +205,7 @@ def search_passages(
     # The index finds the candidates; one BM25 over the same terms ranks them on both
     # databases, so the bot's fitted weights mean the same on SQLite and PostgreSQL.
     wanted = [t[:5] for t in terms]
-    hits = [_hit(row, bm25(wanted, passage_terms(row[2], row[4], row[5]), stats)) for row in rows]
+    hits = [_hit(row, bm25(wanted, passage_bag(row[2], row[4], row[5]), stats)) for row in rows]
     hits.sort(key=lambda h: (-h.score, h.id))
     return hits[:limit]
 

@@ -7,6 +7,7 @@ from sopdesk.domain.kb import (
     bm25,
     corpus_stats,
     guess_language,
+    passage_bag,
     passage_terms,
     quote,
     split_passages,
@@ -40,7 +41,10 @@ def test_the_language_guess_tells_the_desk_languages_apart() -> None:
 
 
 def test_bm25_prefers_the_passage_with_the_rarer_word() -> None:
-    bags = [passage_terms("Billing", "", "invoices and plans"), passage_terms("Stamps", "", "add")]
-    stats = corpus_stats(bags)
+    passages = [("Billing", "", "invoices and plans"), ("Stamps", "", "add")]
+    stats = corpus_stats([passage_terms(*p) for p in passages])
+    bags = [passage_bag(*p) for p in passages]
     query = terms("invoices")
     assert bm25(query, bags[0], stats) > 0 == bm25(query, bags[1], stats)
+    assert bags[0].counts == {"billi": 2, "invoi": 1, "and": 1, "plans": 1}
+    assert bags[0].length == 5
