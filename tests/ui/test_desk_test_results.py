@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -22,6 +24,10 @@ def _test(desk: Path, only: str) -> str:
     result = CliRunner().invoke(app, ["test", str(desk), "-k", only])
     assert result.exit_code in (0, 1), result.output
     return result.output
+
+
+def recorded_at(desk: Path) -> str:
+    return str(json.loads((desk / RESULTS_FILE).read_text())["last_run"]["at"])
 
 
 def _check(desk: Path) -> str:
@@ -42,6 +48,9 @@ def test_the_admin_page_shows_the_last_run_with_its_counts_version_and_coverage(
     assert 'data-passed="1" data-failed="0"' in page
     assert "(only scenarios matching “proof-of-purchase-hold/approved.yaml”)" in page
     assert f"<code>{runtime.desk.version[:12]}</code>" in page
+    at = datetime.fromisoformat(recorded_at(desk))  # when the run was, in the desk's zone
+    local = at.astimezone(ZoneInfo(runtime.desk.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+    assert f">{local}</time>" in page and " UTC</time>" not in page
     row = page.split(f'data-coverage="{PLAYBOOK}">', 1)[1].split("</tr>", 1)[0]
     recorded = json.loads((desk / RESULTS_FILE).read_text())["last_run"]
     steps = recorded["coverage"][PLAYBOOK]["steps"]
