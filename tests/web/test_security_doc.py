@@ -28,7 +28,8 @@ def _app_routes() -> str:
     with tempfile.TemporaryDirectory() as folder:
         desk = pack_path("starter")
         url = f"sqlite:///{folder}/routes.db"
-        settings = Settings(desk=desk, database_url=url)
+        # A key of its own: the app would otherwise store one in the pack folder itself.
+        settings = Settings(desk=desk, database_url=url, secret_key="route-table-only")
         db = Database(url)
         try:
             clock = ManualClock(datetime(2026, 12, 1, tzinfo=UTC))
