@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +54,10 @@ def _run_in_worker(path: Path) -> ScenarioOutcome:
 
 
 def default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    """The cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 def run_scenarios(
@@ -78,8 +81,8 @@ def run_scenarios(
     # fork: the workers start with the loaded desk, nothing is pickled on the way in
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=(desk,)) as pool:
-        futures: list[Future[ScenarioOutcome]] = [pool.submit(_run_in_worker, p) for p in paths]
-        if done is not None:
-            for future in futures:
-                future.add_done_callback(lambda f: done(f.result()))
+        futures = [pool.submit(_run_in_worker, p) for p in paths]
+        for finished in as_completed(futures):  # reported here, in this thread, as they end
+            if done is not None:
+                done(finished.result())
         return [future.result() for future in futures]

@@ -10,6 +10,7 @@ import hashlib
 import math
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -146,15 +147,6 @@ def passage_terms(title: str, heading: str, body: str) -> list[str]:
     return head + head + terms(body)
 
 
-def corpus_stats(passages: list[list[str]]) -> CorpusStats:
-    frequencies: dict[str, int] = {}
-    for bag in passages:
-        for term in set(bag):
-            frequencies[term] = frequencies.get(term, 0) + 1
-    total = sum(len(bag) for bag in passages)
-    return CorpusStats(len(passages), total / max(len(passages), 1), frequencies)
-
-
 @dataclass(frozen=True)
 class TermBag:
     """A passage's terms counted once: what BM25 reads (never changed after it is made)."""
@@ -168,10 +160,13 @@ def passage_bag(title: str, heading: str, body: str) -> TermBag:
     """`passage_terms` counted; kept for the passages asked about most (the same passages come
     back for question after question, and cutting them into terms was most of a search)."""
     bag = passage_terms(title, heading, body)
-    counts: dict[str, int] = {}
-    for term in bag:
-        counts[term] = counts.get(term, 0) + 1
-    return TermBag(counts, len(bag))
+    return TermBag(dict(Counter(bag)), len(bag))
+
+
+def corpus_stats(passages: list[TermBag]) -> CorpusStats:
+    frequencies = dict(Counter(term for bag in passages for term in bag.counts))
+    total = sum(bag.length for bag in passages)
+    return CorpusStats(len(passages), total / max(len(passages), 1), frequencies)
 
 
 def bm25(

@@ -33,7 +33,6 @@ from sopdesk.domain.kb import (
     bm25,
     corpus_stats,
     passage_bag,
-    passage_terms,
     split_passages,
     words,
 )
@@ -227,7 +226,7 @@ def corpus_statistics(session: Session, url: str, audience: str) -> CorpusStats:
             rows = session.execute(
                 select(KbPassage.title, KbPassage.heading, KbPassage.body).where(where)
             ).all()
-            cached = (signature, corpus_stats([passage_terms(*row) for row in rows]))
+            cached = (signature, corpus_stats([passage_bag(*row) for row in rows]))
             _stats[(url, audience)] = cached
         return cached[1]
 
