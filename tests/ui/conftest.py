@@ -88,6 +88,13 @@ def signed_in(runtime: Runtime, people: dict[str, int]) -> Iterator[Callable[[st
         client.__exit__(None, None, None)
 
 
+def open_case(runtime: Runtime, command: CreateCase) -> int:
+    """The case `command` describes, opened by the system through the one creation path."""
+    system = Principal.system()
+    plan = check_create_case(runtime.db, system, runtime.desk, command)
+    return do_create_case(runtime.db, runtime.clock, runtime.desk, system, command, plan).id
+
+
 @pytest.fixture
 def make_case(runtime: Runtime) -> Callable[..., int]:
     def make(subject: str = "Where is my card?", category: str | None = None) -> int:
@@ -98,9 +105,7 @@ def make_case(runtime: Runtime) -> Callable[..., int]:
             body="My card never arrived.",
             category=category,
         )
-        system = Principal.system()
-        plan = check_create_case(runtime.db, system, runtime.desk, command)
-        return do_create_case(runtime.db, runtime.clock, runtime.desk, system, command, plan).id
+        return open_case(runtime, command)
 
     return make
 

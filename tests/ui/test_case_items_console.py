@@ -10,7 +10,7 @@ from decimal import Decimal
 from fastapi.testclient import TestClient
 
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.cases import CreateCase, check_create_case, do_create_case
+from sopdesk.engine.cases import CreateCase
 from sopdesk.engine.orders import (
     ItemIn,
     OrderIn,
@@ -20,7 +20,7 @@ from sopdesk.engine.orders import (
 )
 from sopdesk.runtime import Runtime
 from sopdesk.store.models import OrderItem
-from tests.ui.conftest import csrf_of
+from tests.ui.conftest import csrf_of, open_case
 
 SYSTEM = Principal.system()
 CARD = "2023 Prizm Victor Wembanyama Silver"
@@ -54,8 +54,7 @@ def _case(runtime: Runtime) -> tuple[int, dict[str, int]]:
         order_ref="B-9",
         category="missing-item",
     )
-    plan = check_create_case(runtime.db, SYSTEM, runtime.desk, command)
-    case_id = do_create_case(runtime.db, runtime.clock, runtime.desk, SYSTEM, command, plan).id
+    case_id = open_case(runtime, command)
     with runtime.db.transaction(write=False) as session:
         ids = {i.name: i.id for i in session.query(OrderItem).all()}
     return case_id, ids

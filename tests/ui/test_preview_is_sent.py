@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.cases import CreateCase, check_create_case, do_create_case
+from sopdesk.engine.cases import CreateCase
 from sopdesk.engine.orders import (
     ItemIn,
     OrderIn,
@@ -25,6 +25,7 @@ from sopdesk.engine.orders import (
 )
 from sopdesk.runtime import Runtime
 from sopdesk.store.models import OutboxMessage
+from tests.ui.conftest import open_case
 
 SYSTEM = Principal.system()
 
@@ -67,8 +68,7 @@ def _shipped_case(runtime: Runtime) -> int:
         order_ref="US-77",
         category="order-status",
     )
-    plan = check_create_case(runtime.db, SYSTEM, runtime.desk, command)
-    return do_create_case(runtime.db, runtime.clock, runtime.desk, SYSTEM, command, plan).id
+    return open_case(runtime, command)
 
 
 def _sent(runtime: Runtime, case_id: int, macro: str) -> dict[str, object]:
