@@ -220,7 +220,7 @@ def _pg_customers(session: Session, query: SearchQuery, found: dict[int, Custome
         ids.extend(int(row[0]) for row in batch)
         return len(ids) >= NAME_HITS
 
-    newest_matches(session, "customers", "name", "", query.websearch(), enough)
+    newest_matches(session, "customers", "", query.websearch(), enough)
     ids = ids[:NAME_HITS]
     marked = headlines(session, "customers", "name", ids, query.websearch())
     rows = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from sopdesk.domain.cases import CaseStatus
+from sopdesk.domain.search import parse_query
+from sopdesk.engine.search_pg import pg_text_cases
 from sopdesk.runtime import Runtime
 from tests.web.conftest import Persona
 
@@ -152,3 +155,26 @@ def test_hostile_queries_change_nothing_and_answer(
         assert response.status_code == 200, (q, response.text)
     found = _search(client, admin, q="words")
     assert found["cases"][0]["snippet"]
+
+
+def test_repeated_searches_keep_their_results_and_restore_the_planner(
+    client: TestClient, people: dict[str, Persona], runtime: Runtime
+) -> None:
+    """psycopg prepares a statement once it has run five times; the windowed scans ask for a
+    plan of their own bounds each time (plan_cache_mode) and hand every planner setting back to
+    the session's value, so the rest of the transaction plans as usual."""
+    admin = people["admin"]
+    made = [_case(client, admin, subject=f"Lamp {n}", body="The lamp flickers") for n in range(3)]
+    expected = sorted((c["id"] for c in made), reverse=True)
+    for _ in range(8):
+        assert _ids(_search(client, admin, q="flickers")) == expected
+    if runtime.db.is_sqlite:
+        return  # the planner settings are PostgreSQL's
+    names = ("enable_indexscan", "max_parallel_workers_per_gather", "plan_cache_mode")
+    with runtime.db.transaction(write=False) as session:
+        before = [session.execute(text(f"SHOW {name}")).scalar() for name in names]
+        query = parse_query("flickers", None)
+        for _ in range(8):
+            found = pg_text_cases(session, query, [])
+            assert [case_id for case_id, _, _ in found] == expected
+        assert [session.execute(text(f"SHOW {name}")).scalar() for name in names] == before

@@ -2,8 +2,10 @@
 
 SQLite: FTS5 tables with external content (`search_*_fts`), kept by triggers on the indexed
 tables, so every write is indexed in its own transaction whichever code path makes it.
-PostgreSQL: GIN indexes over `to_tsvector` expressions (`ix_fulltext_*`), transactional by nature.
-Both are created by the migration 0013 (search_full_text); queries repeat the expressions here.
+PostgreSQL: a stored generated `tsvector` column (`search_document`) on each searched table and
+a GIN index over it (`ix_fulltext_*`), kept by the database itself in the writing transaction.
+FTS5 and the first GIN indexes (over expressions) came with the migration 0013
+(search_full_text); 0025 (search_documents) replaced those by the stored column.
 """
 
 from __future__ import annotations
@@ -26,8 +28,12 @@ SQLITE_INDEXES = (
 EVENTS_FTS, CASES_FTS, CUSTOMERS_FTS = (name for name, _, _ in SQLITE_INDEXES)
 
 
+PG_DOCUMENT = "search_document"  # the stored tsvector column that queries match against
+
+
 def pg_document(column: str) -> str:
-    """The indexed expression on PostgreSQL; a query must repeat it word for word."""
+    """The document's expression on PostgreSQL (the stored column's, and the expression
+    index's before migration 0025)."""
     return f"to_tsvector('{PG_CONFIG}', coalesce({column}, ''))"
 
 
@@ -41,6 +47,6 @@ PG_INDEXES = (
 
 
 def is_fulltext_index(name: str | None) -> bool:
-    """True for the search index's FTS5 tables (and their shadow tables) and GIN indexes,
-    which no model declares."""
+    """True for the search index's FTS5 tables (and their shadow tables), GIN indexes and stored
+    document columns, which no model declares."""
     return bool(name) and str(name).startswith(("search_", "ix_fulltext_"))
