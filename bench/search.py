@@ -9,8 +9,8 @@ loading). Then it times a rare word, a common word, a phrase, an e-mail and an o
 without a full-text index does), printing the ratio. Target: p95 <= 100 ms at 1,000,000 cases.
 
 The load goes straight through SQL (executemany on SQLite, COPY on PostgreSQL), not the engine:
-the index rows are still the write path's (SQLite's FTS5 triggers and PostgreSQL's GIN
-expression indexes maintain them whatever writes the rows), and a spot check asserts it: the rare
+the index rows are still the write path's (SQLite's FTS5 triggers and PostgreSQL's stored
+document columns maintain them whatever writes the rows), and a spot check asserts it: the rare
 word's cases found by `search()` are exactly the cases whose messages a LIKE scan finds, and on
 SQLite the FTS5 index holds one row per searched message.
 
