@@ -24,6 +24,8 @@ _WORD = re.compile(r"\w+")
 _CASE_NUMBER = re.compile(r"^#?(\d{1,12})$")
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]{7,30}$")
 _REFERENCE = re.compile(r"^[\w][\w\-./]{1,99}$")
+_SEPARATORS = re.compile(r"[\s\-]+")  # between the groups of a reference typed in groups
+GROUPED_DIGITS = 6  # digits a grouped text needs to be taken for one reference
 MAX_CASE_ID = 2**53  # beyond any id: larger numbers are only order or tracking numbers
 
 
@@ -99,6 +101,15 @@ def parse_query(text: str, region: str | None) -> SearchQuery:
         phone = _identity(IdentityKind.PHONE, rest.strip(), region)
         if phone:
             phones.append(phone)
+    grouped = _SEPARATORS.sub("", rest.strip())
+    if (
+        grouped != rest.strip()
+        and _REFERENCE.match(grouped)
+        and sum(c.isdigit() for c in grouped) >= GROUPED_DIGITS
+    ):
+        # A reference typed or pasted in groups ("JJD 0144 1234", "1Z 999 AA1 0123"), as
+        # carriers print tracking numbers: looked up as one.
+        references.extend(dict.fromkeys((grouped, grouped.upper())))
     for token in rest.split():
         number = _CASE_NUMBER.match(token)
         if number and int(number.group(1)) < MAX_CASE_ID:

@@ -94,6 +94,11 @@ def test_references_find_cases_by_number_order_tracking_email_and_phone(
     tracking = _search(client, admin, q="1Z999AA10123456784")
     assert _ids(tracking) == [by_order["id"]]
     assert tracking["orders"][0]["matched"] == "tracking number 1Z999AA10123456784"
+    # As the carrier prints it: in groups, any case.
+    for typed in ("1Z 999 AA1 0123 4567 84", "1z-999-aa1-0123456784"):
+        grouped = _search(client, admin, q=typed)
+        assert _ids(grouped) == [by_order["id"]], typed
+        assert [o["external_ref"] for o in grouped["orders"]] == ["ORD-7731"], typed
     # The e-mail as the provider delivers it (dots and tags ignored by Gmail), any case.
     for typed in ("JODOE+shop@googlemail.com", "jo.doe@gmail.com"):
         hit = _search(client, admin, q=typed)
