@@ -262,3 +262,30 @@ def test_an_admin_adds_a_shop_and_invites_its_user_who_sets_a_password(
     shop_page.click("button[type=submit]")
     shop_page.wait_for_url(f"{server.url}/partner")
     context.close()
+
+
+def test_the_playbook_panel_keeps_its_controls_inside_and_whole(page: Page, server: Server) -> None:
+    """A checklist's Tick buttons keep their word on one line and the form that starts another
+    playbook (a long playbook title in its select) stays inside the panel, on a desktop."""
+    case_id = make_case(server, "Trade-in on hold", "proof-of-purchase-hold")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, server, "admin")
+    page.goto(f"{server.url}/cases/{case_id}")
+    expect(page.locator("#playbook .checklist button").first).to_be_visible()
+    misfits = page.evaluate(
+        """() => {
+        const panel = document.querySelector('#playbook').getBoundingClientRect();
+        const out = [];
+        const controls = '#playbook button, #playbook select, #playbook label';
+        for (const el of document.querySelectorAll(controls)) {
+            const r = el.getBoundingClientRect();
+            if (r.width === 0) continue;  // inside a closed <details>
+            const em = parseFloat(getComputedStyle(el).fontSize);
+            const name = `${el.tagName} "${el.textContent.trim().slice(0, 30)}"`;
+            if (r.right > panel.right + 1) out.push(`${name} runs out of the panel`);
+            if (r.height > 2.6 * em) out.push(`${name} is ${Math.round(r.height)} px tall`);
+        }
+        return out;
+    }"""
+    )
+    assert misfits == []
