@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from sopdesk.demo.load import DEMO_PASSWORD, load_demo
+from sopdesk.demo.texts import contact_choices
 from sopdesk.desk import load_desk
 from sopdesk.engine.accounts import authenticate_password
 from sopdesk.packs import pack_path
@@ -24,6 +25,7 @@ from sopdesk.store.models import (
     Shipment,
     SlaClockRow,
 )
+from sopdesk.triage.rules import match_signals, signal_rules
 
 TABLES = (Agent, Partner, Customer, CustomerLink, Order, Shipment, Case, CaseEvent, OutboxMessage)
 
@@ -118,3 +120,20 @@ def test_demo_cases_look_like_a_working_day_and_sign_in_is_listed(db, clock) -> 
     accounts = demo_sign_in(db, desk)
     assert ("admin@sopdesk.local", DEMO_PASSWORD, 4, "admin, lead") in accounts
     assert any(label.startswith("partner: ") for *_, label in accounts)
+
+
+def test_demo_texts_state_no_level_4_signal_in_a_lower_category() -> None:
+    """A demo contact reads like its category: a text that states a level-4 signal (a
+    chargeback, fraud, a legal threat) never comes with a category a lower level owns."""
+    desk = load_desk(pack_path("starter"))
+    rules = signal_rules(desk.signals)
+    wrong = []
+    for category in desk.categories.values():
+        if category.level >= 4:
+            continue
+        for subject, body in contact_choices(category):
+            text = f"{subject}\n{body.format(item='a card', order='DEMO-1')}"
+            fired = match_signals(rules, text).fired
+            if fired:
+                wrong.append((category.slug, subject, sorted(fired)))
+    assert wrong == []
