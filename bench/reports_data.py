@@ -3,7 +3,7 @@
 `sample(n, now)` yields (table, row) pairs with explicit ids: shops, agents, customers, cases
 (some open, some escalated, some with a partner task that the shop answered), their events,
 two SLA clocks each and a ledger entry for some. `load(db, n, now)` bulk-inserts them
-(executemany on SQLite, COPY on PostgreSQL) and ANALYZEs.
+(executemany on SQLite, COPY on PostgreSQL) and settles them (bench/rest.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import random
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
+from bench.rest import settle
 from sopdesk.store.db import Database
 
 SHOPS = 20
@@ -135,7 +136,7 @@ def _copy_field(value: object) -> str:
 def load(
     db: Database, n: int, now: datetime, progress: Callable[[int], None] | None = None
 ) -> None:
-    """Bulk-inserts `sample(n, now)` in one transaction, then ANALYZE."""
+    """Bulk-inserts `sample(n, now)` in one transaction, then settles the tables (bench/rest.py)."""
     raw = db.engine.raw_connection()
     cur = raw.cursor()
     sqlite = db.is_sqlite
@@ -175,6 +176,5 @@ def load(
         for table in COLUMNS:
             cur.execute(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
     raw.commit()
-    cur.execute("ANALYZE")
-    raw.commit()
     raw.close()
+    settle(db)

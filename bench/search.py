@@ -35,6 +35,7 @@ from rich.progress import Progress
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.rest import settle
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.search import SearchRequest, search
 from sopdesk.store.db import Database, normalise_url
@@ -203,10 +204,7 @@ def load(db: Database, n: int, advance: Callable[[int], None]) -> None:
                     break
     for name in COLUMNS:
         flush(name)
-    # As autovacuum leaves a table at rest: on PostgreSQL, VACUUM also empties the GIN indexes'
-    # pending lists that a bulk load fills (a scan reads all of a pending list).
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("ANALYZE" if db.is_sqlite else "VACUUM ANALYZE")
+    settle(db)
     with db.engine.begin() as conn:
         if not db.is_sqlite:
             for name in ("cases", "case_events", "customers", "orders"):

@@ -83,7 +83,8 @@ REPORT_INDEXES = (
     Index("ix_reports_ledger_at", LedgerEntry.at, LedgerEntry.kind, LedgerEntry.paid_by),
     _partial("ix_reports_escalations", ESCALATION, CaseEvent.at),
     _partial("ix_reports_task_answers", TASK_ANSWER, CaseEvent.at),
-    _partial("ix_reports_tasks_opened", TASK_OPENED, CaseEvent.at),
+    # Partner tasks: with their case and id, so the shop report reads this index alone.
+    _partial("ix_reports_tasks_opened", TASK_OPENED, CaseEvent.at, CaseEvent.case_id, CaseEvent.id),
     # Triage corrections: the one triage decision of each case, by when it was made.
     _partial("ix_reports_triaged", TRIAGED, CaseEvent.at, CaseEvent.case_id),
 )
