@@ -91,6 +91,39 @@ def json_text(session: Session, column: Any, key: str) -> ColumnElement[str]:
     return column.op("->>")(key)
 
 
+def grouped_rows(
+    session: Session, query: Select[Any], keys: tuple[Any, Any]
+) -> list[tuple[Any, ...]]:
+    """`query` (an aggregate whose first columns are `keys`, then a count) per group of the two
+    key columns, in their order. PostgreSQL groups in one pass over the period's rows. SQLite
+    sorts every row of the period into a temporary B-tree for a GROUP BY (2.7 s for 2,000,000
+    clocks); so there the groups are found by index look-ups (`_pairs`), and each group is a
+    range of an index that leads with the keys."""
+    first, second = keys
+    if dialect_of(session) != "sqlite":
+        return list(session.execute(query.group_by(first, second).order_by(first, second)))
+    rows = []
+    for x, y in _pairs(session, first, second):
+        row = session.execute(query.where(first == x, second == y)).one()
+        if row[2]:  # the group has rows in the period
+            rows.append(tuple(row))
+    return rows
+
+
+def _pairs(session: Session, first: Any, second: Any) -> list[tuple[Any, Any]]:
+    """The distinct (first, second) values of a table with an index that leads with both: a
+    loose index scan, one seek per value (MIN over an index range), however many rows."""
+    found = []
+    x = session.scalar(select(func.min(first)))
+    while x is not None:
+        y = session.scalar(select(func.min(second)).where(first == x))
+        while y is not None:
+            found.append((x, y))
+            y = session.scalar(select(func.min(second)).where(first == x, second > y))
+        x = session.scalar(select(func.min(first)).where(first > x))
+    return found
+
+
 @dataclass(frozen=True)
 class Spread:
     """How a set of durations (seconds) spreads: how many, the median and the 90th percentile."""

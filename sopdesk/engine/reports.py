@@ -23,6 +23,7 @@ from sopdesk.engine.access import visible_cases
 from sopdesk.engine.report_filter import ReportFilter, parse_filter, require_report_reader
 from sopdesk.engine.report_sql import (
     day_of,
+    grouped_rows,
     json_int,
     json_text,
     predicate,
@@ -139,7 +140,7 @@ def sla_attainment(session: Session, f: ReportFilter, who: Principal, now: datet
         f,
         who,
     )
-    rows = session.execute(query.group_by(c.policy, c.metric).order_by(c.policy, c.metric))
+    rows = grouped_rows(session, query, (c.policy, c.metric))
     out = []
     for policy, metric, n, ok, breached, warned, running in rows:
         decided = int(ok) + int(breached)

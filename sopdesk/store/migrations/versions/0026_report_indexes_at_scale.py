@@ -1,5 +1,7 @@
-"""reports: the partner-task index holds the task's case and id, so the shop report reads the
-index alone (it fetched every task row: 26,000 random heap blocks, 0.9 s at 1,000,000 cases)
+"""reports at 1,000,000 cases: the partner-task index holds the task's case and id, so the shop
+report reads the index alone (it fetched every task row: 26,000 random heap blocks, 0.9 s); on
+SQLite the clocks by policy and metric, which the SLA report reads group by group (it sorted
+2,000,000 clocks into a temporary B-tree: 3.9 s -> 0.5 s)
 
 Revision ID: 0026
 Revises: 0025
@@ -19,6 +21,8 @@ depends_on: str | Sequence[str] | None = None
 NAME = "ix_reports_tasks_opened"
 # Written out (not imported from the models) so this migration never changes after the fact.
 WHERE = "kind = 'playbook_step' AND body LIKE 'task for partner:%'"
+GROUPS = "ix_reports_sla_groups"
+GROUP_COLUMNS = ["policy", "metric", "started_at", "breached", "warned", "stopped_at"]
 
 
 def _create(columns: list[str]) -> None:
@@ -34,8 +38,12 @@ def _create(columns: list[str]) -> None:
 def upgrade() -> None:
     op.drop_index(NAME, table_name="case_events")
     _create(["at", "case_id", "id"])
+    if op.get_bind().dialect.name == "sqlite":
+        op.create_index(GROUPS, "sla_clocks", GROUP_COLUMNS)
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.drop_index(GROUPS, table_name="sla_clocks")
     op.drop_index(NAME, table_name="case_events")
     _create(["at"])
