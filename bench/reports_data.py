@@ -33,7 +33,10 @@ COLUMNS = {
     "sla_clocks": "id,case_id,policy,metric,calendar,business,target_seconds,warn_seconds,"
     "consumed_seconds,started_at,stopped_at,warned,breached,breached_at,token",
     "ledger": "id,case_id,kind,amount,currency,paid_by,description,at",
+    "bot_conversations": "id,token,state,customer_email,customer_name,case_id,turns,articles,"
+    "unhelpful,handoff_reason,created_at,updated_at,last_seen_at",
 }
+HANDOFF_REASONS = ("no-answer", "low-confidence", "customer-said-no", "asked-for-person")
 Row = tuple[object, ...]
 
 
@@ -49,6 +52,8 @@ def sample(n: int, now: datetime, seed: int = 15) -> Iterator[tuple[str, Row]]:
         yield "customers", (c, f"c{c}", f"c{c}@example.com", "en", "standard", start)
     events = itertools.count(1)
     clock_id = ledger_id = 0
+    chats = random.Random(seed + 1)  # the bot's conversations draw apart from the cases'
+    conversation = itertools.count(1)
     for i in range(1, n + 1):
         created = start + timedelta(seconds=rnd.randrange(DAYS * 86400))
         level = rnd.choice((1, 1, 1, 2, 2, 3, 4))
@@ -116,6 +121,21 @@ def sample(n: int, now: datetime, seed: int = 15) -> Iterator[tuple[str, Row]]:
             )
             amount = f"{rnd.randrange(100, 20000) / 100:.2f}"
             yield "ledger", (ledger_id, i, kind, amount, "USD", payer, "resolution", closed)
+        # The bot: a chat or web case came from a hand-off now and then; more conversations
+        # ended with the bot's answer and no case (deflected).
+        handed = channel in ("chat", "web") and chats.random() < 0.3
+        for case_id, reason in ((i, chats.choice(HANDOFF_REASONS)), (None, None)):
+            if case_id is None and chats.random() >= 0.4:
+                continue
+            if case_id is not None and not handed:
+                continue
+            c = next(conversation)
+            state = "handed_off" if case_id else "bot"
+            at = created - timedelta(seconds=chats.randrange(60, 900)) if case_id else created
+            yield (
+                "bot_conversations",
+                (c, f"t{c}", state, None, "", case_id, "[]", "[]", 0, reason, at, at, at),
+            )
 
 
 def _sqlite_value(value: object) -> object:

@@ -34,7 +34,7 @@ from sopdesk.engine.report_sql import (
 )
 from sopdesk.errors import InvalidInput
 from sopdesk.store.db import Database
-from sopdesk.store.models import Case, CaseEvent, LedgerEntry, SlaClockRow
+from sopdesk.store.models import BotConversation, Case, CaseEvent, LedgerEntry, SlaClockRow
 from sopdesk.store.models.reports import ESCALATION, TASK_ANSWER, TASK_OPENED, TRIAGED
 
 __all__ = [
@@ -355,6 +355,32 @@ def triage_corrections(session: Session, f: ReportFilter, who: Principal, now: d
     )
 
 
+BOT_ANSWERED = "answered by the bot"
+
+
+def bot_outcomes(session: Session, f: ReportFilter, who: Principal, now: datetime) -> Report:
+    """Bot conversations started in the period: answered by the bot without a person (the
+    deflection) or handed off, by the hand-off's reason, with each one's share. A filter on the
+    cases (level, category, channel, agent, shop) keeps only the conversations that became such
+    a case; a reader who does not see every level sees the hand-offs to the levels they see and
+    every conversation that opened no case."""
+    b = BotConversation
+    outcome = func.coalesce(b.handoff_reason, BOT_ANSWERED)
+    query = select(outcome, func.count()).where(b.created_at >= f.since, b.created_at < f.until)
+    if f.narrows_cases or not who.sees_every_level:
+        seen = b.case_id.in_(_cases(select(Case.id), f, who))
+        query = query.where(seen if f.narrows_cases else b.case_id.is_(None) | seen)
+    counted = {str(k): int(n) for k, n in session.execute(query.group_by(outcome))}
+    total = sum(counted.values())
+    order = sorted(counted, key=lambda k: (k != BOT_ANSWERED, -counted[k], k))
+    return Report(
+        "bot",
+        "Bot conversations: answered by the bot or handed off",
+        ("outcome", "conversations", "percent"),
+        [(k, counted[k], round(100 * counted[k] / total, 1)) for k in order],
+    )
+
+
 ReportFn = Callable[[Session, ReportFilter, Principal, datetime], Report]
 REPORTS: dict[str, ReportFn] = {
     "volume-category": _volume("category"),
@@ -368,6 +394,7 @@ REPORTS: dict[str, ReportFn] = {
     "partners": partner_times,
     "resolutions": resolutions,
     "triage": triage_corrections,
+    "bot": bot_outcomes,
 }
 
 

@@ -16,7 +16,14 @@ import pytest
 from bench.reports_data import COLUMNS, load, sample
 from sopdesk.domain.cases import ActorKind, Role
 from sopdesk.domain.principal import Principal
-from sopdesk.engine.reports import REPORTS, ReportFilter, parse_filter, run_all, run_report
+from sopdesk.engine.reports import (
+    BOT_ANSWERED,
+    REPORTS,
+    ReportFilter,
+    parse_filter,
+    run_all,
+    run_report,
+)
 from sopdesk.errors import Forbidden, InvalidInput
 from sopdesk.store.db import Database
 
@@ -162,6 +169,34 @@ def test_level_two_agents_see_only_cases_of_their_levels(
     assert dict(report.rows) == dict(
         Counter(c["level"] for c in loaded["cases"] if c["level"] <= 2)
     )
+
+
+def _bot_rows(conversations: list[dict[str, Any]]) -> list[tuple[str, int, float]]:
+    counted = Counter(c["handoff_reason"] or BOT_ANSWERED for c in conversations)
+    total = sum(counted.values())
+    order = sorted(counted, key=lambda k: (k != BOT_ANSWERED, -counted[k], k))
+    return [(k, counted[k], round(100 * counted[k] / total, 1)) for k in order]
+
+
+def test_bot_deflection_and_hand_offs(
+    db: Database, loaded: dict[str, list[dict[str, Any]]]
+) -> None:
+    since = NOW - timedelta(days=30)
+    talks = [c for c in loaded["bot_conversations"] if since <= c["created_at"] < NOW]
+    assert any(c["case_id"] is None for c in talks) and any(c["case_id"] for c in talks)
+    report = run_report(db, SYSTEM, "bot", ReportFilter(since, NOW), NOW)
+    assert report.rows == _bot_rows(talks)
+    assert report.rows[0][0] == BOT_ANSWERED
+    # A filter on the cases keeps the hand-offs that became such a case.
+    cases = {c["id"]: c for c in loaded["cases"]}
+    in_cat = [c for c in talks if c["case_id"] and cases[c["case_id"]]["category"] == "cat-2"]
+    narrowed = run_report(db, SYSTEM, "bot", ReportFilter(since, NOW, category="cat-2"), NOW)
+    assert narrowed.rows == _bot_rows(in_cat)
+    # A level-2 agent: the hand-offs to levels 1-2 and every conversation without a case.
+    senior = Principal(kind=ActorKind.AGENT, id=3, level=2, roles=frozenset({Role.AGENT}))
+    seen = [c for c in talks if c["case_id"] is None or cases[c["case_id"]]["level"] <= 2]
+    assert len(seen) < len(talks)
+    assert run_report(db, senior, "bot", ReportFilter(since, NOW), NOW).rows == _bot_rows(seen)
 
 
 def test_bad_filters_are_refused_with_a_clear_message() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Index, text
 
+from sopdesk.store.models.bot import BotConversation
 from sopdesk.store.models.cases import Case, CaseEvent
 from sopdesk.store.models.playbooks import LedgerEntry
 from sopdesk.store.models.sla import SlaClockRow
@@ -85,6 +86,8 @@ REPORT_INDEXES = (
     _partial("ix_reports_task_answers", TASK_ANSWER, CaseEvent.at),
     # Partner tasks: with their case and id, so the shop report reads this index alone.
     _partial("ix_reports_tasks_opened", TASK_OPENED, CaseEvent.at, CaseEvent.case_id, CaseEvent.id),
+    # Bot deflection and hand-offs: conversations by when they started, with the reason.
+    Index("ix_reports_bot_started", BotConversation.created_at, BotConversation.handoff_reason),
     # Triage corrections: the one triage decision of each case, by when it was made.
     _partial("ix_reports_triaged", TRIAGED, CaseEvent.at, CaseEvent.case_id),
 )

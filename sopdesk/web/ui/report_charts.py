@@ -23,6 +23,7 @@ SHAPES: dict[str, tuple[tuple[str, ...], str]] = {
     "partners": (("shop_id",), "median_seconds"),
     "resolutions": (("kind", "paid_by", "currency"), "total"),
     "triage": (("category",), "percent_corrected"),
+    "bot": (("outcome",), "conversations"),
 }
 MAX_BARS = 40
 
