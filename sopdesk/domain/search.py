@@ -97,13 +97,14 @@ def parse_query(text: str, region: str | None) -> SearchQuery:
     for quoted in _PHRASE.findall(text):
         add_term(quoted)
     rest = _PHRASE.sub(" ", text).replace('"', " ")
-    if _PHONE_LIKE.match(rest.strip()) and sum(c.isdigit() for c in rest) >= 7:
-        phone = _identity(IdentityKind.PHONE, rest.strip(), region)
+    whole = rest.strip()
+    if _PHONE_LIKE.match(whole) and sum(c.isdigit() for c in rest) >= 7:
+        phone = _identity(IdentityKind.PHONE, whole, region)
         if phone:
             phones.append(phone)
-    grouped = _SEPARATORS.sub("", rest.strip())
+    grouped = _SEPARATORS.sub("", whole)
     if (
-        grouped != rest.strip()
+        grouped != whole
         and _REFERENCE.match(grouped)
         and sum(c.isdigit() for c in grouped) >= GROUPED_DIGITS
     ):
