@@ -47,8 +47,10 @@ class EmbeddingModel:
 
     # C and weight: the best of C in {3, 10, 30, 100} and weight in {0.3 ... 0.7} on 15% of
     # Banking77's training set held out (93.3% there; C=10, weight 0.5 gave 92.1%).
-    def __init__(self, c: float = 30.0, weight: float = 0.3, folds: int = 5) -> None:
-        self.lexical = CategoryModel(folds=folds)
+    def __init__(
+        self, c: float = 30.0, weight: float = 0.3, folds: int = 5, language: str = "en"
+    ) -> None:
+        self.lexical = CategoryModel(folds=folds, language=language)
         self.dense = LogisticRegression(C=c, max_iter=1000)
         self.weight = weight
         self.classes: list[str] = []

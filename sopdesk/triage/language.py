@@ -31,6 +31,12 @@ def _language(code: str) -> Language | None:
         return None
 
 
+def language_name(code: str) -> str:
+    """The English name of an ISO 639-1 code in lower case ("de" -> "german"), or the code."""
+    language = _language(code)
+    return language.name.lower() if language is not None else code
+
+
 def detector_for(languages: list[str]) -> LanguageDetector:
     """One detector per set of languages, built once per process."""
     codes = tuple(sorted({*(c.split("-")[0] for c in languages), *COMMON}))

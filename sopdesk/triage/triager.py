@@ -22,7 +22,7 @@ from sopdesk.triage.model import CategoryModel
 from sopdesk.triage.rules import match_signals, signal_rules, spam_markers, urgency
 from sopdesk.triage.text import read_text
 
-FORMAT = 1  # bump when what is saved changes; older files are retrained, not misread
+FORMAT = 2  # bump when what is saved changes; older files are retrained, not misread
 SPAM_CATEGORY = "spam"
 log = logging.getLogger(__name__)
 _loaded: dict[tuple[Path, str], Triager] = {}
@@ -73,11 +73,12 @@ class Triager:
         examples = desk_examples(desk) + [c for c in cases if c.category in desk.categories]
         texts = [read_text("", e.text).value for e in examples]
         labels = [e.category for e in examples]
+        language = desk.languages[0] if desk.languages else "en"  # the word stems' language
         model: Model
         if desk.triage.model == "embeddings":
-            model = EmbeddingModel().fit(texts, labels, progress=progress)
+            model = EmbeddingModel(language=language).fit(texts, labels, progress=progress)
         else:
-            model = CategoryModel().fit(texts, labels)
+            model = CategoryModel(language=language).fit(texts, labels)
         return cls(desk, model, len(examples))
 
     def save(self, model_dir: Path) -> Path:
