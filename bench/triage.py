@@ -2,10 +2,11 @@
 time, latency per message (p50/p99) and model size, each next to a baseline fitted in the run.
 
 Models: `baseline` word TF-IDF (1-2 grams) and a linear SVM through sklearn, uncalibrated;
-`default` the desk's model (`sopdesk.triage.model.CategoryModel`: word and character n-grams,
-temperature-calibrated, its own scorer); `embeddings` the optional one
-(`sopdesk.triage.embedded.EmbeddingModel`: the default's probabilities averaged with a logistic
-regression's over all-MiniLM-L6-v2 sentence embeddings; needs the dense extra).
+`default` the desk's model (`sopdesk.triage.model.CategoryModel`: word stems, stem pairs and
+character n-grams, calibrated by a temperature or matrix scaling, its own scorer);
+`embeddings` the optional one (`sopdesk.triage.embedded.EmbeddingModel`: the default's
+probabilities averaged with a logistic regression's over all-MiniLM-L6-v2 sentence
+embeddings; needs the dense extra).
 Data (../shared/datasets):
 - banking77: 77 intents, train.csv / test.csv;
 - clinc150: 150 intents plus out-of-scope queries (val / test);

@@ -73,9 +73,7 @@ class Stems:
         stems = [_stem(self.language, w) for w in _WORD.findall(text.lower())]
         if self.pairs:
             low, high = PAIR_GAP
-            return [
-                f"{a}~{b}" for i, a in enumerate(stems) for b in stems[i + low : i + high + 1]
-            ]
+            return [f"{a}~{b}" for i, a in enumerate(stems) for b in stems[i + low : i + high + 1]]
         return stems + [f"{a} {b}" for a, b in itertools.pairwise(stems)]
 
 
@@ -150,7 +148,8 @@ class Calibration:
 
     @property
     def kind(self) -> str:
-        return ("matrix, " if self.matrix is not None else "") + f"temperature {self.temperature:.3g}"
+        matrix = "matrix, " if self.matrix is not None else ""
+        return f"{matrix}temperature {self.temperature:.3g}"
 
     def __call__(self, scores: NDArray[np.float64]) -> NDArray[np.float64]:
         logits = scores if self.matrix is None else _logits(self.matrix, scores)

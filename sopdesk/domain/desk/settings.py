@@ -163,8 +163,8 @@ class ConnectorsFile(DeskModel):
 class Triage(DeskModel):
     """How sure triage must be before it categorises a case or calls it spam by itself."""
 
-    # tfidf: word + character n-grams, linear, calibrated; embeddings: that averaged with a
-    # logistic regression over sentence embeddings (needs the dense extra)
+    # tfidf: word stems, stem pairs + character n-grams, linear, calibrated; embeddings: that
+    # averaged with a logistic regression over sentence embeddings (needs the dense extra)
     model: Literal["tfidf", "embeddings"] = "tfidf"
     category_threshold: float = Field(default=0.6, gt=0, le=1)
     spam_threshold: float = Field(default=0.9, gt=0, le=1)
