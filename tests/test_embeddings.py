@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,3 +50,23 @@ def test_a_missing_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
     assert embeddings.dense_available() is False
     with pytest.raises(ConfigError, match=r"sopdesk\[dense\]"):
         embeddings.embed(["anything"])
+
+
+def test_a_server_process_encodes_on_one_thread(tmp_path: Path) -> None:
+    # In a fresh process: torch's thread count is the whole process's. The web app's factory
+    # and the worker ask for one thread; a CLI batch (no server) keeps torch's default.
+    script = (
+        "import torch\n"
+        "from sopdesk import embeddings\n"
+        "embeddings.embed(['batch work first'])\n"
+        "before = torch.get_num_threads()\n"
+        "embeddings.serve_single_threaded()\n"
+        "embeddings.embed(['then a question'])\n"
+        "print(before, torch.get_num_threads())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    before, after = (int(n) for n in done.stdout.split())
+    assert before == (os.cpu_count() or 1) and after == 1
+

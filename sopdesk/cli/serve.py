@@ -20,6 +20,7 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
+from sopdesk import embeddings
 from sopdesk.channels.email.intake_services import MailIntake
 from sopdesk.cli.app import app, friendly, out
 from sopdesk.cli.demo import print_sign_in
@@ -36,6 +37,7 @@ from sopdesk.web.factory import FACTORY, export_settings
 
 def _worker_of(runtime: Runtime) -> Worker:
     import_handlers()
+    embeddings.serve_single_threaded()
     # The recurring jobs (trend callouts) set their first timers where none is pending.
     schedule_trend_jobs(runtime.db, runtime.clock, runtime.desk)
     context = WorkContext(runtime.db, runtime.clock, runtime.desk, runtime.settings)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 import sopdesk
+from sopdesk import embeddings
 from sopdesk.runtime import Runtime
 from sopdesk.web.api import (
     agents,
@@ -55,6 +56,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         redoc_url=None,
     )
     app.state.runtime = runtime
+    embeddings.serve_single_threaded()
     install_problem_handlers(app)
     # The last added runs first: errors are answered outermost, sizes checked before NULs.
     app.add_middleware(RefuseNul)
