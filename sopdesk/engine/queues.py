@@ -46,6 +46,7 @@ class CaseFilter:
     # whatever `status` says (a column that keeps solved cards for a while).
     solved_since: datetime | None = None
     unassigned: bool = False
+    uncategorised: bool = False  # no category yet: what triage left to a person
 
 
 SOLVED = [CaseStatus.SOLVED.value, CaseStatus.CLOSED.value]
@@ -89,6 +90,8 @@ def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
         query = query.where(Case.level == where.level)
     if where.category is not None:
         query = query.where(Case.category == where.category)
+    if where.uncategorised:
+        query = query.where(Case.category.is_(None))
     if where.assignee_id is not None:
         query = query.where(Case.assignee_id == where.assignee_id)
     if where.unassigned:

@@ -3,6 +3,7 @@ and marks a decision an agent corrected; the triage report counts corrections pe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -11,8 +12,12 @@ from fastapi.testclient import TestClient
 from sopdesk.domain.cases import ActorKind, Role
 from sopdesk.domain.principal import Principal
 from sopdesk.engine.cases import ChangeCase, check_change_case, do_change_case
+from sopdesk.engine.new_cases import CreateCase
 from sopdesk.engine.reports import parse_filter, run_report
+from sopdesk.engine.triage_intake import NEEDS_TRIAGE
 from sopdesk.runtime import Runtime
+from sopdesk.store.models import Case as CaseRow
+from tests.ui.conftest import csrf_of, open_case
 
 
 def test_the_case_page_says_why_triage_decided_and_the_report_counts_corrections(
@@ -44,3 +49,43 @@ def test_the_case_page_says_why_triage_decided_and_the_report_counts_corrections
     report = run_report(runtime.db, Principal.system(), "triage", f, now)
     assert ("chargebacks", 2, 1, 50.0) in report.rows
     assert "Triage corrected by agents" in admin.get("/reports").text
+
+
+def test_a_case_triage_left_unsure_offers_its_guesses_as_one_click_choices(
+    signed_in: Callable[[str], TestClient],
+    runtime: Runtime,
+) -> None:
+    def contact(subject: str, body: str) -> int:
+        command = CreateCase(
+            customer_email="casey@example.com", customer_name="Casey", subject=subject, body=body
+        )
+        return open_case(runtime, command)
+
+    unsure = contact("Hi", "Please call me back.")
+    sure = contact("Where is my order?", "My order has not arrived yet, where is it?")
+    with runtime.db.transaction(write=False) as session:
+        categories = {c.id: c.category for c in session.query(CaseRow).all()}
+    assert categories[unsure] is None and categories[sure] is not None  # triage's own call
+
+    agent = signed_in("agent")
+    queue = agent.get("/", params={"view": "all", "category": NEEDS_TRIAGE}).text
+    assert f'href="/cases/{unsure}"' in queue and f'href="/cases/{sure}"' not in queue
+    page = agent.get(f"/cases/{unsure}").text
+    choices = re.findall(r'data-triage-choice="([^"]+)"', page)
+    assert len(choices) == 3 and all(c in runtime.desk.categories for c in choices)
+    assert "data-triage-choices" not in agent.get(f"/cases/{sure}").text  # it has one
+
+    # One click on a guess level 1 keeps: the case is categorised, counted as corrected by
+    # an agent, leaves the needs-triage queue and offers no more choices.
+    pick = next(c for c in choices if runtime.desk.categories[c].level == 1)
+    answer = agent.post(
+        f"/cases/{unsure}/fields",
+        data={"category": pick, "reason": "chosen", "csrf_token": csrf_of(page)},
+    )
+    assert answer.status_code == 303
+    page = agent.get(f"/cases/{unsure}").text
+    assert "data-triage-choices" not in page and "data-triage-corrected" in page
+    with runtime.db.transaction(write=False) as session:
+        assert session.get(CaseRow, unsure).category == pick  # type: ignore[union-attr]
+    queue = agent.get("/", params={"view": "all", "category": NEEDS_TRIAGE}).text
+    assert f'href="/cases/{unsure}"' not in queue

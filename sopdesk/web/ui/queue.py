@@ -20,6 +20,7 @@ from sopdesk.engine.cases import ChangeCase, check_change_case, do_change_case
 from sopdesk.engine.delivery import failed_deliveries
 from sopdesk.engine.queues import CaseFilter, CaseSort, count_cases, list_cases
 from sopdesk.engine.saved_views import list_views
+from sopdesk.engine.triage_intake import NEEDS_TRIAGE
 from sopdesk.errors import SopdeskError
 from sopdesk.web.ui.case_header import due_in
 from sopdesk.web.ui.rendering import PageRoute, redirect, render
@@ -56,7 +57,8 @@ class QueueQuery:
         return CaseFilter(
             status=statuses,
             level=self.level if self.view == "level" else None,
-            category=self.category,
+            category=self.category if self.category != NEEDS_TRIAGE else None,
+            uncategorised=self.category == NEEDS_TRIAGE,
             assignee_id=viewer.id if self.view == "mine" else None,
             board_column=self.column,
             priority=self.priority,
@@ -129,6 +131,7 @@ def queue(
             "statuses": [s.value for s in CaseStatus],
             "priorities": [p.value for p in Priority],
             "desk": runtime.desk,
+            "needs_triage": NEEDS_TRIAGE,
             "first": not cursor,
             "risks": RISKS,
             "at_risk": at_risk,
