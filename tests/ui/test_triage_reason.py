@@ -72,6 +72,8 @@ def test_a_case_triage_left_unsure_offers_its_guesses_as_one_click_choices(
     assert f'href="/cases/{unsure}"' in queue and f'href="/cases/{sure}"' not in queue
     page = agent.get(f"/cases/{unsure}").text
     choices = re.findall(r'data-triage-choice="([^"]+)"', page)
+    # The timeline says triage's explanation once (its body), not twice.
+    assert page.count("needs triage: best guess") == 2  # the header's Triage line and the event
     assert len(choices) == 3 and all(c in runtime.desk.categories for c in choices)
     assert "data-triage-choices" not in agent.get(f"/cases/{sure}").text  # it has one
 
