@@ -69,4 +69,3 @@ def test_a_server_process_encodes_on_one_thread(tmp_path: Path) -> None:
     )
     before, after = (int(n) for n in done.stdout.split())
     assert before == (os.cpu_count() or 1) and after == 1
-
