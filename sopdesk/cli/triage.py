@@ -85,6 +85,14 @@ def eval_(
             f"{result.signal_quiet} ({result.false_alarm_rate:.1%})",
             highlight=False,
         )
+    if result.unfit:
+        out.print(
+            f"no category fits: {result.unfit_held}/{result.unfit} left to a person "
+            f"({result.unfit_rate:.1%})",
+            highlight=False,
+        )
+    for miss in result.misses if result.unfit and not result.total else []:
+        out.print(f"  {miss}", highlight=False, soft_wrap=True)
 
 
 def _print_categories(result: Evaluation) -> None:

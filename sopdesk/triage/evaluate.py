@@ -1,7 +1,9 @@
 """Scoring a triager on a held-out file: accuracy per category, confusions, signal catch rate.
 
 The file is YAML: `messages: [{category: slug, text: ...}]` for categories, and
-`messages: [{signals: [slug, ...], text: ...}]` for signals (an empty list states none).
+`messages: [{signals: [slug, ...], text: ...}]` for signals (an empty list states none), and
+`messages: [{needs_triage: true, text: ...}]` for contacts that ask for nothing the taxonomy
+names (a greeting, thanks, "call me"): triage should leave them to a person.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class EvalMessage(BaseModel):
     subject: str = ""
     category: str | None = None
     signals: list[str] | None = None
+    needs_triage: bool = False  # no category fits: triage should not pick one with confidence
 
 
 class EvalFile(BaseModel):
@@ -65,6 +68,8 @@ class Evaluation:
     signal_caught: int = 0
     signal_quiet: int = 0  # messages that state no signal
     signal_false: int = 0  # of those, how many raised one anyway
+    unfit: int = 0  # messages no category fits (needs_triage: true)
+    unfit_held: int = 0  # of those, how many triage left to a person
     misses: list[str] = field(default_factory=list)  # "text -> what triage said", for people
 
     @property
@@ -78,6 +83,11 @@ class Evaluation:
     @property
     def signal_recall(self) -> float:
         return self.signal_caught / self.signal_stated if self.signal_stated else 1.0
+
+    @property
+    def unfit_rate(self) -> float:
+        """The share of messages no category fits that triage sent to "needs triage"."""
+        return self.unfit_held / self.unfit if self.unfit else 1.0
 
     @property
     def false_alarm_rate(self) -> float:
@@ -101,6 +111,11 @@ def evaluate(triager: Triager, messages: list[EvalMessage]) -> Evaluation:
             if decision.confident:
                 result.confident += 1
                 result.confident_correct += best == message.category
+        if message.needs_triage:
+            result.unfit += 1
+            result.unfit_held += not decision.confident
+            if decision.confident:
+                result.misses.append(f"{message.text[:60]!r}: no category fits -> {best}")
         if message.signals is not None:
             fired = {hit.slug for hit in decision.signals}
             result.signal_stated += len(message.signals)

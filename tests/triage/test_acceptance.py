@@ -52,3 +52,10 @@ def test_signals_are_caught_with_few_false_alarms(starter_desk: Desk, triager: T
     assert result.signal_stated >= 40 and result.signal_quiet >= 150
     assert result.signal_recall >= 0.95, result.misses
     assert result.false_alarm_rate <= 0.02, result.misses
+
+
+def test_contacts_no_category_fits_are_mostly_left_to_a_person(triager: Triager) -> None:
+    result = evaluate(triager, read_eval_file(EVAL / "small-talk.yaml"))
+    assert result.unfit == 30 and result.total == 0  # none of them counts as a category's
+    assert result.unfit_rate >= 0.85, result.misses
+    assert len(result.misses) == result.unfit - result.unfit_held
