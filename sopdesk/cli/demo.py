@@ -18,7 +18,8 @@ def demo(desk: DeskOpt = None, database_url: DatabaseOpt = None) -> None:
 
     Adds agents of levels 1-4 (an admin, a lead, an approver), partner shops, ~300 customers
     (some with linked accounts: same phone or address), their orders and shipments, and a few
-    hundred cases across the desk's categories. Running it again adds nothing.
+    hundred cases across the desk's categories, and a few support-bot chats (answered and
+    handed off) for the bot report. Running it again adds nothing.
 
     Example: sopdesk demo --desk ./desk
     """
@@ -30,8 +31,8 @@ def demo(desk: DeskOpt = None, database_url: DatabaseOpt = None) -> None:
         runtime.close()
     out.print(
         f"demo data: {result.agents} agents, {result.partners} partners, {result.customers} "
-        f"customers, {result.links} linked accounts, {result.orders} orders and "
-        f"{result.cases} cases added (0 means it was already there)",
+        f"customers, {result.links} linked accounts, {result.orders} orders, {result.cases} "
+        f"cases and {result.chats} bot chats added (0 means it was already there)",
         highlight=False,
     )
     print_sign_in(result.credentials, "http://127.0.0.1:8000")

@@ -20,6 +20,7 @@ from sopdesk.demo.accounts import (
     load_agents,
     load_partner_users,
 )
+from sopdesk.demo.bot_chats import load_bot_chats
 from sopdesk.demo.shop_tasks import load_shop_tasks
 from sopdesk.demo.texts import (
     CARRIERS,
@@ -73,6 +74,7 @@ class DemoResult:
     orders: int = 0
     cases: int = 0
     shop_tasks: int = 0  # missing-item cases waiting on a shop (demo/shop_tasks.py)
+    chats: int = 0  # support-bot conversations (demo/bot_chats.py)
     credentials: list[Credential] = field(default_factory=list)
 
 
@@ -99,6 +101,7 @@ def load_demo(
     if not _demo_cases_exist(db, [p.email for _, p in people]):
         result.cases = _cases(db, rng, desk, now, [p for _, p in people], orders, cases)
         result.shop_tasks = load_shop_tasks(db, random.Random(SEED + 1), desk, now, orders)
+    result.chats = load_bot_chats(db, clock, desk)
     return result
 
 

@@ -15,10 +15,11 @@ def test_demo_twice_adds_everything_once(sopdesk, tmp_path: Path) -> None:
     first = sopdesk("demo", "--desk", str(desk))
     assert first.exit_code == 0, first.output
     assert "8 agents, 4 partners, 300 customers" in first.stdout
-    assert "250 orders and 300 cases added" in " ".join(first.stdout.split())
+    assert "250 orders, 300 cases and 8 bot chats added" in " ".join(first.stdout.split())
     assert "admin@sopdesk.local" in first.stdout and "sopdesk-demo" in first.stdout
 
     second = sopdesk("demo", "--desk", str(desk))
     assert second.exit_code == 0, second.output
     text = " ".join(second.stdout.split())
-    assert "0 agents, 0 partners, 0 customers, 0 linked accounts, 0 orders and 0 cases" in text
+    nothing = "0 agents, 0 partners, 0 customers, 0 linked accounts, 0 orders, 0 cases and 0 bot"
+    assert nothing + " chats" in text

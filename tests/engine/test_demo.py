@@ -5,16 +5,23 @@ Loaded twice on real SQLite and PostgreSQL; the second load adds nothing.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
+from sopdesk.demo.bot_chats import CHATS
 from sopdesk.demo.load import DEMO_PASSWORD, load_demo
 from sopdesk.demo.texts import contact_choices
 from sopdesk.desk import load_desk
+from sopdesk.domain.principal import Principal
 from sopdesk.engine.accounts import authenticate_password
+from sopdesk.engine.kb import sync_kb
+from sopdesk.engine.reports import BOT_ANSWERED, parse_filter, run_report
 from sopdesk.packs import pack_path
 from sopdesk.store.db import Database
 from sopdesk.store.models import (
     Agent,
+    BotConversation,
     Case,
     CaseEvent,
     Customer,
@@ -137,3 +144,25 @@ def test_demo_texts_state_no_level_4_signal_in_a_lower_category() -> None:
             if fired:
                 wrong.append((category.slug, subject, sorted(fired)))
     assert wrong == []
+
+
+def test_the_demo_has_bot_chats_answered_and_handed_off_once(db, clock) -> None:
+    desk = load_desk(pack_path("starter"))
+    sync_kb(db, desk)  # as `sopdesk demo` finds it: the runtime syncs the help centre first
+    first = load_demo(db, clock, desk, customers=30, cases=10)
+    assert first.chats == len(CHATS)
+    now = clock.now()
+    report = run_report(
+        db, Principal.system(), "bot", parse_filter({}, now + timedelta(seconds=1)), now
+    )
+    outcomes = {row[0]: row[1] for row in report.rows}
+    assert sum(outcomes.values()) == len(CHATS)
+    assert outcomes.get(BOT_ANSWERED, 0) >= 1 and set(outcomes) - {BOT_ANSWERED}  # both kinds
+    with db.transaction(write=False) as session:
+        chat_cases = session.scalar(
+            select(func.count())
+            .select_from(BotConversation)
+            .where(BotConversation.case_id.isnot(None))
+        )
+    assert chat_cases == 0  # anonymous visitors: no case beyond the demo's own
+    assert load_demo(db, clock, desk, customers=30, cases=10).chats == 0
