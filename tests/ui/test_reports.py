@@ -18,6 +18,7 @@ from sopdesk.engine.cases import CreateCase, check_create_case, do_create_case
 from sopdesk.engine.worker import WorkContext, Worker
 from sopdesk.runtime import Runtime
 from sopdesk.store.models import Case, SlaClockRow
+from sopdesk.web.ui.report_charts import SCALE
 from tests.ui.conftest import csrf_of
 
 SYSTEM = Principal.system()
@@ -152,3 +153,17 @@ def test_database_reports_are_shown_to_level_two_with_filters(
     junior = signed_in("agent").get("/reports").text
     assert "report-volume-channel" not in junior
     assert "for agents of level 2 and up" in junior
+
+
+def test_a_report_chart_is_drawn_at_a_fixed_scale_not_the_pages_width(
+    signed_in: Callable[[str], TestClient], make_case: Callable[..., int]
+) -> None:
+    make_case()
+    page = signed_in("admin").get("/reports").text
+    chart = _chart(page, "report-volume-channel")
+    svg = re.search(r'<svg role="img"[^>]*>', chart)
+    assert svg is not None
+    width = re.search(r' width="(\d+)"', svg.group(0))
+    view = re.search(r'viewBox="0 0 (\d+) (\d+)"', svg.group(0))
+    assert width is not None and view is not None  # not width="100%"
+    assert int(width.group(1)) / int(view.group(1)) == SCALE

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from sopdesk.engine.reports import Report
 
 WIDTH = 360  # viewBox units; the SVG scales to the page
+# Drawn at SCALE times its viewBox (12-unit labels at 18 px) and no wider, and CSS shrinks it
+# on a phone: at width 100% a wide screen blew a chart of three bars up to 40 px letters.
+SCALE = 1.5
 ROW = 34
 # Per report: the columns that name a bar, and the column its length shows.
 SHAPES: dict[str, tuple[tuple[str, ...], str]] = {

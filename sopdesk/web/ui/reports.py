@@ -22,7 +22,7 @@ from sopdesk.engine.reports import parse_filter, require_report_reader, run_all
 from sopdesk.errors import Forbidden, InvalidInput
 from sopdesk.web.ui.queue import visible_levels
 from sopdesk.web.ui.rendering import PageRoute, render
-from sopdesk.web.ui.report_charts import ROW, WIDTH, chart_of
+from sopdesk.web.ui.report_charts import ROW, SCALE, WIDTH, chart_of
 from sopdesk.web.ui.viewer import Rt, Viewer, page_needs
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -128,6 +128,7 @@ def _database_reports(request: Request, viewer: Viewer, runtime: Rt) -> dict[str
         "problem": None,
         "chart_row": ROW,
         "chart_view": WIDTH,
+        "chart_scale": SCALE,
         "categories": sorted(runtime.desk.categories),
         "callouts": list_callouts(runtime.db, viewer.principal, RECENT_CALLOUTS),
     }
