@@ -36,9 +36,14 @@ def serve_single_threaded() -> None:
     with _lock:
         _threads = 1
         if _model is not None:
-            import torch
+            _apply_threads()
 
-            torch.set_num_threads(1)
+
+def _apply_threads() -> None:
+    if _threads is not None:
+        import torch
+
+        torch.set_num_threads(_threads)
 
 
 def dense_available() -> bool:
@@ -67,10 +72,7 @@ def _load() -> Any:
             except ImportError as exc:
                 raise ConfigError(MISSING_EXTRA) from exc
             transformers_logging.disable_progress_bar()  # no "Loading weights" bar on stderr
-            if _threads is not None:
-                import torch
-
-                torch.set_num_threads(_threads)
+            _apply_threads()
             _model = SentenceTransformer(str(get_model_path()), device="cpu")
         return _model
 

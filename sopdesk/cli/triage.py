@@ -91,8 +91,9 @@ def eval_(
             f"({result.unfit_rate:.1%})",
             highlight=False,
         )
-    for miss in result.misses if result.unfit and not result.total else []:
-        out.print(f"  {miss}", highlight=False, soft_wrap=True)
+        for miss in result.misses:
+            if "no category fits" in miss:
+                out.print(f"  {miss}", highlight=False, soft_wrap=True)
 
 
 def _print_categories(result: Evaluation) -> None:
